@@ -1,0 +1,2 @@
+// replaced by the API bootstrap
+export {};

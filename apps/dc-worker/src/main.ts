@@ -1,0 +1,2 @@
+// replaced by the worker bootstrap
+export {};

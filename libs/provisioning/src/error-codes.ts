@@ -1,0 +1,44 @@
+/**
+ * Stable error codes. API errors are `{error: {code, message, details?}}` (SPEC §7); worker
+ * failures put one of the job codes at the start of Operation.error and in result.code.
+ */
+export const API_ERROR_CODES = [
+  'VALIDATION_ERROR',
+  'NOT_FOUND',
+  'DUPLICATE_ENTRY',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'PROVISIONING_DISABLED',
+  'INVALID_TRANSITION',
+  'RETRY_NOT_ALLOWED',
+  'RETRY_LIMIT_REACHED',
+  'IN_USE',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const JOB_ERROR_CODES = [
+  /** the job's line conflicts with another line (hostname, MAC after normalising, IP) */
+  'CSV_CONFLICT',
+  /** the job's own line fails the sophomorix rules */
+  'CSV_INVALID_LINE',
+  /** a manual line in the master is invalid: nothing is imported */
+  'CSV_MANUAL_LINE_INVALID',
+  /** delete of a line we do not own */
+  'NOT_OWNED',
+  'MASTER_MISSING',
+  'MASS_DELETE_REFUSED',
+  'LOCK_TIMEOUT',
+  'IMPORT_FAILED',
+  'IMPORT_TIMEOUT',
+  'VERIFY_FAILED',
+  'MACCT_REPAIR_FAILED',
+  'OPERATION_NOT_FOUND',
+  'DEAD_LETTERED',
+  'WORKER_ERROR',
+] as const;
+export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];

@@ -1,0 +1,5 @@
+export * from './constants';
+export * from './error-codes';
+export * from './job';
+export * from './snapshot';
+export * from './statuses';
