@@ -1,0 +1,348 @@
+'use strict';
+// fake /usr/bin/samba-tool: the commands of SPEC §4 (plus `computer create`, `dns add`,
+// `dns zonecreate`, `dns zonelist` so tests can make objects sophomorix did not create).
+const dc = require('./dc-root');
+const { sameData } = require('./sync');
+
+const TOOL = 'samba-tool';
+const DNS_TYPES = ['A', 'AAAA', 'PTR', 'CNAME', 'MX', 'NS', 'SOA', 'SRV', 'TXT', 'ALL', 'ANY'];
+
+// Connection/auth options every samba-tool command accepts (SPEC §4); they are ignored.
+const OPTS_WITH_VALUE = new Set([
+  '-U',
+  '--username',
+  '--password',
+  '--realm',
+  '-W',
+  '--workgroup',
+  '-k',
+  '--kerberos',
+  '--use-kerberos',
+  '-H',
+  '--URL',
+  '-d',
+  '--debuglevel',
+  '-s',
+  '--configfile',
+  '--simple-bind-dn',
+  '--option',
+  '--krb5-ccache',
+  '--use-krb5-ccache',
+]);
+const FLAG_OPTS = new Set(['-P', '--machine-pass', '-N', '--no-pass', '--quiet']);
+
+/** Printed as `ERROR: msg`, or `ERROR(runtime): msg` like newer samba's uncaught WERRORs. */
+class CommandError extends Error {
+  constructor(message, runtime = false) {
+    super(message);
+    this.runtime = runtime;
+  }
+}
+class UsageError extends Error {}
+
+/** Splits argv into positional words and `--name=value` command options, dropping auth. */
+function parseArgv(argv) {
+  const words = [];
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (FLAG_OPTS.has(a)) continue;
+    if (OPTS_WITH_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (/^-U./.test(a) || /^-d\d+$/.test(a)) continue; // -Uadmin%pw, -d3
+    const eq = /^(--[A-Za-z0-9-]+)=(.*)$/s.exec(a);
+    if (eq) {
+      if (!OPTS_WITH_VALUE.has(eq[1])) options[eq[1].slice(2)] = eq[2];
+      continue;
+    }
+    words.push(a);
+  }
+  return { words, options };
+}
+
+/** Never write a password into the call log. */
+function maskArgv(argv) {
+  return argv.map((a, i) => {
+    if (argv[i - 1] === '-U' || /^-U./.test(a)) return a.replace(/%.*$/s, '%***');
+    if (argv[i - 1] === '--password') return '***';
+    return a.replace(/^(--password=).*$/s, '$1***').replace(/^(--username=[^%]*%).*$/s, '$1***');
+  });
+}
+
+const baseDn = (domain) =>
+  domain
+    .split('.')
+    .map((p) => `DC=${p}`)
+    .join(',');
+
+function computerDn(c, domain) {
+  if (c.by !== 'sophomorix') {
+    return c.role === 'addc' && c.name === 'SERVER'
+      ? `CN=${c.name},OU=Domain Controllers,${baseDn(domain)}`
+      : `CN=${c.name},CN=Computers,${baseDn(domain)}`;
+  }
+  const room = c.room ? `OU=${c.room},` : '';
+  return `CN=${c.name},${room}OU=Devices,OU=${c.school},OU=SCHOOLS,${baseDn(domain)}`;
+}
+
+function showComputer(c, domain) {
+  const dn = computerDn(c, domain);
+  const lines = [
+    `dn: ${dn}`,
+    'objectClass: top',
+    'objectClass: person',
+    'objectClass: organizationalPerson',
+    'objectClass: user',
+    'objectClass: computer',
+    `cn: ${c.name}`,
+    `distinguishedName: ${dn}`,
+    `name: ${c.name}`,
+    'userAccountControl: 4096',
+    `sAMAccountName: ${c.sAMAccountName}`,
+    'sAMAccountType: 805306369',
+    `dNSHostName: ${c.dnsName}.${domain}`,
+  ];
+  if (c.by === 'sophomorix') {
+    lines.push(
+      `description: ${c.comment}`,
+      `sophomorixRole: ${c.role}`,
+      `sophomorixSchoolname: ${c.school}`,
+      `sophomorixAdminClass: ${c.room}`,
+      `sophomorixComputerIP: ${c.ip}`,
+      `sophomorixComputerMAC: ${c.mac}`,
+      `sophomorixComputerRoom: ${c.room}`,
+      `sophomorixDnsNodename: ${c.dnsName}`,
+      `sophomorixAdminFile: ${c.school === dc.DEFAULT_SCHOOL ? 'devices.csv' : `${c.school}.devices.csv`}`,
+    );
+  }
+  return lines;
+}
+
+const computerKey = (name) => name.replace(/\$$/, '').toUpperCase();
+
+function renderRecord(r, config) {
+  let data = r.data;
+  if (r.type === 'PTR' && config.ptrTrailingDot && !data.endsWith('.')) data += '.';
+  return `    ${r.type}: ${data} (flags=${r.flags}, serial=${r.serial}, ttl=${r.ttl})`;
+}
+
+/** `NAME` relative to the zone: `@`, a FQDN inside the zone, or a plain node name. */
+function nodeOf(name, zone) {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  if (n === '@' || n === zone) return '@';
+  return n.endsWith(`.${zone}`) ? n.slice(0, -(zone.length + 1)) : n;
+}
+
+function typeFilter(type) {
+  const t = type.toUpperCase();
+  if (!DNS_TYPES.includes(t)) throw new CommandError(`Unknown type of DNS record ${type}`);
+  return t === 'ALL' || t === 'ANY' ? () => true : (r) => r.type === t;
+}
+
+function run(words, options, root, config, io) {
+  const state = () => dc.readState(root, config.domain);
+  const update = (fn) => dc.updateState(root, config.domain, fn);
+  const newForm = () => new CommandError('Record or zone does not exist. [WERR_DNS_ERROR_NAME_DOES_NOT_EXIST]', true);
+  const dnsMissing = () => (config.newErrors ? newForm() : new CommandError('Record or zone does not exist.'));
+  const need = (n, usage) => {
+    if (words.length !== n) throw new UsageError(`Usage: samba-tool ${usage}`);
+  };
+  const out = (lines) => io.out.write(`${lines.join('\n')}\n`);
+  const [group, cmd] = words;
+
+  if (group === 'computer') {
+    if (cmd === 'show') {
+      need(3, 'computer show [options] <computername>');
+      const c = state().computers[computerKey(words[2])];
+      const sam = words[2].endsWith('$') ? words[2] : `${words[2]}$`;
+      if (!c) throw new CommandError(`Unable to find computer "${sam}"`);
+      return out(showComputer(c, config.domain));
+    }
+    if (cmd === 'list') {
+      need(2, 'computer list [options]');
+      const names = Object.values(state().computers).map((c) =>
+        options['full-dn'] !== undefined ? computerDn(c, config.domain) : c.sAMAccountName,
+      );
+      return names.length ? out(names.sort()) : undefined;
+    }
+    if (cmd === 'delete') {
+      need(3, 'computer delete [options] <computername>');
+      const gone = update((s) => {
+        const key = computerKey(words[2]);
+        if (!s.computers[key]) return false;
+        delete s.computers[key];
+        return true;
+      });
+      if (!gone) throw new CommandError(`Unable to find computer "${words[2]}"`);
+      return out([`Deleted computer ${words[2]}`]);
+    }
+    if (cmd === 'create' || cmd === 'add') {
+      need(3, `computer ${cmd} [options] <computername>`);
+      const key = computerKey(words[2]);
+      const made = update((s) => {
+        if (s.computers[key]) return false;
+        s.computers[key] = {
+          name: key,
+          sAMAccountName: `${key}$`,
+          school: null,
+          room: null,
+          role: null,
+          dnsName: key.toLowerCase(),
+          comment: options.description ?? '',
+          by: 'manual',
+        };
+        return true;
+      });
+      if (!made) throw new CommandError(`Failed to create computer "${words[2]}": Computer "${key}$" already exists`);
+      return out([`Computer '${words[2]}' added successfully`]);
+    }
+    throw new UsageError(
+      'Usage: samba-tool computer <subcommand>\n\nAvailable subcommands:\n  add\n  create\n  delete\n  list\n  show',
+    );
+  }
+
+  if (group === 'dns') {
+    if (cmd === 'query') {
+      need(6, 'dns query <server> <zone> <name> <A|AAAA|PTR|CNAME|MX|NS|SOA|SRV|TXT|ALL> [options]');
+      const zoneName = words[3].toLowerCase();
+      const zone = state().zones[zoneName];
+      if (!zone) throw dnsMissing();
+      const match = typeFilter(words[5]);
+      const node = nodeOf(words[4], zoneName);
+      const block = (name, records) => [
+        `  Name=${name}, Records=${records.length}, Children=0`,
+        ...records.map((r) => renderRecord(r, config)),
+      ];
+      if (node === '@') {
+        // the apex block, then one block per node (SPEC §4: one process answers a whole batch)
+        const lines = block('', (zone.nodes['@'] ?? []).filter(match));
+        for (const n of Object.keys(zone.nodes).sort()) {
+          if (n === '@') continue;
+          const records = zone.nodes[n].filter(match);
+          if (records.length > 0) lines.push(...block(n, records));
+        }
+        return out(lines);
+      }
+      const records = (zone.nodes[node] ?? []).filter(match);
+      if (records.length === 0) throw dnsMissing();
+      return out(block('', records));
+    }
+    if (cmd === 'delete' || cmd === 'add') {
+      need(7, `dns ${cmd} <server> <zone> <name> <A|AAAA|PTR|CNAME|NS|MX|SRV|TXT> <data>`);
+      const zoneName = words[3].toLowerCase();
+      const type = words[5].toUpperCase();
+      const data = words[6];
+      if (!DNS_TYPES.includes(type) || type === 'ALL' || type === 'ANY') {
+        throw new CommandError(`Unknown type of DNS record ${words[5]}`);
+      }
+      const node = nodeOf(words[4], zoneName);
+      const result = update((s) => {
+        const zone = s.zones[zoneName];
+        if (!zone) return 'no-zone';
+        const records = zone.nodes[node] ?? [];
+        const i = records.findIndex((r) => r.type === type && sameData(r.data, data));
+        if (cmd === 'delete') {
+          if (i < 0) return 'no-record';
+          records.splice(i, 1);
+          if (records.length === 0) delete zone.nodes[node];
+          return 'ok';
+        }
+        if (i >= 0) return 'exists';
+        zone.nodes[node] = [...records, dc.record(type, data, 'manual')];
+        return 'ok';
+      });
+      if (result === 'no-zone') throw dnsMissing();
+      if (result === 'no-record') {
+        throw config.newErrors ? newForm() : new CommandError('Record does not exist');
+      }
+      if (result === 'exists') throw new CommandError('Record already exists');
+      return out([cmd === 'delete' ? 'Record deleted successfully' : 'Record added successfully']);
+    }
+    if (cmd === 'zonecreate') {
+      need(4, 'dns zonecreate <server> <zone> [options]');
+      const zoneName = words[3].toLowerCase();
+      const made = update((s) => {
+        if (s.zones[zoneName]) return false;
+        s.zones[zoneName] = dc.newZone(zoneName, config.domain, 'manual');
+        return true;
+      });
+      if (!made) throw new CommandError('Zone already exists');
+      return out([`Zone ${zoneName} created successfully`]);
+    }
+    if (cmd === 'zonelist') {
+      need(3, 'dns zonelist <server> [options]');
+      const zones = Object.keys(state().zones).sort();
+      return out([
+        `  ${zones.length} zone(s) found`,
+        '',
+        ...zones.flatMap((z) => [
+          `  pszZoneName                 : ${z}`,
+          '  Flags                       : DNS_RPC_ZONE_DSINTEGRATED DNS_RPC_ZONE_UPDATE_SECURE',
+          '  ZoneType                    : DNS_ZONE_TYPE_PRIMARY',
+          '',
+        ]),
+      ]);
+    }
+    throw new UsageError(
+      'Usage: samba-tool dns <subcommand>\n\nAvailable subcommands:\n  add\n  delete\n  query\n  zonecreate\n  zonelist',
+    );
+  }
+
+  if (group === 'domain' && cmd === 'info') {
+    need(3, 'domain info <ip_address> [options]');
+    const d = config.domain;
+    const netbios = d.split('.')[0].toUpperCase();
+    const rows = [
+      ['Forest', d],
+      ['Domain', d],
+      ['Netbios domain', netbios],
+      ['DC name', `server.${d}`],
+      ['DC netbios name', 'SERVER'],
+      ['Server site', 'Default-First-Site-Name'],
+      ['Client site', 'Default-First-Site-Name'],
+    ];
+    return out(rows.map(([k, v]) => `${k.padEnd(22)}: ${v}`));
+  }
+
+  throw new UsageError(
+    [
+      'Usage: samba-tool <subcommand>',
+      '',
+      'Main samba administration tool.',
+      '',
+      'Available subcommands:',
+      '  computer  - Computer management.',
+      '  dns       - Domain Name Service (DNS) management.',
+      '  domain    - Domain management.',
+      group ? `samba-tool: no such subcommand: ${[group, cmd].filter(Boolean).join(' ')}` : '',
+    ].join('\n'),
+  );
+}
+
+async function main(argv, io = { out: process.stdout, err: process.stderr }) {
+  let root;
+  try {
+    root = dc.requireRoot();
+  } catch (err) {
+    io.err.write(`${TOOL}: ${err.message}\n`);
+    return 2;
+  }
+  const { words, options } = parseArgv(argv);
+  const { config } = dc.loadConfig(root);
+  let exit = 0;
+  try {
+    run(words, options, root, config, io);
+  } catch (err) {
+    // samba-tool reports every failure as `ERROR…` on stderr with exit 255 (SPEC §4)
+    if (err instanceof CommandError) io.err.write(`ERROR${err.runtime ? '(runtime)' : ''}: ${err.message}\n`);
+    else if (err instanceof UsageError) io.err.write(`${err.message.trimEnd()}\n`);
+    else throw err;
+    exit = 255;
+  }
+  dc.logCall(root, TOOL, maskArgv(argv), exit);
+  return exit;
+}
+
+module.exports = { main, parseArgv, maskArgv };
