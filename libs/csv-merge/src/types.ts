@@ -54,6 +54,8 @@ export interface Finding {
   code: string;
   /** admin-readable, e.g. "MAC 00:11:22:33:44:55 already used by host pc07 (line 41)" */
   message: string;
+  /** duplicates: the 1-based line that already holds the name / MAC / IP */
+  relatedLine?: number;
 }
 
 /** One job of a worker batch, in stream order (SPEC §9 steps 4–5). */

@@ -1,0 +1,38 @@
+import type { CsvLine, ParsedCsv } from './types';
+
+/**
+ * Perl's `/^\s*$/` on a line: ASCII whitespace only. A lone '\r' (an empty CRLF line) is blank
+ * (SPEC §2). Deliberately not JS `\s`, which would also swallow Unicode spaces sophomorix sees as data.
+ */
+const BLANK_RE = /^[ \t\r\n\f\v]*$/;
+
+/** Classifies one physical line (without its '\n') the way sophomorix-device does (SPEC §2). */
+export function parseCsvLine(raw: string, lineNo: number): CsvLine {
+  // '#' counts only in column 0: " #x" is data and fails the room check.
+  if (raw.charCodeAt(0) === 35 /* # */) return { lineNo, raw, kind: 'comment', fields: [] };
+  if (BLANK_RE.test(raw)) return { lineNo, raw, kind: 'blank', fields: [] };
+  // No quoting at all: every ';' starts a field, '"' is ordinary; a CRLF line keeps '\r' on its last field.
+  return { lineNo, raw, kind: 'data', fields: raw.split(';') };
+}
+
+/**
+ * Splits a devices.csv text on '\n' only. `formatDevicesCsv(parseDevicesCsv(t)) === t` for every
+ * string t (tested as a property), so untouched lines survive byte for byte.
+ */
+export function parseDevicesCsv(text: string): ParsedCsv {
+  if (text === '') return { lines: [], trailingNewline: false };
+  const pieces = text.split('\n');
+  const trailingNewline = text.endsWith('\n');
+  if (trailingNewline) pieces.pop();
+  const lines = new Array<CsvLine>(pieces.length);
+  for (let i = 0; i < pieces.length; i++) lines[i] = parseCsvLine(pieces[i], i + 1);
+  return { lines, trailingNewline };
+}
+
+export function formatDevicesCsv(parsed: ParsedCsv): string {
+  const n = parsed.lines.length;
+  if (n === 0) return parsed.trailingNewline ? '\n' : '';
+  const raws = new Array<string>(n);
+  for (let i = 0; i < n; i++) raws[i] = parsed.lines[i].raw;
+  return raws.join('\n') + (parsed.trailingNewline ? '\n' : '');
+}
