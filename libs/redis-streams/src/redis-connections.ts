@@ -52,6 +52,9 @@ export class RedisConnections implements OnModuleDestroy {
       maxRetriesPerRequest: options.maxRetriesPerRequest ?? DEFAULT_MAX_RETRIES_PER_REQUEST,
       commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       enableOfflineQueue: true,
+      // ioredis arms this timer on every disconnect(), even for a socket that is already gone (a
+      // client shut down during a Redis outage): keep it short so shutdown is not held up by it.
+      disconnectTimeout: 500,
     };
     this.command = new Redis(options.url, commandOptions);
     this.watchErrors(this.command, 'command');
@@ -115,8 +118,11 @@ export async function endConnection(conn: Redis, graceful: boolean): Promise<voi
       CLOSE_TIMEOUT_MS,
     );
   }
+  // Between reconnect attempts there is no socket, so ioredis emits no further `end`: clearing the
+  // reconnect timer is all there is to do.
+  const socketless = conn.status === 'reconnecting';
   conn.disconnect();
-  await withTimeout(ended, CLOSE_TIMEOUT_MS);
+  if (!socketless) await withTimeout(ended, CLOSE_TIMEOUT_MS);
 }
 
 /** Resolves with the promise's value, or with undefined after `ms` — never leaves a timer behind. */
