@@ -1,16 +1,13 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { AppConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 
 /** The one database client of the API (STYLE.md habit 5): Prisma on the pg driver adapter. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
-  constructor() {
-    super({
-      adapter: new PrismaPg({
-        connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/linbo',
-      }),
-    });
+  constructor(config: AppConfig) {
+    super({ adapter: new PrismaPg({ connectionString: config.databaseUrl }) });
   }
 
   async onModuleInit(): Promise<void> {

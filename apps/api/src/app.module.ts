@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { AppConfigModule } from './common/app-config.module';
+import { pinoParams } from './common/logging';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { ConfigsModule } from './configs/configs.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { HostsModule } from './hosts/hosts.module';
+import { ImportModule } from './import/import.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PrismaModule } from './prisma/prisma.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
+import { RedisModule } from './redis/redis.module';
+import { RoomsModule } from './rooms/rooms.module';
+
+/**
+ * Root module. The global pipe and filter are APP_* providers (STYLE.md habit 2) so a test app
+ * built from this module behaves exactly like production; AuthModule registers the guards the
+ * same way. `config` replaces the env-derived AppConfig (tests, bench).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config?: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: pinoParams }),
+        PrismaModule,
+        RedisModule,
+        EventsModule,
+        AuthModule,
+        ProvisioningModule,
+        MetricsModule,
+        HealthModule,
+        RoomsModule,
+        ConfigsModule,
+        HostsModule,
+        ImportModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The API's rules for the values that end up in a devices.csv line (SPEC §2, §6). They are
+ * stricter than sophomorix: the API never creates a line that sophomorix rejects or that only
+ * gives a warning (SPEC §2 "The API never creates a line that has either kind of finding").
+ * Each `…Problem` function returns null for a good value, else a message naming the field and
+ * saying why, so an admin can fix the input (SPEC §11 scenario 12).
+ */
+import { normalizeMac } from '@app/csv-merge';
+import { ValidateBy, ValidationOptions } from 'class-validator';
+
+export const ROOM_NAME_MAX = 32;
+export const CONFIG_NAME_MAX = 64;
+export const HOSTNAME_MAX = 15;
+export const ROOM_NAME_RE = /^[A-Za-z0-9-]{1,32}$/;
+export const CONFIG_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** sophomorix roles (SPEC §2 column 8): with a computer account, then DNS only. Case-sensitive. */
+export const HOST_ROLES = [
+  'classroom-studentcomputer',
+  'classroom-teachercomputer',
+  'faculty-teachercomputer',
+  'staffcomputer',
+  'server',
+  'addc',
+  'mobile',
+  'printer',
+  'iponly',
+  'thinclient',
+  'voip',
+  'byod',
+  'router',
+  'wlan',
+  'switch',
+] as const;
+export type HostRole = (typeof HOST_ROLES)[number];
+export const DEFAULT_ROLE: HostRole = 'classroom-studentcomputer';
+/** devices.csv's marker for "no LINBO group" (SPEC §2 column 2): written for config null, so reserved. */
+export const NO_CONFIG_MARKER = 'nopxe';
+
+/** `;` → "';'", newline → "a newline": the character as an admin would name it. */
+export function describeChar(ch: string): string {
+  switch (ch) {
+    case '\n':
+      return 'a newline';
+    case '\r':
+      return 'a carriage return';
+    case '\t':
+      return 'a tab';
+    case ' ':
+      return 'a space';
+    default:
+      return `'${ch}'`;
+  }
+}
+
+function firstBadChar(value: string, allowed: RegExp): string | undefined {
+  return [...value].find((ch) => !allowed.test(ch));
+}
+
+function nameProblem(field: string, value: unknown, max: number, allowed: RegExp, allowedText: string, why: string) {
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (value.length === 0) return `${field} must not be empty`;
+  const bad = firstBadChar(value, allowed);
+  if (bad !== undefined)
+    return `${field} must not contain ${describeChar(bad)}: only ${allowedText} are allowed (${why})`;
+  if (value.length > max) return `${field} must be at most ${max} characters long (got ${value.length})`;
+  return null;
+}
+
+/** Room name: devices.csv column 0 (SPEC §6). */
+export function roomNameProblem(value: unknown, field = 'name'): string | null {
+  return nameProblem(
+    field,
+    value,
+    ROOM_NAME_MAX,
+    /[A-Za-z0-9-]/,
+    "letters, digits and '-'",
+    'it becomes devices.csv column 0',
+  );
+}
+
+/** Config (LINBO group) name: devices.csv column 2 (SPEC §6). */
+export function configNameProblem(value: unknown, field = 'name'): string | null {
+  return nameProblem(
+    field,
+    value,
+    CONFIG_NAME_MAX,
+    /[A-Za-z0-9_-]/,
+    "letters, digits, '_' and '-'",
+    'it becomes devices.csv column 2',
+  );
+}
+
+/** Hostname after lower-casing: DNS node and NetBIOS computer account (SPEC §2 column 1, §6). */
+export function hostnameProblem(value: unknown, field = 'hostname'): string | null {
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (value.length === 0) return `${field} must not be empty`;
+  const bad = firstBadChar(value, /[a-z0-9-]/);
+  if (bad !== undefined)
+    return `${field} must not contain ${describeChar(bad)}: only letters, digits and '-' are allowed`;
+  if (value.length > HOSTNAME_MAX) {
+    return `${field} must be at most ${HOSTNAME_MAX} characters long (got ${value.length}; NetBIOS limit)`;
+  }
+  if (!HOSTNAME_RE.test(value)) return `${field} must not start or end with '-'`;
+  return null;
+}
+
+/**
+ * IPv4 for devices.csv column 4: dotted quad, octets 0–255 written as plain decimal numbers, last
+ * octet neither 0 nor 255 (SPEC §2: such lines get no DHCP entry or only a warning).
+ */
+export function ipProblem(value: unknown, field = 'ipAddress'): string | null {
+  const hint = `${field} must be an IPv4 address like 10.0.100.1 (null means DHCP)`;
+  if (typeof value !== 'string') return hint;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (!m) return hint;
+  const octets = m.slice(1);
+  for (const o of octets) {
+    if (o.length > 1 && o.startsWith('0'))
+      return `${field} ${value}: octet ${o} must be a plain decimal number (no leading zero)`;
+    if (Number(o) > 255) return `${field} ${value}: octet ${o} is greater than 255`;
+  }
+  const last = Number(octets[3]);
+  if (last === 0 || last === 255) return `${field} ${value} must not end in .0 or .255 (network/broadcast address)`;
+  return null;
+}
+
+/** MAC in any form sophomorix accepts (SPEC §2 column 3); normalise with normalizeMac afterwards. */
+export function macProblem(value: unknown, field = 'macAddress'): string | null {
+  if (typeof value === 'string' && normalizeMac(value) !== null) return null;
+  return `${field} must be a MAC address like 00:11:22:33:44:55 (also accepted: '-', ' ' or '_' separated pairs, Cisco 0011.2233.4455, 12 hex digits)`;
+}
+
+/** class-validator decorator from a `…Problem` function: the message is the function's own text. */
+export function SatisfiesRule(
+  name: string,
+  problem: (value: unknown, field: string) => string | null,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return ValidateBy(
+    {
+      name,
+      validator: {
+        validate: (value, args) => problem(value, args?.property ?? name) === null,
+        defaultMessage: (args) => problem(args?.value, args?.property ?? name) ?? `${args?.property} is invalid`,
+      },
+    },
+    options,
+  );
+}

@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '../common/api-error';
+import { DEFAULT_ROLE } from '../common/device-rules';
+import { Paginated, paginated, pageWindow } from '../common/pagination';
+import { EventsService } from '../events/events.service';
+import type { Operation, Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+import { ProvisioningService } from '../provisioning/provisioning.service';
+import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
+import { HOST_WITH_NAMES, HostView, HostWithNames, toHostView } from './host.view';
+
+type Tx = Prisma.TransactionClient;
+
+/** What identifies a host on the DC; each must be unique (SPEC §6). */
+export interface HostIdentity {
+  hostname: string;
+  macAddress: string;
+  ipAddress: string | null;
+}
+
+export interface DeletedHost {
+  id: string;
+  hostname: string;
+  /** the delete job, null when provisioning is off */
+  operationId: string | null;
+}
+
+/** IPv4 as a number, for a numeric sort (string order would put 10.0.0.10 before 10.0.0.2). */
+function ipKey(ip: string | null): number {
+  if (ip === null) return Number.MAX_SAFE_INTEGER; // DHCP hosts last
+  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+/**
+ * Hosts (SPEC §6–8). Every change that reaches devices.csv is written together with its
+ * provisioning Operation in ONE transaction (SPEC §8 outbox): ProvisioningService.enqueueHostChange
+ * runs inside it, afterCommit() wakes the relay only once the rows are committed.
+ */
+@Injectable()
+export class HostsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly provisioning: ProvisioningService,
+    private readonly events: EventsService,
+  ) {}
+
+  async list(q: ListHostsQueryDto): Promise<Paginated<HostView>> {
+    const where = this.filter(q);
+    if (q.sort === 'ipAddress') return this.listByIp(where, q);
+    const [total, hosts] = await Promise.all([
+      this.prisma.host.count({ where }),
+      this.prisma.host.findMany({
+        where,
+        include: HOST_WITH_NAMES,
+        orderBy: [{ [q.sort]: q.order }, { id: 'asc' }],
+        ...pageWindow(q),
+      }),
+    ]);
+    return paginated(hosts.map(toHostView), total, q.page, q.limit);
+  }
+
+  /** Numeric IP order: the ids are sorted in memory (a school has a few thousand hosts at most). */
+  private async listByIp(where: Prisma.HostWhereInput, q: ListHostsQueryDto): Promise<Paginated<HostView>> {
+    const keys = await this.prisma.host.findMany({ where, select: { id: true, ipAddress: true, hostname: true } });
+    const dir = q.order === 'desc' ? -1 : 1;
+    keys.sort((a, b) => dir * (ipKey(a.ipAddress) - ipKey(b.ipAddress)) || a.hostname.localeCompare(b.hostname));
+    const { skip, take } = pageWindow(q);
+    const ids = keys.slice(skip, skip + take).map((k) => k.id);
+    const hosts = await this.prisma.host.findMany({ where: { id: { in: ids } }, include: HOST_WITH_NAMES });
+    const byId = new Map(hosts.map((h) => [h.id, h]));
+    const page = ids.map((id) => byId.get(id)).filter((h): h is HostWithNames => h !== undefined);
+    return paginated(page.map(toHostView), keys.length, q.page, q.limit);
+  }
+
+  private filter(q: ListHostsQueryDto): Prisma.HostWhereInput {
+    const and: Prisma.HostWhereInput[] = [];
+    if (q.search) {
+      const contains = { contains: q.search, mode: 'insensitive' as const };
+      and.push({ OR: [{ hostname: contains }, { macAddress: contains }, { ipAddress: contains }] });
+    }
+    if (q.roomId) and.push({ roomId: q.roomId });
+    if (q.configId) and.push({ configId: q.configId });
+    if (q.provisionStatus) and.push({ provisionStatus: q.provisionStatus });
+    return and.length > 0 ? { AND: and } : {};
+  }
+
+  async get(id: string): Promise<HostView> {
+    const host = await this.prisma.host.findUnique({ where: { id }, include: HOST_WITH_NAMES });
+    if (!host) throw ApiError.notFound(`Host ${id}`);
+    return toHostView(host);
+  }
+
+  async getByName(hostname: string): Promise<HostView> {
+    // names are stored lower case (SPEC §6), so lower-casing the input is the case-insensitive match
+    const host = await this.prisma.host.findUnique({
+      where: { hostname: hostname.toLowerCase() },
+      include: HOST_WITH_NAMES,
+    });
+    if (!host) throw ApiError.notFound(`Host "${hostname}"`);
+    return toHostView(host);
+  }
+
+  async create(dto: CreateHostDto): Promise<HostView> {
+    const { host, op } = await this.prisma.$transaction(async (tx) => {
+      await this.assertRefs(tx, dto.roomId ?? null, dto.configId ?? null);
+      const identity = { hostname: dto.hostname, macAddress: dto.macAddress, ipAddress: dto.ipAddress ?? null };
+      await this.assertUnique(tx, identity);
+      const created = await tx.host.create({
+        data: {
+          ...identity,
+          roomId: dto.roomId ?? null,
+          configId: dto.configId ?? null,
+          role: dto.role ?? DEFAULT_ROLE,
+          // SPEC §6: default 1 (LINBO) with a config, else 0
+          pxeFlag: dto.pxeFlag ?? (dto.configId ? 1 : 0),
+        },
+        include: HOST_WITH_NAMES,
+      });
+      const queued = await this.provisioning.enqueueHostChange(tx, { action: 'create', host: created });
+      return { host: created, op: queued };
+    });
+    return this.announce([op], [host.id], 'host.created').then((views) => views[0]);
+  }
+
+  async update(id: string, dto: UpdateHostDto): Promise<HostView> {
+    for (const field of ['hostname', 'macAddress', 'role', 'pxeFlag'] as const) {
+      if (dto[field] === null) throw ApiError.validation(field, `${field} must not be null`);
+    }
+    const { op } = await this.prisma.$transaction(async (tx) => {
+      const before = await tx.host.findUnique({ where: { id }, include: HOST_WITH_NAMES });
+      if (!before) throw ApiError.notFound(`Host ${id}`);
+      await this.assertRefs(
+        tx,
+        dto.roomId !== undefined ? dto.roomId : null,
+        dto.configId !== undefined ? dto.configId : null,
+      );
+      const identity: HostIdentity = {
+        hostname: dto.hostname ?? before.hostname,
+        macAddress: dto.macAddress ?? before.macAddress,
+        ipAddress: dto.ipAddress !== undefined ? dto.ipAddress : before.ipAddress,
+      };
+      await this.assertUnique(tx, identity, id);
+      const after = await tx.host.update({
+        where: { id },
+        data: {
+          ...identity,
+          ...(dto.roomId !== undefined ? { roomId: dto.roomId } : {}),
+          ...(dto.configId !== undefined ? { configId: dto.configId } : {}),
+          ...(dto.role !== undefined ? { role: dto.role } : {}),
+          ...(dto.pxeFlag !== undefined ? { pxeFlag: dto.pxeFlag } : {}),
+        },
+        include: HOST_WITH_NAMES,
+      });
+      // only a change that alters the devices.csv line becomes a job (SPEC §8)
+      if (!this.provisioning.isProvisionedChange(before, after)) return { op: null };
+      const queued = await this.provisioning.enqueueHostChange(tx, {
+        action: 'update',
+        host: after,
+        ...(before.hostname !== after.hostname ? { oldHostname: before.hostname } : {}),
+      });
+      return { op: queued };
+    });
+    return this.announce([op], [id], 'host.updated').then((views) => views[0]);
+  }
+
+  async remove(id: string): Promise<DeletedHost> {
+    const { host, op } = await this.prisma.$transaction(async (tx) => {
+      const existing = await tx.host.findUnique({ where: { id }, include: HOST_WITH_NAMES });
+      if (!existing) throw ApiError.notFound(`Host ${id}`);
+      // the job is written BEFORE the row goes, with the host as it was (api-shared.md)
+      const queued = await this.provisioning.enqueueHostChange(tx, { action: 'delete', host: existing });
+      await tx.host.delete({ where: { id } });
+      return { host: existing, op: queued };
+    });
+    this.provisioning.afterCommit([op]);
+    this.events.emit('host.deleted', toHostView(host));
+    return { id: host.id, hostname: host.hostname, operationId: op?.id ?? null };
+  }
+
+  /**
+   * Queues an update job for every host matching `where` (a renamed room or config changes
+   * their devices.csv lines, SPEC §2 columns 0 and 2). Runs inside the caller's transaction.
+   */
+  async requeueHosts(
+    tx: Tx,
+    where: Prisma.HostWhereInput,
+  ): Promise<{ ops: Array<Operation | null>; hostIds: string[] }> {
+    const hosts = await tx.host.findMany({ where, include: HOST_WITH_NAMES, orderBy: { hostname: 'asc' } });
+    const ops: Array<Operation | null> = [];
+    for (const host of hosts) ops.push(await this.provisioning.enqueueHostChange(tx, { action: 'update', host }));
+    return { ops, hostIds: hosts.map((h) => h.id) };
+  }
+
+  /**
+   * After commit: wake the outbox relay, re-read the hosts (enqueueHostChange set their
+   * provisionStatus in the transaction) and emit one event per host.
+   */
+  async announce(
+    ops: Array<Operation | null>,
+    hostIds: string[],
+    type: 'host.created' | 'host.updated',
+  ): Promise<HostView[]> {
+    this.provisioning.afterCommit(ops);
+    if (hostIds.length === 0) return [];
+    const hosts = await this.prisma.host.findMany({ where: { id: { in: hostIds } }, include: HOST_WITH_NAMES });
+    const byId = new Map(hosts.map((h) => [h.id, toHostView(h)]));
+    const views = hostIds.map((id) => byId.get(id)).filter((v): v is HostView => v !== undefined);
+    for (const view of views) this.events.emit(type, view);
+    return views;
+  }
+
+  /** A roomId/configId that names nothing is bad input: 400 naming the field (docs/API.md). */
+  async assertRefs(tx: Tx, roomId: string | null, configId: string | null): Promise<void> {
+    if (roomId !== null && !(await tx.room.findUnique({ where: { id: roomId }, select: { id: true } }))) {
+      throw ApiError.validation('roomId', `roomId ${roomId} does not name an existing room`);
+    }
+    if (configId !== null && !(await tx.config.findUnique({ where: { id: configId }, select: { id: true } }))) {
+      throw ApiError.validation('configId', `configId ${configId} does not name an existing config`);
+    }
+  }
+
+  /**
+   * 409 DUPLICATE_ENTRY naming the field and the host that holds the value, so an admin can act.
+   * The unique indexes stay the last word under concurrency (P2002 → 409 in the filter).
+   */
+  async assertUnique(tx: Tx, identity: HostIdentity, exceptId?: string): Promise<void> {
+    const or: Prisma.HostWhereInput[] = [{ hostname: identity.hostname }, { macAddress: identity.macAddress }];
+    if (identity.ipAddress !== null) or.push({ ipAddress: identity.ipAddress });
+    const clashes = await tx.host.findMany({
+      where: { OR: or, ...(exceptId ? { NOT: { id: exceptId } } : {}) },
+      select: { hostname: true, macAddress: true, ipAddress: true },
+    });
+    for (const other of clashes) {
+      if (other.hostname === identity.hostname) {
+        throw ApiError.duplicate('hostname', `hostname ${identity.hostname} is already used by another host`);
+      }
+      if (other.macAddress === identity.macAddress) {
+        throw ApiError.duplicate(
+          'macAddress',
+          `macAddress ${identity.macAddress} is already used by host ${other.hostname}`,
+        );
+      }
+      if (identity.ipAddress !== null && other.ipAddress === identity.ipAddress) {
+        throw ApiError.duplicate(
+          'ipAddress',
+          `ipAddress ${identity.ipAddress} is already used by host ${other.hostname}`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,291 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { parseDevicesCsv, recordFromFields, validateDevicesCsv } from '@app/csv-merge';
+import {
+  configNameProblem,
+  HOST_ROLES,
+  hostnameProblem,
+  ipProblem,
+  macProblem,
+  NO_CONFIG_MARKER,
+  roomNameProblem,
+} from '../common/device-rules';
+import { EventsService } from '../events/events.service';
+import type { Operation, Prisma } from '../generated/prisma/client';
+import { HOST_WITH_NAMES, HostWithNames } from '../hosts/host.view';
+import { PrismaService } from '../prisma/prisma.service';
+import { ProvisioningService } from '../provisioning/provisioning.service';
+import { ImportSummaryDto } from './dto/import.dto';
+
+/** rows written per transaction; a failing chunk is replayed row by row to isolate the bad row */
+const CHUNK_ROWS = 100;
+
+/** A host as one import row wants it. */
+export interface DesiredHost {
+  hostname: string;
+  macAddress: string;
+  ipAddress: string | null;
+  room: string | null;
+  config: string | null;
+  role: string;
+  pxeFlag: number;
+}
+
+interface PlannedChange {
+  line: number;
+  action: 'create' | 'update';
+  desired: DesiredHost;
+  /** for updates: the host as it is */
+  existing?: HostWithNames;
+}
+
+interface NamedRow {
+  id: string;
+  name: string;
+}
+
+const key = (name: string) => name.toLowerCase();
+
+/**
+ * Reads one data line's record and checks it against the API's own rules (stricter than
+ * sophomorix, SPEC §2 "The API never creates a line that has either kind of finding").
+ */
+export function desiredFromFields(fields: readonly string[]): { desired: DesiredHost; problems: string[] } {
+  const rec = recordFromFields(fields);
+  const desired: DesiredHost = {
+    hostname: rec.hostname.toLowerCase(),
+    macAddress: rec.mac,
+    ipAddress: rec.ip,
+    room: rec.room,
+    // the API never has a config named nopxe (ConfigsService refuses it), so the marker always
+    // means "no config" and an export re-imports unchanged whatever the pxe flag
+    config: rec.config === NO_CONFIG_MARKER ? null : rec.config,
+    role: rec.role,
+    pxeFlag: rec.pxeFlag,
+  };
+  const problems = [
+    desired.room === null ? null : roomNameProblem(desired.room, 'room'),
+    hostnameProblem(desired.hostname, 'hostname'),
+    desired.config === null ? null : configNameProblem(desired.config, 'config'),
+    macProblem(desired.macAddress, 'mac'),
+    desired.ipAddress === null ? null : ipProblem(desired.ipAddress, 'ip'),
+    (HOST_ROLES as readonly string[]).includes(desired.role) ? null : `role "${desired.role}" is not a sophomorix role`,
+    Number.isInteger(desired.pxeFlag) && desired.pxeFlag >= 0 && desired.pxeFlag <= 3
+      ? null
+      : 'pxe flag must be 0, 1, 2 or 3',
+  ].filter((p): p is string => p !== null);
+  return { desired, problems };
+}
+
+function sameHost(h: HostWithNames, d: DesiredHost): boolean {
+  return (
+    h.macAddress === d.macAddress &&
+    h.ipAddress === d.ipAddress &&
+    // room/config names compare case-insensitively: RoomsService/ConfigsService keep them unique that way
+    (h.room ? key(h.room.name) : null) === (d.room ? key(d.room) : null) &&
+    (h.config ? key(h.config.name) : null) === (d.config ? key(d.config) : null) &&
+    h.role === d.role &&
+    h.pxeFlag === d.pxeFlag
+  );
+}
+
+/**
+ * `POST /import/devices` (SPEC §7): devices.csv lines in, one host change (and provisioning job)
+ * per changed row. The text is parsed exactly like sophomorix does (@app/csv-merge: split on
+ * ';', no quoting), never with a generic CSV parser.
+ */
+@Injectable()
+export class ImportService {
+  private readonly logger = new Logger(ImportService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly provisioning: ProvisioningService,
+    private readonly events: EventsService,
+  ) {}
+
+  async importDevices(text: string, dryRun: boolean): Promise<ImportSummaryDto> {
+    const summary: ImportSummaryDto = {
+      dryRun,
+      created: 0,
+      updated: 0,
+      skipped: 0,
+      failed: 0,
+      errors: [],
+      roomsCreated: [],
+      configsCreated: [],
+      jobsQueued: 0,
+    };
+    const fail = (line: number, message: string) => {
+      summary.failed += 1;
+      summary.errors.push({ line, message });
+    };
+
+    // 1. sophomorix's own errors over the whole file (duplicates inside the file included: the
+    //    second occurrence fails, naming the first); warnings are covered by the API rules below
+    const parsed = parseDevicesCsv(text);
+    const sophomorixErrors = new Map<number, string[]>();
+    for (const f of validateDevicesCsv(parsed)) {
+      if (f.severity !== 'error') continue;
+      const list = sophomorixErrors.get(f.line) ?? [];
+      list.push(f.message);
+      sophomorixErrors.set(f.line, list);
+    }
+
+    // 2. plan every row against the database as it is plus the rows before it
+    const hosts = await this.prisma.host.findMany({ include: HOST_WITH_NAMES });
+    const byName = new Map(hosts.map((h) => [h.hostname, h]));
+    const nameByMac = new Map(hosts.map((h) => [h.macAddress, h.hostname]));
+    const nameByIp = new Map(hosts.filter((h) => h.ipAddress !== null).map((h) => [h.ipAddress as string, h.hostname]));
+    const rooms = new Map(
+      (await this.prisma.room.findMany({ select: { id: true, name: true } })).map((r) => [key(r.name), r]),
+    );
+    const configs = new Map(
+      (await this.prisma.config.findMany({ select: { id: true, name: true } })).map((c) => [key(c.name), c]),
+    );
+    const newRooms = new Map<string, string>();
+    const newConfigs = new Map<string, string>();
+    const changes: PlannedChange[] = [];
+    const planned = new Set<string>();
+
+    for (const line of parsed.lines) {
+      if (line.kind !== 'data') continue;
+      const lineErrors = sophomorixErrors.get(line.lineNo);
+      if (lineErrors) {
+        fail(line.lineNo, lineErrors.join('; '));
+        continue;
+      }
+      const { desired, problems } = desiredFromFields(line.fields);
+      if (problems.length > 0) {
+        fail(line.lineNo, problems.join('; '));
+        continue;
+      }
+      if (desired.config !== null && key(desired.config) === NO_CONFIG_MARKER) {
+        fail(line.lineNo, `config ${desired.config} is reserved: nopxe marks hosts without a LINBO group`);
+        continue;
+      }
+      const macOwner = nameByMac.get(desired.macAddress);
+      if (macOwner !== undefined && macOwner !== desired.hostname) {
+        fail(line.lineNo, `MAC ${desired.macAddress} is already used by host ${macOwner}`);
+        continue;
+      }
+      const ipOwner = desired.ipAddress === null ? undefined : nameByIp.get(desired.ipAddress);
+      if (ipOwner !== undefined && ipOwner !== desired.hostname) {
+        fail(line.lineNo, `IP ${desired.ipAddress} is already used by host ${ipOwner}`);
+        continue;
+      }
+      // the file's duplicate check already fails a second row of a name; this keeps the plan sound regardless
+      if (planned.has(desired.hostname)) {
+        fail(line.lineNo, `hostname ${desired.hostname} appears more than once in the file`);
+        continue;
+      }
+      const existing = byName.get(desired.hostname);
+      if (existing && sameHost(existing, desired)) {
+        summary.skipped += 1;
+        continue;
+      }
+      if (existing) {
+        nameByMac.delete(existing.macAddress);
+        if (existing.ipAddress !== null) nameByIp.delete(existing.ipAddress);
+      }
+      nameByMac.set(desired.macAddress, desired.hostname);
+      if (desired.ipAddress !== null) nameByIp.set(desired.ipAddress, desired.hostname);
+      if (desired.room !== null && !rooms.has(key(desired.room))) newRooms.set(key(desired.room), desired.room);
+      if (desired.config !== null && !configs.has(key(desired.config))) {
+        newConfigs.set(key(desired.config), desired.config);
+      }
+      changes.push({ line: line.lineNo, action: existing ? 'update' : 'create', desired, existing });
+      planned.add(desired.hostname);
+    }
+
+    summary.roomsCreated = [...newRooms.values()];
+    summary.configsCreated = [...newConfigs.values()];
+    if (dryRun) {
+      for (const c of changes) summary[c.action === 'create' ? 'created' : 'updated'] += 1;
+      return summary;
+    }
+
+    // 3. rooms and configs on demand, then the host changes in chunks
+    await this.createNamed('room', [...newRooms.values()], rooms);
+    await this.createNamed('config', [...newConfigs.values()], configs);
+    for (let i = 0; i < changes.length; i += CHUNK_ROWS) {
+      const chunk = changes.slice(i, i + CHUNK_ROWS);
+      try {
+        const ops = await this.prisma.$transaction((tx) => this.applyAll(tx, chunk, rooms, configs), {
+          timeout: 60_000,
+          maxWait: 10_000,
+        });
+        this.count(summary, chunk, ops);
+      } catch {
+        // someone changed a host meanwhile (a unique index refused a row): replay row by row
+        for (const change of chunk) {
+          try {
+            const ops = await this.prisma.$transaction((tx) => this.applyAll(tx, [change], rooms, configs));
+            this.count(summary, [change], ops);
+          } catch (err) {
+            fail(change.line, this.describeFailure(change, err));
+          }
+        }
+      }
+    }
+    summary.errors.sort((a, b) => a.line - b.line);
+    this.events.emit('import.completed', { ...summary });
+    return summary;
+  }
+
+  private count(summary: ImportSummaryDto, chunk: PlannedChange[], ops: Array<Operation | null>): void {
+    for (const c of chunk) summary[c.action === 'create' ? 'created' : 'updated'] += 1;
+    summary.jobsQueued += ops.filter((op) => op !== null).length;
+    this.provisioning.afterCommit(ops);
+  }
+
+  private async applyAll(
+    tx: Prisma.TransactionClient,
+    changes: PlannedChange[],
+    rooms: Map<string, NamedRow>,
+    configs: Map<string, NamedRow>,
+  ): Promise<Array<Operation | null>> {
+    const ops: Array<Operation | null> = [];
+    for (const { action, desired, existing } of changes) {
+      const data = {
+        hostname: desired.hostname,
+        macAddress: desired.macAddress,
+        ipAddress: desired.ipAddress,
+        roomId: desired.room === null ? null : (rooms.get(key(desired.room))?.id ?? null),
+        configId: desired.config === null ? null : (configs.get(key(desired.config))?.id ?? null),
+        role: desired.role,
+        pxeFlag: desired.pxeFlag,
+      };
+      const host =
+        action === 'create' || !existing
+          ? await tx.host.create({ data, include: HOST_WITH_NAMES })
+          : await tx.host.update({ where: { id: existing.id }, data, include: HOST_WITH_NAMES });
+      ops.push(await this.provisioning.enqueueHostChange(tx, { action, host }));
+    }
+    return ops;
+  }
+
+  private async createNamed(kind: 'room' | 'config', names: string[], into: Map<string, NamedRow>): Promise<void> {
+    if (names.length === 0) return;
+    const delegate = kind === 'room' ? this.prisma.room : this.prisma.config;
+    // skipDuplicates: a concurrent request may have created the same name meanwhile
+    await (delegate as typeof this.prisma.room).createMany({
+      data: names.map((name) => ({ name })),
+      skipDuplicates: true,
+    });
+    const rows = await (delegate as typeof this.prisma.room).findMany({
+      where: { OR: names.map((name) => ({ name: { equals: name, mode: 'insensitive' as const } })) },
+      select: { id: true, name: true },
+    });
+    for (const row of rows) into.set(key(row.name), row);
+  }
+
+  private describeFailure(change: PlannedChange, err: unknown): string {
+    const code = (err as { code?: string }).code;
+    if (code === 'P2002') {
+      return `host ${change.desired.hostname}: hostname, MAC or IP was taken by another host during the import`;
+    }
+    if (code === 'P2025') return `host ${change.desired.hostname} was deleted during the import`;
+    this.logger.error(`import of line ${change.line} failed: ${(err as Error).stack ?? String(err)}`);
+    return `host ${change.desired.hostname} could not be saved (internal error)`;
+  }
+}
