@@ -89,6 +89,7 @@ export class ConsumerGroup {
   private readonly groupStartId: string;
   private readonly logger: Logger;
   private reader: Redis | undefined;
+  private readonly readersEnding = new Set<Promise<void>>();
   private reading = false;
   private interrupted = false;
   private closed = false;
@@ -289,8 +290,9 @@ export class ConsumerGroup {
 
   /**
    * Shutdown: a running readNew returns [] at once and later calls read nothing (STYLE.md: stop
-   * fetching first). The reader socket is dropped; entries Redis may have handed it in that instant
-   * stay in this consumer's PEL and are recovered by readOwnPending on the next start.
+   * fetching first). The reader socket is dropped; an entry Redis hands the blocked reader before
+   * it sees the socket close stays in this consumer's PEL and is recovered by readOwnPending on
+   * the next start (or claimIdle elsewhere). After `await close()` nothing more is delivered.
    * ack/deadLetter/claimIdle keep working so in-flight work can still be finished and ACKed.
    */
   interrupt(): void {
@@ -299,14 +301,11 @@ export class ConsumerGroup {
     this.dropReader();
   }
 
-  /** interrupt() and wait for the reader connection to end; the command connection belongs to RedisConnections. */
+  /** interrupt() and wait until the reader connection has ended; the command connection belongs to RedisConnections. */
   async close(): Promise<void> {
-    this.interrupted = true;
+    this.interrupt();
     this.closed = true;
-    this.wakeReader?.();
-    const reader = this.reader;
-    this.reader = undefined;
-    if (reader) await endConnection(reader, false);
+    await Promise.all(this.readersEnding);
   }
 
   private async blockingRead(blockMs: number, count: number): Promise<RawEntry[]> {
@@ -354,8 +353,11 @@ export class ConsumerGroup {
   private dropReader(): void {
     const reader = this.reader;
     this.reader = undefined;
-    // disconnect (not QUIT): QUIT would queue behind the blocked command
-    reader?.disconnect();
+    if (!reader) return;
+    // disconnect (not QUIT, which would queue behind the blocked command). Once the socket has
+    // ended Redis has dropped the blocked client, so nothing more can be delivered to it.
+    const ending = endConnection(reader, false).finally(() => this.readersEnding.delete(ending));
+    this.readersEnding.add(ending);
   }
 
   /** ACKs entries whose stream data is gone (nil fields): there is nothing left to process. */
