@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard, LoginThrottlerGuard, RolesGuard } from './guards';
+
+/** One minute window of the login rate limit (issue 3: AppConfig.loginRateLimit per minute per IP). */
+const LOGIN_WINDOW_MS = 60_000;
+
+/**
+ * Authentication and authorisation. The guards are APP_GUARDs registered here (STYLE.md habit 2)
+ * so importing AuthModule is all the root module does; they run in this order: login throttle
+ * (before any bcrypt work), JWT, roles.
+ */
+@Module({
+  imports: [
+    UsersModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { expiresIn: config.jwtExpiresIn as unknown as number },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: 'login', ttl: LOGIN_WINDOW_MS, limit: config.loginRateLimit }],
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    { provide: APP_GUARD, useClass: LoginThrottlerGuard },
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+  exports: [AuthService, UsersModule],
+})
+export class AuthModule {}
