@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { OperationsModule } from '../operations/operations.module';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
+import { InternalController } from './internal.controller';
+import { InternalKeyGuard } from './internal-key.guard';
+
+@Module({
+  imports: [ProvisioningModule, OperationsModule],
+  controllers: [InternalController],
+  providers: [InternalKeyGuard],
+})
+export class InternalModule {}
