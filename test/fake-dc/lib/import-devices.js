@@ -42,15 +42,21 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
     io.err.write(`${TOOL}: ${err.message}\n`);
     return 2;
   }
+  // exactly one call-log line per invocation, whichever way it ends
+  let logged = false;
+  const log = (exit, extra) => {
+    if (!logged) dc.logCall(root, TOOL, argv, exit, extra);
+    logged = true;
+  };
   const finish = (exit, out, extra) => {
     if (out.length > 0) io.out.write(`${out.join('\n')}\n`);
-    dc.logCall(root, TOOL, argv, exit, extra);
+    log(exit, extra);
     return exit;
   };
   // the worker's timeout kills us: record it, then die like a killed process would
   for (const signal of ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => {
-      dc.logCall(root, TOOL, argv, null, { signal });
+      log(null, { signal });
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
     });
   }
@@ -65,7 +71,7 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   const { config } = dc.loadConfig(root);
 
   if (config.hang) {
-    dc.logCall(root, TOOL, argv, null, { hang: true });
+    log(null, { hang: true }); // logged now: a hung run is never going to finish
     setInterval(() => {}, 1 << 30);
     return new Promise(() => {});
   }
