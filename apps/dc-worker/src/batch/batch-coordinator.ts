@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
+import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
+import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+
+/** What the pipeline runs next. */
+export type WorkItem =
+  { kind: 'provision'; school: string; jobs: QueuedJob[] } | { kind: 'macct_repair'; job: QueuedJob };
+
+/**
+ * SPEC §9 step 2. The first provision job opens a batch; we wait PROVISION_DEBOUNCE_SEC (ended
+ * early once the batch is full), then drain until PROVISION_BATCH_SIZE or the stream is empty.
+ * Nothing read is dropped: jobs beyond the batch, of another school, or macct repairs stay in
+ * `queue` (un-ACKed, so a crash loses nothing either). Queued macct repairs run before the next
+ * provision batch, so a repair read during a debounce runs right after that batch (scenario 13).
+ */
+@Injectable()
+export class BatchCoordinator {
+  private readonly queue: QueuedJob[] = [];
+  private stopping = false;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
+    private readonly consumer: StreamConsumer,
+  ) {}
+
+  /** The next batch or repair, or null when nothing is ready yet (or the worker stops). */
+  async next(): Promise<WorkItem | null> {
+    if (!this.ready()) {
+      await this.fill(this.waitForReady(), this.config.batchSize);
+      if (!this.ready()) return null;
+    }
+    const repair = this.queue.findIndex((j) => this.isReady(j) && j.payload.type === 'macct_repair');
+    if (repair >= 0) return { kind: 'macct_repair', job: this.queue.splice(repair, 1)[0] };
+
+    const first = this.queue.find((j) => this.isReady(j))!;
+    const school = first.payload.school;
+    const size = () => this.queue.filter((j) => this.belongs(j, school)).length;
+    const deadline = first.readAt + this.config.debounceMs;
+    while (!this.stopping && size() < this.config.batchSize && Date.now() < deadline) {
+      await this.fill(deadline - Date.now(), this.config.batchSize - size());
+    }
+    // drain: a short read returning fewer entries than asked means the stream is empty
+    while (!this.stopping && size() < this.config.batchSize) {
+      const got = await this.fill(1, this.config.batchSize - size());
+      if (got === 0) break;
+    }
+    if (this.stopping) return null; // hand back: the jobs stay pending for the next start
+    const jobs: QueuedJob[] = [];
+    for (let i = 0; i < this.queue.length && jobs.length < this.config.batchSize;) {
+      if (this.belongs(this.queue[i], school)) jobs.push(...this.queue.splice(i, 1));
+      else i++;
+    }
+    return { kind: 'provision', school, jobs };
+  }
+
+  /** Puts jobs back (transient failure: lock timeout, API down) to be tried after RETRY_DELAY_SEC. */
+  handBack(jobs: QueuedJob[]): void {
+    const notBefore = Date.now() + this.config.retryDelayMs;
+    this.queue.unshift(...jobs.map((j) => ({ ...j, notBefore })));
+    this.queue.sort((a, b) => compareIds(a.id, b.id));
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Jobs read but not processed (they are still pending in Redis). */
+  queued(): number {
+    return this.queue.length;
+  }
+
+  private belongs(job: QueuedJob, school: string): boolean {
+    return this.isReady(job) && job.payload.type === 'provision_host' && job.payload.school === school;
+  }
+
+  private isReady(job: QueuedJob): boolean {
+    return !job.notBefore || job.notBefore <= Date.now();
+  }
+
+  private ready(): boolean {
+    return this.queue.some((j) => this.isReady(j));
+  }
+
+  /** How long a read may block: until the first handed-back job is due, at most one BLOCK. */
+  private waitForReady(): number {
+    const due = this.queue.map((j) => j.notBefore ?? 0).filter((t) => t > 0);
+    const until = due.length ? Math.min(...due) - Date.now() : this.config.blockMs;
+    return Math.max(1, Math.min(until, this.config.blockMs));
+  }
+
+  private async fill(waitMs: number, count: number): Promise<number> {
+    if (this.stopping) return 0;
+    const got = await this.consumer.read(Math.max(1, waitMs), Math.max(1, count));
+    let added = 0;
+    for (const job of got) {
+      // a claim may return an entry we already hold (our own idle one): keep one copy
+      if (this.queue.some((q) => q.id === job.id)) continue;
+      this.queue.push(job);
+      added++;
+    }
+    if (added) this.queue.sort((a, b) => compareIds(a.id, b.id));
+    if (added) this.logger.debug({ added, queued: this.queue.length }, 'jobs queued');
+    return got.length;
+  }
+}
+
+/** Stream order of entry ids `ms-seq`. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  if (as !== bs) return as < bs ? -1 : 1;
+  return 0;
+}

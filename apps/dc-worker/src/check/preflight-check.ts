@@ -1,0 +1,98 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import Redis from 'ioredis';
+import { deltaPathFor, dhcpVerifyPathFor, masterPathFor, WorkerConfig } from '../config/worker-config';
+import { WorkerLogger } from '../logging/worker-logger';
+import { ApiClient } from '../report/api-client';
+import { Verifier } from '../verify/verifier';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function executable(command: string): Promise<string> {
+  const candidates = isAbsolute(command)
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command));
+  for (const path of candidates) {
+    try {
+      const stat = await fs.stat(path);
+      if (!stat.isFile()) continue;
+      await fs.access(path, fsConstants.X_OK);
+      return path;
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new Error(isAbsolute(command) ? `${command} missing or not executable` : `${command} not found in PATH`);
+}
+
+async function writableDir(path: string): Promise<string> {
+  await fs.access(dirname(path), fsConstants.W_OK);
+  return `${dirname(path)} writable`;
+}
+
+/**
+ * `--check` (deploy/README.md): validates what the worker needs before it is enabled — config
+ * (already parsed by the caller), files, tools (exist + executable), Redis and API. Read-only:
+ * nothing is written and no job is touched.
+ */
+export async function runChecks(config: WorkerConfig, logger: WorkerLogger): Promise<CheckResult[]> {
+  const results: CheckResult[] = [{ name: 'config', ok: true, detail: 'all variables valid' }];
+  const check = async (name: string, fn: () => Promise<string>) => {
+    try {
+      results.push({ name, ok: true, detail: await fn() });
+    } catch (err) {
+      results.push({ name, ok: false, detail: (err as Error).message });
+    }
+  };
+  const school = config.school;
+  const master = masterPathFor(config, school);
+  await check(`master ${master}`, async () => {
+    const text = await fs.readFile(master, 'utf8');
+    await fs.access(master, fsConstants.W_OK);
+    return `readable and writable, ${text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).length} host lines`;
+  });
+  await check('master folder', () => writableDir(master));
+  await check('delta folder', () => writableDir(deltaPathFor(config, school)));
+  await check('lock folder', () => writableDir(config.provisionLockFile));
+  const dhcp = dhcpVerifyPathFor(config, school);
+  if (dhcp) await check(`DHCP_VERIFY_FILE ${dhcp}`, async () => (await fs.access(dhcp, fsConstants.R_OK), 'readable'));
+  await check('IMPORT_SCRIPT', () => executable(config.importScript));
+  await check('SAMBA_TOOL', () => executable(config.sambaTool));
+  await check('MACCT_REPAIR_SCRIPT', () => executable(config.macctRepairScript));
+  await check('FLOCK_COMMAND', () => executable(config.flockCommand));
+  if (config.linboDomain === 'auto') {
+    await check('LINBO_DOMAIN=auto', async () => new Verifier(config, logger).resolveDomain());
+  }
+  await check(`Redis ${redactUrl(config.redisUrl)}`, async () => {
+    const redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 3000,
+      retryStrategy: () => null,
+    });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      const pong = await redis.ping();
+      const info = await redis.info('server');
+      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+      return `${pong}, Redis ${version}`;
+    } finally {
+      redis.disconnect();
+    }
+  });
+  await check(`API ${config.apiUrl}`, async () => {
+    const res = await new ApiClient(config, logger).ping();
+    if (!res.ok) throw new Error(res.detail);
+    return `reachable, internal key accepted (${res.detail})`;
+  });
+  return results;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}

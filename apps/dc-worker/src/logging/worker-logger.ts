@@ -1,0 +1,30 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+/** Injection token of the worker's pino logger (structured JSON lines on stdout). */
+export const WORKER_LOGGER = Symbol('WORKER_LOGGER');
+export type WorkerLogger = Logger;
+
+export function createWorkerLogger(level: string): WorkerLogger {
+  return pino({ level, base: { app: 'dc-worker', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+/** Routes Nest's own messages into the same JSON stream. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: WorkerLogger) {}
+  log(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
+}

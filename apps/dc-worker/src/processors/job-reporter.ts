@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JobErrorCode, StatusReport } from '@app/provisioning';
+import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
+import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
+import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { ApiClient } from '../report/api-client';
+import { faultPoint } from './fault-injection';
+
+/** A terminal verdict for one job, reported and then ACKed. */
+export type JobVerdict =
+  | { status: 'completed'; result: Record<string, unknown> }
+  | { status: 'failed'; code: JobErrorCode; message: string; result?: Record<string, unknown> }
+  | { status: 'cancelled'; message: string; result?: Record<string, unknown> };
+
+export function failed(code: JobErrorCode, message: string, result?: Record<string, unknown>): JobVerdict {
+  return { status: 'failed', code, message, result };
+}
+
+/**
+ * SPEC §9 step 9: report each terminal status (retried by ApiClient until stored), then XACK.
+ * Never ACK before the report is stored (scenario 15); a report the API refuses for good (409,
+ * 404) is final, so the message is ACKed too.
+ */
+@Injectable()
+export class JobReporter {
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
+    private readonly api: ApiClient,
+    private readonly consumer: StreamConsumer,
+  ) {}
+
+  async finish(job: QueuedJob, verdict: JobVerdict): Promise<void> {
+    const opId = job.payload.operation_id;
+    const report: StatusReport =
+      verdict.status === 'completed'
+        ? { status: 'completed', result: verdict.result }
+        : verdict.status === 'failed'
+          ? {
+              status: 'failed',
+              error: `${verdict.code}: ${verdict.message}`,
+              result: { ...verdict.result, code: verdict.code },
+            }
+          : { status: 'cancelled', error: verdict.message, result: verdict.result };
+    const outcome = await this.api.report(opId, report);
+    const log = { operationId: opId, streamId: job.id, status: verdict.status, report: outcome };
+    if (verdict.status === 'failed') this.logger.warn({ ...log, error: report.error }, 'job failed');
+    else this.logger.info(log, `job ${verdict.status}`);
+    faultPoint(this.config, this.logger, 'before-ack');
+    await this.consumer.ack(job.id);
+  }
+
+  /** The job needs no status change (already terminal, unknown operation): just ACK it. */
+  async skip(job: QueuedJob, why: string): Promise<void> {
+    this.logger.info({ operationId: job.payload.operation_id, streamId: job.id, why }, 'job skipped');
+    await this.consumer.ack(job.id);
+  }
+
+  /** Reports `running`; false when the API refuses the move (e.g. cancelled meanwhile). */
+  async running(job: QueuedJob): Promise<boolean> {
+    const outcome = await this.api.report(job.payload.operation_id, { status: 'running' });
+    return outcome === 'stored';
+  }
+}

@@ -1,0 +1,409 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatchJob, BatchPlan, DeviceRecord, planBatch } from '@app/csv-merge';
+import { isTerminal, OperationView, ProvisionOptions } from '@app/provisioning';
+import { deltaPathFor, masterPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
+import { QueuedJob } from '../consumer/stream-consumer';
+import { DeltaFile } from '../files/delta-file';
+import { MasterFile, MasterMissingError } from '../files/master-file';
+import { describeImport, ImportRun, ImportRunner } from '../import/import-runner';
+import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
+import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { ApiClient, ApiUnavailableError } from '../report/api-client';
+import { Verifier, VerifyTarget } from '../verify/verifier';
+import { faultPoint } from './fault-injection';
+import { failed, JobReporter, JobVerdict } from './job-reporter';
+
+/** A job with the operation the API holds for it. */
+interface ProvisionJob {
+  job: QueuedJob;
+  op: OperationView;
+  options: ProvisionOptions;
+  action: 'create' | 'update' | 'delete';
+}
+
+/** What the caller does with jobs we could not finish now (SPEC §9: transient → un-ACKed, retried). */
+export interface BatchResult {
+  handedBack: QueuedJob[];
+}
+
+export function recordOf(o: ProvisionOptions): DeviceRecord {
+  return {
+    room: o.room,
+    hostname: o.hostname,
+    config: o.config,
+    mac: o.macAddress,
+    ip: o.ipAddress,
+    role: o.role,
+    pxeFlag: o.pxeFlag,
+  };
+}
+
+/** Data lines (sophomorix's view: not `#` in column 0, not blank) by lower-cased host name. */
+function hostNames(text: string): string[] {
+  const names: string[] = [];
+  for (const raw of text.split('\n')) {
+    if (raw.startsWith('#') || raw.trim() === '') continue;
+    names.push((raw.split(';')[1] ?? '').toLowerCase());
+  }
+  return names;
+}
+
+/**
+ * SPEC §9 step 6 guard, computed here independently of the merge library: how many host lines of
+ * the old master are gone from the new one, counting a rename of this batch as kept.
+ */
+export function droppedLines(before: string, after: string, renames: Map<string, string>): number {
+  const present = new Map<string, number>();
+  for (const n of hostNames(after)) present.set(n, (present.get(n) ?? 0) + 1);
+  let dropped = 0;
+  for (const n of hostNames(before)) {
+    const key = present.get(n) ? n : renames.get(n);
+    const left = key ? (present.get(key) ?? 0) : 0;
+    if (left > 0) present.set(key!, left - 1);
+    else dropped++;
+  }
+  return dropped;
+}
+
+/**
+ * One provision batch of one school, SPEC §9 steps 3–9: fetch the snapshots, skip finished or
+ * superseded operations, coalesce per host, report running, plan dry-run jobs without writing,
+ * then under the lock: plan, write delta and master, import once, verify in bulk; finally report
+ * every job and ACK it.
+ */
+@Injectable()
+export class ProvisionProcessor {
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
+    private readonly api: ApiClient,
+    private readonly reporter: JobReporter,
+    private readonly lock: ProvisionLock,
+    private readonly master: MasterFile,
+    private readonly delta: DeltaFile,
+    private readonly importer: ImportRunner,
+    private readonly verifier: Verifier,
+  ) {}
+
+  async process(school: string, batch: QueuedJob[]): Promise<BatchResult> {
+    const started = Date.now();
+    const log = this.logger.child({ school, batch: batch.map((j) => j.payload.operation_id) });
+    log.info({ size: batch.length }, 'provision batch opened');
+
+    // 1. snapshots; the API being down is transient: hand the whole batch back, nothing done yet
+    let jobs: ProvisionJob[];
+    try {
+      jobs = await this.fetch(batch);
+    } catch (err) {
+      if (!(err instanceof ApiUnavailableError)) throw err;
+      log.warn({ err: err.message }, 'API unavailable; batch handed back for a later retry');
+      return { handedBack: batch };
+    }
+
+    // 2. coalesce per host: the newest job wins (SPEC §8: a stale job never overwrites newer data)
+    jobs = await this.coalesce(jobs);
+
+    // 3. running (a 409 here means the operation was cancelled meanwhile: drop it)
+    const live: ProvisionJob[] = [];
+    for (const j of jobs) {
+      if (await this.reporter.running(j.job)) live.push(j);
+      else await this.reporter.skip(j.job, 'API refused running (superseded or finished)');
+    }
+
+    const dryRun = live.filter((j) => j.options.dryRun);
+    const real = live.filter((j) => !j.options.dryRun);
+    const verdicts = new Map<ProvisionJob, JobVerdict>();
+    if (dryRun.length) for (const [j, v] of await this.planDryRun(school, dryRun)) verdicts.set(j, v);
+
+    let handedBack: QueuedJob[] = [];
+    if (real.length) {
+      try {
+        for (const [j, v] of await this.runLive(school, real, log)) verdicts.set(j, v);
+      } catch (err) {
+        if (!(err instanceof LockTimeoutError)) throw err;
+        log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
+        handedBack = real.map((j) => j.job);
+      }
+    }
+
+    // 9. report, then ACK, job by job
+    for (const [j, verdict] of verdicts) await this.reporter.finish(j.job, verdict);
+    log.info(
+      { durationMs: Date.now() - started, reported: verdicts.size, handedBack: handedBack.length },
+      'provision batch done',
+    );
+    return { handedBack };
+  }
+
+  private async fetch(batch: QueuedJob[]): Promise<ProvisionJob[]> {
+    const out: ProvisionJob[] = [];
+    for (const job of batch) {
+      const opId = job.payload.operation_id;
+      const op = await this.api.getOperation(opId);
+      if (!op) {
+        await this.reporter.skip(job, 'OPERATION_NOT_FOUND: the API does not know this operation');
+        continue;
+      }
+      if (isTerminal(op.status)) {
+        await this.reporter.skip(job, `operation already ${op.status}`);
+        continue;
+      }
+      const action = job.payload.action;
+      if (op.type !== 'provision_host' || (action !== 'create' && action !== 'update' && action !== 'delete')) {
+        await this.reporter.finish(
+          job,
+          failed('WORKER_ERROR', `operation ${opId} is ${op.type}/${op.action}, not a provision job`),
+        );
+        continue;
+      }
+      const options = op.options as ProvisionOptions;
+      if (!options || typeof options.hostname !== 'string' || typeof options.macAddress !== 'string') {
+        await this.reporter.finish(
+          job,
+          failed('WORKER_ERROR', `operation ${opId} has no host snapshot in its options`),
+        );
+        continue;
+      }
+      out.push({ job, op, options, action: (op.action as ProvisionJob['action']) ?? action });
+    }
+    return out;
+  }
+
+  /**
+   * Jobs of one host (by host id, else name) collapse into the newest. A rename carried by an
+   * older job is kept (the DC still knows the first name). A delete after a rename is not
+   * collapsed: the delete's snapshot does not know the old name, so both run in order.
+   */
+  private async coalesce(jobs: ProvisionJob[]): Promise<ProvisionJob[]> {
+    const groups = new Map<string, ProvisionJob[]>();
+    for (const j of jobs) {
+      const key = j.options.hostId ?? `name:${j.options.hostname.toLowerCase()}`;
+      groups.set(key, [...(groups.get(key) ?? []), j]);
+    }
+    const keep = new Set<ProvisionJob>();
+    for (const group of groups.values()) {
+      const newest = group[group.length - 1];
+      const firstName = group[0].options.oldHostname ?? group[0].options.hostname;
+      const renamed = group.some((j) => j.options.oldHostname && j.options.oldHostname !== j.options.hostname);
+      if (group.length > 1 && newest.action === 'delete' && renamed) {
+        group.forEach((j) => keep.add(j));
+        continue;
+      }
+      if (
+        group.length > 1 &&
+        firstName.toLowerCase() !== newest.options.hostname.toLowerCase() &&
+        newest.action !== 'delete'
+      ) {
+        newest.options = { ...newest.options, oldHostname: firstName };
+      }
+      if (group.length > 1 && newest.action === 'update' && group[0].action === 'create') {
+        // the DC never saw the create; the update's snapshot is the whole host
+        newest.action = 'create';
+      }
+      keep.add(newest);
+      for (const older of group.slice(0, -1)) {
+        await this.reporter.finish(older.job, {
+          status: 'cancelled',
+          message: `superseded by operation ${newest.op.id} in the same batch`,
+          result: { supersededBy: newest.op.id },
+        });
+      }
+    }
+    return jobs.filter((j) => keep.has(j));
+  }
+
+  private toBatchJobs(jobs: ProvisionJob[]): BatchJob[] {
+    return jobs.map((j) => ({
+      id: j.op.id,
+      action: j.action,
+      record: recordOf(j.options),
+      ...(j.options.oldHostname ? { oldHostname: j.options.oldHostname } : {}),
+      ...(j.options.adopt ? { adopt: true } : {}),
+    }));
+  }
+
+  private async readInputs(
+    school: string,
+  ): Promise<{ masterPath: string; deltaPath: string; masterText: string; deltaText: string }> {
+    const masterPath = masterPathFor(this.config, school);
+    const deltaPath = deltaPathFor(this.config, school);
+    const masterText = await this.master.read(masterPath);
+    const deltaText = await this.delta.read(deltaPath);
+    return { masterPath, deltaPath, masterText, deltaText };
+  }
+
+  private plan(
+    inputs: { masterPath: string; deltaPath: string; masterText: string; deltaText: string },
+    jobs: ProvisionJob[],
+  ): BatchPlan {
+    return planBatch({
+      masterText: inputs.masterText,
+      deltaText: inputs.deltaText,
+      jobs: this.toBatchJobs(jobs),
+      masterName: inputs.masterPath,
+      deltaName: inputs.deltaPath,
+    });
+  }
+
+  /** SPEC §11 scenario 11: plan only; nothing is written (no delta, master, backup or temp file). */
+  private async planDryRun(school: string, jobs: ProvisionJob[]): Promise<Map<ProvisionJob, JobVerdict>> {
+    const out = new Map<ProvisionJob, JobVerdict>();
+    let inputs;
+    try {
+      inputs = await this.readInputs(school);
+    } catch (err) {
+      if (!(err instanceof MasterMissingError)) throw err;
+      for (const j of jobs) out.set(j, failed('MASTER_MISSING', err.message, { dryRun: true }));
+      return out;
+    }
+    const plan = this.plan(inputs, jobs);
+    const manual = plan.manualErrors.map((f) => `${f.file ?? inputs.masterPath}:${f.line}: ${f.message}`);
+    jobs.forEach((j, i) => {
+      const outcome = plan.outcomes[i];
+      const result = { dryRun: true, stats: plan.stats, manualErrors: manual };
+      if (outcome.status === 'failed') out.set(j, failed(outcome.code as never, outcome.message, result));
+      else
+        out.set(j, {
+          status: 'completed',
+          result: { ...result, line: outcome.line, adopted: outcome.adopted ?? false },
+        });
+    });
+    return out;
+  }
+
+  private async runLive(
+    school: string,
+    jobs: ProvisionJob[],
+    log: WorkerLogger,
+  ): Promise<Map<ProvisionJob, JobVerdict>> {
+    const out = new Map<ProvisionJob, JobVerdict>();
+    const failAll = (list: ProvisionJob[], verdict: JobVerdict) => list.forEach((j) => out.set(j, verdict));
+    const held = await this.lock.acquire();
+    try {
+      let inputs;
+      try {
+        inputs = await this.readInputs(school);
+      } catch (err) {
+        if (!(err instanceof MasterMissingError)) throw err;
+        failAll(jobs, failed('MASTER_MISSING', err.message));
+        return out;
+      }
+      const plan = this.plan(inputs, jobs);
+      const applied: ProvisionJob[] = [];
+      jobs.forEach((j, i) => {
+        const o = plan.outcomes[i];
+        if (o.status === 'failed') out.set(j, failed(o.code as never, o.message));
+        else applied.push(j);
+      });
+      if (applied.length === 0) return out;
+
+      if (plan.manualErrors.length) {
+        const lines = plan.manualErrors
+          .slice(0, 5)
+          .map((f) => `${f.file ?? inputs.masterPath}:${f.line}: ${f.message}`);
+        const more = plan.manualErrors.length > 5 ? ` (+${plan.manualErrors.length - 5} more)` : '';
+        failAll(
+          applied,
+          failed(
+            'CSV_MANUAL_LINE_INVALID',
+            `devices.csv has invalid manual lines, nothing imported: ${lines.join('; ')}${more}`,
+            {
+              manualErrors: plan.manualErrors,
+            },
+          ),
+        );
+        return out;
+      }
+      const renames = new Map<string, string>();
+      for (const j of applied) {
+        if (j.options.oldHostname) renames.set(j.options.oldHostname.toLowerCase(), j.options.hostname.toLowerCase());
+      }
+      const dropped = droppedLines(inputs.masterText, plan.master, renames);
+      const deletes = applied.filter((j) => j.action === 'delete').length;
+      if (dropped > deletes) {
+        failAll(
+          applied,
+          failed(
+            'MASS_DELETE_REFUSED',
+            `the merged ${inputs.masterPath} would drop ${dropped} host lines but the batch deletes only ${deletes}; nothing written`,
+          ),
+        );
+        return out;
+      }
+
+      // 6. write: delta first (our own record), then the master sophomorix reads
+      if (plan.delta !== inputs.deltaText) await this.delta.write(inputs.deltaPath, plan.delta);
+      faultPoint(this.config, log, 'after-delta-write');
+      if (plan.master !== inputs.masterText) {
+        await this.master.write(inputs.masterPath, plan.master, () =>
+          faultPoint(this.config, log, 'after-master-rename'),
+        );
+      }
+      log.info({ stats: plan.stats, applied: applied.length }, 'devices.csv written');
+
+      // 7. import once for the whole batch
+      const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'));
+      log.info(
+        {
+          exitCode: run.exitCode,
+          durationMs: run.durationMs,
+          timedOut: run.timedOut,
+          failureLines: run.failureLines.slice(0, 5),
+        },
+        'import finished',
+      );
+
+      // 8. verify in bulk
+      const targets: VerifyTarget[] = applied.map((j) => ({
+        id: j.op.id,
+        action: j.action,
+        hostname: j.options.hostname,
+        mac: j.options.macAddress,
+        ip: j.options.ipAddress,
+        role: j.options.role,
+        oldHostname: j.options.oldHostname,
+      }));
+      const report = await this.verifier.verify(school, targets);
+      log.info({ sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned }, 'verification finished');
+      const byId = new Map(plan.outcomes.map((o) => [o.id, o]));
+      for (const j of applied) {
+        const problems = report.problems.get(j.op.id) ?? [];
+        const outcome = byId.get(j.op.id);
+        const result = {
+          dryRun: false,
+          school,
+          import: importSummary(run),
+          verify: { sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned.length },
+          batchSize: jobs.length,
+          ...(outcome?.status === 'applied' ? { line: outcome.line, adopted: outcome.adopted ?? false } : {}),
+        };
+        if (problems.length === 0) out.set(j, { status: 'completed', result });
+        else out.set(j, this.failure(run, problems, result));
+      }
+      return out;
+    } finally {
+      await held.release();
+    }
+  }
+
+  /** An import that showed failure signs is IMPORT_FAILED (its message first), else VERIFY_FAILED. */
+  private failure(run: ImportRun, problems: string[], result: Record<string, unknown>): JobVerdict {
+    const found = problems.slice(0, 4).join('; ') + (problems.length > 4 ? ` (+${problems.length - 4} more)` : '');
+    if (run.timedOut) return failed('IMPORT_TIMEOUT', `${describeImport(run)}; ${found}`, { ...result, problems });
+    if (run.looksFailed) return failed('IMPORT_FAILED', `${describeImport(run)}; ${found}`, { ...result, problems });
+    return failed('VERIFY_FAILED', `import reported success but the DC does not match: ${found}`, {
+      ...result,
+      problems,
+    });
+  }
+}
+
+function importSummary(run: ImportRun): Record<string, unknown> {
+  return {
+    command: run.command,
+    exitCode: run.exitCode,
+    timedOut: run.timedOut,
+    durationMs: run.durationMs,
+    failureLines: run.failureLines.slice(0, 10),
+  };
+}

@@ -1,0 +1,296 @@
+import { promises as fs } from 'node:fs';
+import { Inject, Injectable } from '@nestjs/common';
+import { dhcpVerifyPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
+import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import {
+  accountName,
+  dcName,
+  DhcpHost,
+  DnsNode,
+  hasAccount,
+  parseComputerList,
+  parseDhcpHosts,
+  parseDomainInfo,
+  parseZoneDump,
+  reverseOf,
+} from './dc-state';
+
+/** One job's expected end state. */
+export interface VerifyTarget {
+  id: string;
+  action: 'create' | 'update' | 'delete';
+  hostname: string;
+  /** normalised AA:BB:… */
+  mac: string;
+  /** null = DHCP (no DNS records) */
+  ip: string | null;
+  role: string;
+  /** rename: this name must be gone */
+  oldHostname?: string;
+}
+
+/** Per job: the problems found ([] = verified). */
+export interface VerifyReport {
+  problems: Map<string, string[]>;
+  /** samba-tool processes this verification started (SPEC §9 step 8: constant per batch) */
+  sambaToolRuns: number;
+  /** leftover objects deleted because SAMBA_TOOL_AUTH is set */
+  cleaned: string[];
+}
+
+interface DcSnapshot {
+  accounts: Set<string>;
+  zones: Map<string, Map<string, DnsNode>>;
+  dhcp: Map<string, DhcpHost> | null;
+}
+
+class SambaToolError extends Error {}
+
+const EMPTY_NODE: DnsNode = { a: new Set(), ptr: new Set() };
+
+/**
+ * Decides success by reading the DC's state (SPEC §4, §9 step 8): one `computer list`, one
+ * `dns query … @ ALL` per zone involved and one read of the DHCP file per batch, so the number of
+ * samba-tool processes does not grow with the batch. Records are matched by value, never by exit
+ * code alone.
+ */
+@Injectable()
+export class Verifier {
+  private domain: string | null = null;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
+  ) {}
+
+  async verify(school: string, targets: VerifyTarget[]): Promise<VerifyReport> {
+    const report: VerifyReport = { problems: new Map(), sambaToolRuns: 0, cleaned: [] };
+    if (targets.length === 0) return report;
+    let snapshot: DcSnapshot;
+    try {
+      const domain = await this.resolveDomain(report);
+      snapshot = await this.snapshot(school, targets, domain, report);
+      let problems = this.check(school, targets, domain, snapshot);
+      if (
+        this.config.sambaToolAuth &&
+        (await this.cleanLeftovers(school, targets, domain, snapshot, problems, report))
+      ) {
+        snapshot = await this.snapshot(school, targets, domain, report);
+        problems = this.check(school, targets, domain, snapshot);
+      }
+      report.problems = problems;
+    } catch (err) {
+      if (!(err instanceof SambaToolError)) throw err;
+      for (const t of targets) report.problems.set(t.id, [`cannot read the DC state: ${err.message}`]);
+    }
+    return report;
+  }
+
+  /** LINBO_DOMAIN, or with `auto` the domain samba-tool reports (asked once per process). */
+  async resolveDomain(report?: VerifyReport): Promise<string> {
+    if (this.config.linboDomain !== 'auto') return this.config.linboDomain;
+    if (this.domain) return this.domain;
+    const out = await this.sambaTool(['domain', 'info', this.config.dnsServer], report);
+    const domain = parseDomainInfo(out);
+    if (!domain) throw new SambaToolError('samba-tool domain info printed no "Domain :" line (LINBO_DOMAIN=auto)');
+    this.domain = domain;
+    return domain;
+  }
+
+  private zonesFor(school: string, targets: VerifyTarget[], domain: string): Set<string> {
+    const zones = new Set<string>([domain]);
+    for (const t of targets) if (t.ip) zones.add(reverseOf(t.ip, this.config.revDnsOctets).zone);
+    return zones;
+  }
+
+  private async snapshot(
+    school: string,
+    targets: VerifyTarget[],
+    domain: string,
+    report: VerifyReport,
+  ): Promise<DcSnapshot> {
+    const zoneNames = [...this.zonesFor(school, targets, domain)];
+    const [accounts, zoneDumps, dhcp] = await Promise.all([
+      this.sambaTool(['computer', 'list'], report).then(parseComputerList),
+      Promise.all(zoneNames.map((zone) => this.zoneDump(zone, report))),
+      this.readDhcp(school),
+    ]);
+    const zones = new Map<string, Map<string, DnsNode>>();
+    zoneNames.forEach((zone, i) => zones.set(zone, zoneDumps[i]));
+    return { accounts, zones, dhcp };
+  }
+
+  private async zoneDump(zone: string, report: VerifyReport): Promise<Map<string, DnsNode>> {
+    try {
+      return parseZoneDump(await this.sambaTool(['dns', 'query', this.config.dnsServer, zone, '@', 'ALL'], report));
+    } catch (err) {
+      // a reverse zone that does not exist simply holds no records
+      if (err instanceof SambaToolError && /does not exist/i.test(err.message)) return new Map();
+      throw err;
+    }
+  }
+
+  private async readDhcp(school: string): Promise<Map<string, DhcpHost> | null> {
+    const path = dhcpVerifyPathFor(this.config, school);
+    if (!path) return null;
+    try {
+      return parseDhcpHosts(await fs.readFile(path, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      throw new SambaToolError(`cannot read DHCP_VERIFY_FILE ${path}: ${(err as Error).message}`);
+    }
+  }
+
+  private node(snapshot: DcSnapshot, zone: string, node: string): DnsNode {
+    return snapshot.zones.get(zone)?.get(node.toLowerCase()) ?? EMPTY_NODE;
+  }
+
+  private check(school: string, targets: VerifyTarget[], domain: string, snapshot: DcSnapshot): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    // names a create/update of this batch ends up owning: a delete of the same name in the same
+    // batch (SPEC §11 scenario 6) is then proved by that job, not by absence
+    const reused = new Map<string, string>();
+    for (const t of targets) if (t.action !== 'delete') reused.set(t.hostname.toLowerCase(), t.id);
+
+    for (const t of targets) {
+      const problems: string[] = [];
+      const name = dcName(school, t.hostname);
+      const fqdn = `${name}.${domain}`;
+      if (t.action === 'delete') {
+        const by = reused.get(t.hostname.toLowerCase());
+        if (by) {
+          out.set(t.id, []);
+          continue;
+        }
+        problems.push(...this.absent(school, t.hostname, t.ip, domain, snapshot));
+      } else {
+        const account = accountName(school, t.hostname);
+        if (hasAccount(t.role) && !snapshot.accounts.has(account)) problems.push(`computer account ${account} missing`);
+        const a = this.node(snapshot, domain, name).a;
+        if (t.ip) {
+          const rev = reverseOf(t.ip, this.config.revDnsOctets);
+          if (!a.has(t.ip)) problems.push(`A record ${fqdn} → ${t.ip} missing`);
+          const stale = [...a].filter((ip) => ip !== t.ip);
+          if (stale.length) problems.push(`A record ${fqdn} still has old address ${stale.join(', ')}`);
+          if (!this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
+            problems.push(`PTR record ${rev.node}.${rev.zone} → ${fqdn} missing`);
+          }
+        } else if (a.size) {
+          problems.push(`A record ${fqdn} still present (${[...a].join(', ')}) although the host uses DHCP`);
+        }
+        if (snapshot.dhcp) {
+          const block = snapshot.dhcp.get(t.hostname.toLowerCase()) ?? snapshot.dhcp.get(name);
+          if (!block) problems.push(`DHCP host block ${t.hostname} missing`);
+          else {
+            if (block.mac !== t.mac)
+              problems.push(`DHCP host ${t.hostname} has MAC ${block.mac ?? 'none'}, expected ${t.mac}`);
+            if (block.ip !== t.ip) {
+              problems.push(
+                `DHCP host ${t.hostname} has fixed-address ${block.ip ?? 'none'}, expected ${t.ip ?? 'none'}`,
+              );
+            }
+          }
+        }
+        if (
+          t.oldHostname &&
+          t.oldHostname.toLowerCase() !== t.hostname.toLowerCase() &&
+          !reused.has(t.oldHostname.toLowerCase())
+        ) {
+          problems.push(...this.absent(school, t.oldHostname, null, domain, snapshot).map((p) => `renamed: ${p}`));
+        }
+      }
+      out.set(t.id, problems);
+    }
+    return out;
+  }
+
+  /** What must be gone for a removed name: account, A records, the PTR of its IP, DHCP block. */
+  private absent(school: string, hostname: string, ip: string | null, domain: string, snapshot: DcSnapshot): string[] {
+    const problems: string[] = [];
+    const name = dcName(school, hostname);
+    const fqdn = `${name}.${domain}`;
+    const account = accountName(school, hostname);
+    if (snapshot.accounts.has(account)) problems.push(`computer account ${account} still present`);
+    const a = this.node(snapshot, domain, name).a;
+    if (a.size) problems.push(`A record ${fqdn} → ${[...a].join(', ')} still present`);
+    if (ip) {
+      const rev = reverseOf(ip, this.config.revDnsOctets);
+      if (this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
+        problems.push(`PTR record ${rev.node}.${rev.zone} → ${fqdn} still present`);
+      }
+    }
+    if (snapshot.dhcp?.has(hostname.toLowerCase())) problems.push(`DHCP host block ${hostname} still present`);
+    return problems;
+  }
+
+  /**
+   * SPEC §9 step 8: with SAMBA_TOOL_AUTH, objects sophomorix did not create (so did not remove)
+   * are deleted for delete jobs. Returns whether anything was deleted (then we look again).
+   */
+  private async cleanLeftovers(
+    school: string,
+    targets: VerifyTarget[],
+    domain: string,
+    snapshot: DcSnapshot,
+    problems: Map<string, string[]>,
+    report: VerifyReport,
+  ): Promise<boolean> {
+    let deleted = false;
+    for (const t of targets) {
+      if (t.action !== 'delete' || !problems.get(t.id)?.length) continue;
+      const name = dcName(school, t.hostname);
+      const fqdn = `${name}.${domain}`;
+      const steps: Array<{ what: string; args: string[] }> = [];
+      if (snapshot.accounts.has(accountName(school, t.hostname))) {
+        steps.push({ what: `computer ${name}`, args: ['computer', 'delete', name] });
+      }
+      for (const ip of this.node(snapshot, domain, name).a) {
+        steps.push({ what: `A ${fqdn} ${ip}`, args: ['dns', 'delete', this.config.dnsServer, domain, name, 'A', ip] });
+      }
+      if (t.ip) {
+        const rev = reverseOf(t.ip, this.config.revDnsOctets);
+        if (this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
+          steps.push({
+            what: `PTR ${rev.node}.${rev.zone} ${fqdn}`,
+            args: ['dns', 'delete', this.config.dnsServer, rev.zone, rev.node, 'PTR', fqdn],
+          });
+        }
+      }
+      for (const step of steps) {
+        try {
+          await this.sambaTool(step.args, report);
+          report.cleaned.push(step.what);
+          deleted = true;
+          this.logger.info({ operationId: t.id, object: step.what }, 'deleted leftover DC object');
+        } catch (err) {
+          this.logger.warn(
+            { operationId: t.id, object: step.what, err: (err as Error).message },
+            'leftover cleanup failed',
+          );
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private async sambaTool(args: string[], report?: VerifyReport): Promise<string> {
+    const { execa } = await import('execa');
+    const auth = this.config.sambaToolAuth ? ['-U', this.config.sambaToolAuth] : [];
+    if (report) report.sambaToolRuns++;
+    const result = await execa(this.config.sambaTool, [...args, ...auth], {
+      reject: false,
+      timeout: this.config.sambaToolTimeoutSec * 1000,
+      stdin: 'ignore',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.exitCode !== 0) {
+      const err = String(result.stderr || result.stdout || result.shortMessage)
+        .trim()
+        .split('\n')[0];
+      throw new SambaToolError(
+        `samba-tool ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? '-'}): ${err}`,
+      );
+    }
+    return String(result.stdout);
+  }
+}

@@ -1,0 +1,161 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { BatchCoordinator, WorkItem } from './batch/batch-coordinator';
+import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
+import { StreamConsumer } from './consumer/stream-consumer';
+import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
+import { failed, JobReporter } from './processors/job-reporter';
+import { MacctRepairProcessor } from './processors/macct-repair-processor';
+import { ProvisionProcessor } from './processors/provision-processor';
+import { ApiClient, ReportAbortedError } from './report/api-client';
+
+/** How the process runs: the long-running service, `--once`, or `--check` (no loop). */
+export const WORKER_RUN_MODE = Symbol('WORKER_RUN_MODE');
+export type WorkerRunMode = 'service' | 'once' | 'check';
+
+/** Exit code of `--once` when jobs had to be left pending (lock held, API down): EX_TEMPFAIL. */
+export const EXIT_JOBS_LEFT_PENDING = 75;
+
+/**
+ * The consumer loop: coordinator → processor, one work item at a time. Started from
+ * onApplicationBootstrap but never awaited there (STYLE.md habit 6); `stop()` stops reading,
+ * lets the current item finish (or hands it back after SHUTDOWN_TIMEOUT_SEC) and returns before
+ * Nest closes the Redis connections.
+ */
+@Injectable()
+export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
+  private stopping = false;
+  private loop: Promise<number> | null = null;
+  private handedBackInOnce = 0;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
+    @Inject(WORKER_RUN_MODE) private readonly mode: WorkerRunMode,
+    private readonly coordinator: BatchCoordinator,
+    private readonly consumer: StreamConsumer,
+    private readonly provision: ProvisionProcessor,
+    private readonly macct: MacctRepairProcessor,
+    private readonly reporter: JobReporter,
+    private readonly api: ApiClient,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.mode !== 'check') void this.start();
+  }
+
+  /** Resolves with the process exit code when the loop ends (`--once`: queue drained). */
+  start(): Promise<number> {
+    this.loop ??= this.run().catch((err: Error) => {
+      this.logger.fatal({ err: err.message, stack: err.stack }, 'worker loop crashed');
+      return 1;
+    });
+    return this.loop;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) {
+      await this.loop;
+      return;
+    }
+    this.stopping = true;
+    this.logger.info('stopping: no new jobs are read; finishing the current batch');
+    this.coordinator.stop();
+    this.consumer.interrupt();
+    if (!this.loop) return;
+    const finished = await Promise.race([
+      this.loop.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), this.config.shutdownTimeoutMs).unref()),
+    ]);
+    if (!finished) {
+      this.logger.warn(
+        { timeoutMs: this.config.shutdownTimeoutMs },
+        'shutdown timeout: abandoning pending status reports',
+      );
+      this.api.abort();
+      await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  private async run(): Promise<number> {
+    this.logger.info(
+      {
+        stream: this.config.jobsStream,
+        group: this.config.jobsGroup,
+        consumer: this.config.consumerName,
+        batchSize: this.config.batchSize,
+        debounceMs: this.config.debounceMs,
+        mode: this.mode,
+      },
+      'worker started',
+    );
+    let backoff = 0;
+    while (!this.stopping) {
+      let item: WorkItem | null;
+      try {
+        item = await this.coordinator.next();
+        backoff = 0;
+      } catch (err) {
+        if (this.stopping) break;
+        backoff = Math.min(backoff ? backoff * 2 : 500, 10_000);
+        this.logger.error({ err: (err as Error).message, retryInMs: backoff }, 'reading jobs failed');
+        await new Promise((r) => setTimeout(r, backoff));
+        continue;
+      }
+      if (!item) {
+        if (this.mode === 'once' && this.coordinator.queued() === 0) break;
+        continue;
+      }
+      try {
+        await this.handle(item);
+      } catch (err) {
+        if (err instanceof ReportAbortedError) {
+          this.logger.warn({ err: err.message }, 'status report abandoned at shutdown; jobs stay pending');
+          break;
+        }
+        await this.failItem(item, err as Error);
+      }
+    }
+    if (this.mode === 'once' && this.handedBackInOnce > 0) return EXIT_JOBS_LEFT_PENDING;
+    return 0;
+  }
+
+  private async handle(item: WorkItem): Promise<void> {
+    if (item.kind === 'macct_repair') {
+      if (!(await this.macct.process(item.job))) this.handBack([item.job]);
+      return;
+    }
+    const result = await this.provision.process(item.school, item.jobs);
+    if (result.handedBack.length) this.handBack(result.handedBack);
+  }
+
+  private handBack(jobs: Parameters<BatchCoordinator['handBack']>[0]): void {
+    if (this.mode === 'once') {
+      // --once does not wait for a lock or the API: the jobs stay pending in Redis
+      this.handedBackInOnce += jobs.length;
+      this.logger.warn({ count: jobs.length }, '--once: jobs left pending for the service to retry');
+      return;
+    }
+    this.coordinator.handBack(jobs);
+  }
+
+  /** An unexpected error (e.g. EACCES writing the master): fail the item's jobs with the reason. */
+  private async failItem(item: WorkItem, err: Error): Promise<void> {
+    this.logger.error({ err: err.message, stack: err.stack }, 'batch failed unexpectedly');
+    const jobs = item.kind === 'macct_repair' ? [item.job] : item.jobs;
+    for (const job of jobs) {
+      try {
+        await this.reporter.finish(job, failed('WORKER_ERROR', `worker error: ${err.message}`));
+      } catch (reportErr) {
+        this.logger.error(
+          { operationId: job.payload.operation_id, err: (reportErr as Error).message },
+          'cannot report',
+        );
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { RedisStreamsModule } from '@app/redis-streams';
+import { BatchCoordinator } from './batch/batch-coordinator';
+import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
+import { StreamConsumer } from './consumer/stream-consumer';
+import { DeltaFile } from './files/delta-file';
+import { MasterFile } from './files/master-file';
+import { ImportRunner } from './import/import-runner';
+import { ProvisionLock } from './lock/provision-lock';
+import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
+import { JobReporter } from './processors/job-reporter';
+import { MacctRepairProcessor } from './processors/macct-repair-processor';
+import { ProvisionProcessor } from './processors/provision-processor';
+import { ApiClient } from './report/api-client';
+import { Verifier } from './verify/verifier';
+import { WORKER_RUN_MODE, WorkerLoop, WorkerRunMode } from './worker.loop';
+
+/**
+ * The worker's slim root module (STYLE.md habit 6): the SPEC §9 pipeline steps as providers,
+ * composed by ProvisionProcessor and driven by WorkerLoop.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, logger: WorkerLogger, mode: WorkerRunMode): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        RedisStreamsModule.forRoot({ url: config.redisUrl, connectionName: `dc-worker:${config.consumerName}` }),
+      ],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        { provide: WORKER_LOGGER, useValue: logger },
+        { provide: WORKER_RUN_MODE, useValue: mode },
+        StreamConsumer,
+        BatchCoordinator,
+        ProvisionLock,
+        MasterFile,
+        DeltaFile,
+        ImportRunner,
+        Verifier,
+        ApiClient,
+        JobReporter,
+        ProvisionProcessor,
+        MacctRepairProcessor,
+        WorkerLoop,
+      ],
+    };
+  }
+}
