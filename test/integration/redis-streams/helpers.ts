@@ -68,6 +68,14 @@ export class FreezingProxy {
     return live.length;
   }
 
+  /** Cuts every open connection (what a Redis restart looks like to a client). */
+  dropAll(): void {
+    for (const p of this.pairs) {
+      p.client.destroy();
+      p.upstream.destroy();
+    }
+  }
+
   get openConnections(): number {
     return this.pairs.filter((p) => !p.client.destroyed).length;
   }
