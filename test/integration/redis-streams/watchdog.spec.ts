@@ -68,7 +68,7 @@ describe('ConsumerGroup read watchdog and reconnects (real Redis DB 2 behind a p
     received.push(...(await reading).map((m) => m.id));
     for (let i = 0; i < 5 && received.length === 0; i++) received.push(...(await group.readNew()).map((m) => m.id));
     expect(received).toEqual([id]);
-    expect(await group.ack(id)).toBe(1); // the command connection reconnected as well
+    expect(await group.ack(id as string)).toBe(1); // the command connection reconnected as well
     await group.close();
   });
 });
