@@ -427,8 +427,11 @@ export function planBatch(input: BatchInput): BatchPlan {
       if (written?.adopted) outcome.adopted = true;
       return outcome;
     });
-    const deltaRecords: DeviceRecord[] = [];
-    for (const entry of pass.delta.values()) deltaRecords.push(entry.record);
+    // Sorted by name: the delta's order must not depend on job order, or a re-applied batch
+    // (crash recovery) would rewrite it differently (delete + re-create moves an entry).
+    const deltaRecords = [...pass.delta.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, entry]) => entry.record);
     const masterOut = pass.changed
       ? pass.out.map((o) => o.raw).join('\n') + (pass.trailingNewline && pass.out.length > 0 ? '\n' : '')
       : input.masterText;

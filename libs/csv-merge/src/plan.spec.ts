@@ -1,0 +1,506 @@
+import fc from 'fast-check';
+import { parseDevicesCsv } from './csv';
+import { DELTA_HEADER, formatDeviceLine } from './device-line';
+import { mergeDelta, planBatch } from './plan';
+import type { BatchJob, BatchPlan, DeviceRecord } from './types';
+import { validateDevicesCsv } from './validate';
+
+const rec = (hostname: string, mac: string, ip: string | null, extra: Partial<DeviceRecord> = {}): DeviceRecord => ({
+  room: 'r101',
+  hostname,
+  config: 'win11',
+  mac,
+  ip,
+  role: '',
+  pxeFlag: 1,
+  ...extra,
+});
+const create = (id: string, r: DeviceRecord, more: Partial<BatchJob> = {}): BatchJob => ({
+  id,
+  action: 'create',
+  record: r,
+  ...more,
+});
+const update = (id: string, r: DeviceRecord, more: Partial<BatchJob> = {}): BatchJob => ({
+  id,
+  action: 'update',
+  record: r,
+  ...more,
+});
+const del = (id: string, r: DeviceRecord): BatchJob => ({ id, action: 'delete', record: r });
+const delta = (...records: DeviceRecord[]) =>
+  [DELTA_HEADER, ...records.map((r) => formatDeviceLine(r))].join('\n') + '\n';
+const lines = (text: string) => text.split('\n');
+
+// pc05 and pc06 are ours (in the delta); everything else is manual.
+const PC05 = rec('pc05', '00:00:00:00:00:05', '10.0.0.5');
+const PC06 = rec('pc06', '00:00:00:00:00:06', '10.0.0.6');
+const MASTER = [
+  '# devices.csv of default-school',
+  '#room;host;group;mac;ip;officekey;windowskey;dhcpopts;role;lmn;pxe;;;;comment',
+  'r100;manual01;win10;aa-bb-cc-dd-ee-01;10.0.0.101;OFF-KEY;;;;;1;;;;hand written',
+  '',
+  'r100;Manual02;win10;AA:BB:CC:DD:EE:02;10.0.0.102;;;;teacher;;1;;;;x\r',
+  'r101;pc05;win11;00:00:00:00:00:05;10.0.0.5;OFFICE;WIN;opt=1;classroom-studentcomputer;res;1;a;b;c;comment 5;extra15;extra16\r',
+  '  \t',
+  'r101;pc06;win11;00:00:00:00:00:06;10.0.0.6;;;;classroom-studentcomputer;;1;;;;',
+  'r100;manual03;nopxe;AA:BB:CC:DD:EE:03;DHCP;;;;printer;;0;;;;',
+  '',
+].join('\n');
+const MASTER_FIXED = MASTER.replace(';teacher;', ';classroom-teachercomputer;');
+const DELTA = delta(PC05, PC06);
+
+function plan(jobs: BatchJob[], masterText = MASTER_FIXED, deltaText = DELTA): BatchPlan {
+  return planBatch({ masterText, deltaText, jobs, masterName: 'devices.csv' });
+}
+
+function expectIdempotent(p: BatchPlan, jobs: BatchJob[]) {
+  const again = planBatch({ masterText: p.master, deltaText: p.delta, jobs, masterName: 'devices.csv' });
+  expect(again.master).toBe(p.master);
+  expect(again.delta).toBe(p.delta);
+}
+
+describe('planBatch: SPEC §11 scenarios on the file', () => {
+  it('the fixture master is valid apart from warnings', () => {
+    expect(validateDevicesCsv(MASTER_FIXED).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('changes nothing without jobs when the delta matches the master (identical string)', () => {
+    const p = plan([]);
+    expect(p.master).toBe(MASTER_FIXED);
+    expect(p.delta).toBe(DELTA);
+    expect(p.stats).toEqual({
+      patched: 0,
+      appended: 0,
+      removed: 0,
+      adopted: 0,
+      masterLinesBefore: 9,
+      masterLinesAfter: 9,
+      deletesRequested: 0,
+    });
+  });
+
+  it('1: create appends one line; every manual line stays byte-identical', () => {
+    const r = rec('pc07', '00:00:00:00:00:07', '10.0.0.7');
+    const p = plan([create('op1', r)]);
+    expect(p.outcomes).toEqual([{ id: 'op1', status: 'applied', line: formatDeviceLine(r) }]);
+    expect(p.master).toBe(MASTER_FIXED + formatDeviceLine(r) + '\n');
+    expect(lines(p.delta)).toEqual([
+      DELTA_HEADER,
+      formatDeviceLine(PC05),
+      formatDeviceLine(PC06),
+      formatDeviceLine(r),
+      '',
+    ]);
+    expect(p.stats).toMatchObject({ appended: 1, patched: 0, removed: 0, masterLinesAfter: 10 });
+    expect(p.manualErrors).toEqual([]);
+    expectIdempotent(p, [create('op1', r)]);
+  });
+
+  it('3: update IP patches the line in place (unmanaged columns, extra columns and CRLF kept)', () => {
+    const jobs = [update('op1', { ...PC05, ip: '10.0.0.55' })];
+    const p = plan(jobs);
+    const out = lines(p.master);
+    expect(out[5]).toBe(
+      'r101;pc05;win11;00:00:00:00:00:05;10.0.0.55;OFFICE;WIN;opt=1;classroom-studentcomputer;res;1;a;b;c;comment 5;extra15;extra16\r',
+    );
+    expect(out.filter((_, i) => i !== 5)).toEqual(lines(MASTER_FIXED).filter((_, i) => i !== 5));
+    expect(p.delta).toContain(';10.0.0.55;');
+    expect(p.stats).toMatchObject({ patched: 1, appended: 0, removed: 0 });
+    expectIdempotent(p, jobs);
+  });
+
+  it('4: rename patches the old line in place, keeping position and unmanaged columns', () => {
+    const jobs = [update('op1', { ...PC05, hostname: 'pc05new' }, { oldHostname: 'PC05' })];
+    const p = plan(jobs);
+    const out = lines(p.master);
+    expect(out[5]).toBe(
+      'r101;pc05new;win11;00:00:00:00:00:05;10.0.0.5;OFFICE;WIN;opt=1;classroom-studentcomputer;res;1;a;b;c;comment 5;extra15;extra16\r',
+    );
+    expect(out).toHaveLength(lines(MASTER_FIXED).length);
+    expect(p.delta).not.toContain(';pc05;');
+    expect(p.delta).toContain(';pc05new;');
+    expectIdempotent(p, jobs);
+  });
+
+  it('5: delete removes our line; the delete of a manual line with another MAC fails NOT_OWNED', () => {
+    const jobs = [del('op1', PC06), del('op2', rec('manual01', '00:00:00:00:99:99', null))];
+    const p = plan(jobs);
+    expect(p.outcomes[0]).toMatchObject({ status: 'applied', line: lines(MASTER_FIXED)[7] });
+    expect(p.outcomes[1]).toMatchObject({ status: 'failed', code: 'NOT_OWNED' });
+    const failure = p.outcomes[1] as { message: string };
+    expect(failure.message).toContain('manual01');
+    expect(failure.message).toContain('devices.csv line 3');
+    expect(failure.message).toContain('00:00:00:00:99:99');
+    expect(p.master).toBe(
+      lines(MASTER_FIXED)
+        .filter((_, i) => i !== 7)
+        .join('\n'),
+    );
+    expect(p.delta).toBe(delta(PC05));
+    expect(p.stats).toMatchObject({ removed: 1, deletesRequested: 2, masterLinesAfter: 8 });
+    expectIdempotent(p, jobs);
+  });
+
+  it('5: delete removes a manual line whose MAC is the snapshot MAC (any form); unknown host is a no-op', () => {
+    const jobs = [
+      del('op1', rec('MANUAL01', 'AA:BB:CC:DD:EE:01', '10.0.0.101')),
+      del('op2', rec('ghost', '00:00:00:00:00:99', null)),
+    ];
+    const p = plan(jobs);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect(p.master).not.toContain('manual01');
+    expect(p.stats.removed).toBe(1);
+    expectIdempotent(p, jobs);
+  });
+
+  it('6: delete + re-create of the same name in one batch leaves the new host', () => {
+    const fresh = rec('pc06', '00:00:00:00:01:06', '10.0.0.66', { room: 'r202' });
+    const jobs = [del('op1', PC06), create('op2', fresh)];
+    const p = plan(jobs);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    const out = lines(p.master);
+    expect(out[7]).toBe(formatDeviceLine(fresh));
+    expect(out.filter((l) => /;pc06;/i.test(l))).toHaveLength(1);
+    expect(p.delta).toBe(delta(PC05, fresh));
+    expectIdempotent(p, jobs);
+  });
+
+  it('7: duplicate MAC against a manual aa-bb-… line fails that job only; nothing of it is written', () => {
+    const bad = rec('pc08', 'AA:BB:CC:DD:EE:01', '10.0.0.8');
+    const good = rec('pc09', '00:00:00:00:00:09', '10.0.0.9');
+    const jobs = [create('bad', bad), create('good', good), update('upd', { ...PC06, ip: '10.0.0.60' })];
+    const p = plan(jobs);
+    expect(p.outcomes[0]).toEqual({
+      id: 'bad',
+      status: 'failed',
+      code: 'CSV_CONFLICT',
+      message: 'MAC AA:BB:CC:DD:EE:01 already used by host manual01 (devices.csv line 3)',
+    });
+    expect(p.outcomes.slice(1).map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect(p.master).not.toContain('pc08');
+    expect(p.delta).not.toContain('pc08');
+    expect(p.master).toContain(formatDeviceLine(good));
+    expect(p.master).toContain(';10.0.0.60;');
+    expect(p.manualErrors).toEqual([]);
+  });
+
+  it('10: two updates of one host in a batch — the latest wins', () => {
+    const jobs = [update('u1', { ...PC05, ip: '10.0.0.51' }), update('u2', { ...PC05, ip: '10.0.0.52', room: 'r9' })];
+    const p = plan(jobs);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect(p.master).toContain('r9;pc05;win11;00:00:00:00:00:05;10.0.0.52;OFFICE');
+    expect(p.master).not.toContain('10.0.0.51');
+    expect(p.delta).toContain('r9;pc05;win11;00:00:00:00:00:05;10.0.0.52;');
+    expect(p.outcomes[0]).toMatchObject({ line: formatDeviceLine({ ...PC05, ip: '10.0.0.51' }) });
+  });
+});
+
+describe('planBatch: adoption (SPEC §9)', () => {
+  it('adopts a manual line with the same name and MAC: patched in place, owned from then on', () => {
+    const r = rec('MANUAL01', 'aa:bb:cc:dd:ee:01', '10.0.0.101', { room: 'r100', config: 'win10' });
+    const jobs = [create('op1', r)];
+    const p = plan(jobs);
+    expect(p.outcomes[0]).toMatchObject({ status: 'applied', adopted: true });
+    const out = lines(p.master);
+    expect(out[2]).toBe(
+      'r100;MANUAL01;win10;AA:BB:CC:DD:EE:01;10.0.0.101;OFF-KEY;;;classroom-studentcomputer;;1;;;;hand written',
+    );
+    expect(out).toHaveLength(lines(MASTER_FIXED).length);
+    expect(p.stats).toMatchObject({ adopted: 1, patched: 1, appended: 0 });
+    expect(p.delta).toContain(';MANUAL01;');
+    // owned now: a later delete removes it although the snapshot MAC differs
+    const later = planBatch({
+      masterText: p.master,
+      deltaText: p.delta,
+      jobs: [del('op2', { ...r, mac: '00:00:00:00:00:00' })],
+    });
+    expect(later.outcomes[0].status).toBe('applied');
+    expect(later.master).not.toContain('MANUAL01');
+    expectIdempotent(p, jobs);
+  });
+
+  it('same name, other MAC: CSV_CONFLICT naming the line, unless adopt is asked', () => {
+    const r = rec('manual01', '00:00:00:00:01:01', '10.0.0.101');
+    const p = plan([create('op1', r)]);
+    expect(p.outcomes[0]).toMatchObject({ status: 'failed', code: 'CSV_CONFLICT' });
+    const msg = (p.outcomes[0] as { message: string }).message;
+    expect(msg).toContain('devices.csv line 3');
+    expect(msg).toContain('aa-bb-cc-dd-ee-01');
+    expect(p.master).toBe(MASTER_FIXED);
+    expect(p.delta).toBe(DELTA);
+
+    const adopted = plan([create('op1', r, { adopt: true })]);
+    expect(adopted.outcomes[0]).toMatchObject({ status: 'applied', adopted: true });
+    expect(lines(adopted.master)[2]).toBe(
+      'r101;manual01;win11;00:00:00:00:01:01;10.0.0.101;OFF-KEY;;;classroom-studentcomputer;;1;;;;hand written',
+    );
+  });
+
+  it('same MAC under another name: CSV_CONFLICT, unless adopt is asked (then that line is taken over)', () => {
+    const r = rec('pc20', 'AA-BB-CC-DD-EE-03', null);
+    const p = plan([create('op1', r)]);
+    expect(p.outcomes[0]).toMatchObject({
+      status: 'failed',
+      code: 'CSV_CONFLICT',
+      message: 'MAC AA:BB:CC:DD:EE:03 already used by host manual03 (devices.csv line 9)',
+    });
+    const adopted = plan([create('op1', r, { adopt: true })]);
+    expect(adopted.outcomes[0]).toMatchObject({ status: 'applied', adopted: true });
+    expect(lines(adopted.master)[8]).toBe('r101;pc20;win11;AA:BB:CC:DD:EE:03;DHCP;;;;classroom-studentcomputer;;1;;;;');
+    expect(adopted.master).not.toContain('manual03');
+    expectIdempotent(adopted, [create('op1', r, { adopt: true })]);
+  });
+});
+
+describe('planBatch: pre-flight', () => {
+  it('fails a job whose own line breaks a rule (CSV_INVALID_LINE) and writes nothing of it', () => {
+    const p = plan([create('op1', rec('pc30', '00:00:00:00:00:30', '10.0.0.30', { role: 'computer' }))]);
+    expect(p.outcomes[0]).toMatchObject({ status: 'failed', code: 'CSV_INVALID_LINE' });
+    expect((p.outcomes[0] as { message: string }).message).toContain('role "computer"');
+    expect(p.master).toBe(MASTER_FIXED);
+    expect(p.delta).toBe(DELTA);
+  });
+
+  it('two jobs of the batch with the same IP: the later one fails, naming the earlier host', () => {
+    const a = rec('pc31', '00:00:00:00:00:31', '10.0.0.31');
+    const b = rec('pc32', '00:00:00:00:00:32', '10.0.0.31');
+    const p = plan([create('a', a), create('b', b)]);
+    expect(p.outcomes[0].status).toBe('applied');
+    expect(p.outcomes[1]).toEqual({
+      id: 'b',
+      status: 'failed',
+      code: 'CSV_CONFLICT',
+      message: 'IP 10.0.0.31 already used by host pc31 (new line of this batch)',
+    });
+  });
+
+  it('the later job fails even when its line comes first in the file (patched vs appended)', () => {
+    // job 'a' appends pc33 with MAC X; job 'b' patches pc05 (line 6) to MAC X
+    const p = plan([
+      create('a', rec('pc33', '00:00:00:00:00:33', '10.0.0.33')),
+      update('b', { ...PC05, mac: '00:00:00:00:00:33' }),
+    ]);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'failed']);
+    expect(p.master).toContain(';pc05;win11;00:00:00:00:00:05;');
+  });
+
+  it('a job is not failed for a conflict with a job that fails anyway', () => {
+    const p = plan([
+      create('a', rec('pc34', '00:00:00:00:00:34', '10.0.0.34', { pxeFlag: Number.NaN })),
+      create('b', rec('pc35', '00:00:00:00:00:34', '10.0.0.35')),
+    ]);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['failed', 'applied']);
+    expect(p.outcomes[0]).toMatchObject({ code: 'CSV_INVALID_LINE' });
+  });
+
+  it('an invalid manual line goes to manualErrors (file and line), jobs are still planned', () => {
+    const broken = MASTER_FIXED + 'r100;bad_name;win10;AA:BB:CC:DD:EE:77;10.0.0.77;;;;;;1;;;;\n';
+    const p = plan([create('op1', rec('pc40', '00:00:00:00:00:40', '10.0.0.40'))], broken);
+    expect(p.manualErrors).toHaveLength(1);
+    expect(p.manualErrors[0]).toMatchObject({ file: 'devices.csv', line: 10, code: 'INVALID_HOSTNAME' });
+    expect(p.outcomes[0].status).toBe('applied');
+  });
+
+  it('reports warnings of the merged file', () => {
+    const p = plan([]);
+    expect(p.warnings.map((w) => [w.line, w.code])).toEqual([[3, 'MAC_DASH_FORM']]);
+  });
+});
+
+describe('planBatch: file details', () => {
+  it('pads appended lines to the most common width of the master', () => {
+    const master16 =
+      Array.from({ length: 3 }, (_, i) => `r;m${i};g;00:00:00:00:10:0${i};10.1.0.${i};;;;;;1;;;;;`).join('\n') + '\n';
+    const p = planBatch({
+      masterText: master16,
+      deltaText: '',
+      jobs: [create('a', rec('pc50', '00:00:00:00:00:50', null))],
+    });
+    expect(lines(p.master)[3].split(';')).toHaveLength(16);
+    expect(lines(p.delta)[1].split(';')).toHaveLength(15);
+  });
+
+  it('leaves a mass of comments alone and appends after a master without final newline', () => {
+    const comments = Array.from({ length: 2000 }, (_, i) => `# comment ${i};with;semicolons`).join('\n');
+    const r = rec('pc51', '00:00:00:00:00:51', null);
+    const p = planBatch({ masterText: comments, deltaText: '', jobs: [create('a', r)] });
+    expect(p.master).toBe(comments + '\n' + formatDeviceLine(r) + '\n');
+  });
+
+  it('patches a short CRLF line without blanking role or pxe', () => {
+    const master = 'r;pc05;win11;00:00:00:00:00:05;10.0.0.5\r\n';
+    const p = planBatch({ masterText: master, deltaText: DELTA, jobs: [] });
+    expect(p.master.split('\n')[0]).toBe(
+      'r101;pc05;win11;00:00:00:00:00:05;10.0.0.5;;;;classroom-studentcomputer;;1\r',
+    );
+    expect(p.master).toContain(formatDeviceLine(PC06));
+  });
+
+  it('a re-applied rename (crash recovery) keeps the renamed line and appends nothing', () => {
+    const jobs = [update('op1', { ...PC05, hostname: 'pc05b' }, { oldHostname: 'pc05' })];
+    const first = plan(jobs);
+    const second = planBatch({ masterText: first.master, deltaText: first.delta, jobs });
+    expect(second.master).toBe(first.master);
+    expect(second.stats).toMatchObject({ patched: 0, appended: 0 });
+  });
+
+  it('rename then delete in one batch removes the old line', () => {
+    const renamed = { ...PC05, hostname: 'pc05c' };
+    const p = plan([update('r', renamed, { oldHostname: 'pc05' }), del('d', renamed)]);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect(p.master).not.toMatch(/;pc05c?;/);
+    expect(p.delta).toBe(delta(PC06));
+  });
+
+  it('mergeDelta merges a whole delta file (the CLI)', () => {
+    const p = mergeDelta('# only comments\n', delta(PC05, PC06));
+    expect(p.master).toBe('# only comments\n' + formatDeviceLine(PC05) + '\n' + formatDeviceLine(PC06) + '\n');
+    expect(p.outcomes).toEqual([]);
+  });
+});
+
+// ---------- properties ----------
+
+/** Valid manual lines (distinct names/MACs/IPs in their own ranges) mixed with comments and blanks. */
+const manualLine = (i: number, variant: number): string => {
+  const mac = `AA:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+  const base = `r${variant};man${i};g${variant};${variant === 1 ? mac.toLowerCase().replace(/:/g, '-') : mac};10.200.${i >> 8}.${i & 255}`;
+  switch (variant) {
+    case 0:
+      return `${base};;;;;;1;;;;`;
+    case 1:
+      return `${base};key;;;staffcomputer;;2;;;;note\r`;
+    case 2:
+      return `${base};;;;;;1;;;;c;extra;"quoted"`;
+    default:
+      return `${base};;;;printer;;0`;
+  }
+};
+const masterArb = fc
+  .array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('# comment;a;b', '', ' \t', '\r', '#')), {
+    maxLength: 40,
+  })
+  .map((items) => items.map((it, i) => (typeof it === 'number' ? manualLine(i, it) : it)).join('\n') + '\n');
+
+type Op = { k: number; op: 'create' | 'update' | 'rename' | 'delete'; v: number };
+const opsArb = fc.array(
+  fc.record({
+    k: fc.integer({ min: 0, max: 7 }),
+    op: fc.constantFrom('create', 'update', 'rename', 'delete'),
+    v: fc.integer({ min: 0, max: 3 }),
+  }),
+  { maxLength: 25 },
+) as fc.Arbitrary<Op[]>;
+
+/** Turns ops on API hosts k (unique MAC/IP per k) into a consistent job stream. */
+function jobsFrom(ops: Op[], names: Map<number, string>): BatchJob[] {
+  return ops.map(({ k, op, v }, i): BatchJob => {
+    const current = names.get(k);
+    const record = rec(
+      current ?? `h${k}`,
+      `00:00:00:00:00:${k.toString(16).padStart(2, '0')}`,
+      v === 3 ? null : `10.${v + 1}.0.${k}`,
+      {
+        pxeFlag: v % 2,
+        config: v === 2 ? null : 'win11',
+      },
+    );
+    if (op === 'delete' && current) {
+      names.delete(k);
+      return del(`j${i}`, record);
+    }
+    if (op === 'rename' && current) {
+      const next = `h${k}x${i}`;
+      names.set(k, next);
+      return update(`j${i}`, { ...record, hostname: next }, { oldHostname: current });
+    }
+    names.set(k, record.hostname);
+    return current ? update(`j${i}`, record) : create(`j${i}`, record);
+  });
+}
+
+describe('planBatch properties', () => {
+  it('valid master + valid non-conflicting jobs → all applied, result valid, idempotent, manual lines kept', () => {
+    fc.assert(
+      fc.property(masterArb, opsArb, opsArb, (master, ops1, ops2) => {
+        const names = new Map<number, string>();
+        const b1 = jobsFrom(ops1, names);
+        const p1 = planBatch({ masterText: master, deltaText: '', jobs: b1 });
+        const b2 = jobsFrom(ops2, names);
+        const p2 = planBatch({ masterText: p1.master, deltaText: p1.delta, jobs: b2 });
+        for (const p of [p1, p2]) {
+          expect(p.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+          expect(p.manualErrors).toEqual([]);
+          expect(validateDevicesCsv(p.master).filter((f) => f.severity === 'error')).toEqual([]);
+        }
+        // idempotent (crash recovery re-applies the batch)
+        const again = planBatch({ masterText: p2.master, deltaText: p2.delta, jobs: b2 });
+        expect(again.master).toBe(p2.master);
+        expect(again.delta).toBe(p2.delta);
+        // every manual line survives byte for byte, in order
+        const manual = parseDevicesCsv(master).lines.map((l) => l.raw);
+        expect(
+          parseDevicesCsv(p2.master)
+            .lines.map((l) => l.raw)
+            .slice(0, manual.length),
+        ).toEqual(manual);
+        // the delta holds exactly the hosts that exist now
+        const live = [...names.values()].map((n) => n.toLowerCase()).sort();
+        const owned = parseDevicesCsv(p2.delta)
+          .lines.filter((l) => l.kind === 'data')
+          .map((l) => l.fields[1].toLowerCase());
+        expect(owned.sort()).toEqual(live);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('merging the same delta twice changes nothing; lines not named by the delta survive', () => {
+    fc.assert(
+      fc.property(masterArb, fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 15 }), (master, ks) => {
+        const records = [...ks]
+          .sort()
+          .map((k) => rec(`d${k}`, `00:00:00:00:01:${(k & 255).toString(16).padStart(2, '0')}`, `10.9.0.${k}`));
+        const d = delta(...records);
+        const once = mergeDelta(master, d);
+        const twice = mergeDelta(once.master, once.delta);
+        expect(twice.master).toBe(once.master);
+        expect(twice.delta).toBe(once.delta);
+        expect(once.delta).toBe(d);
+        const before = parseDevicesCsv(master).lines.map((l) => l.raw);
+        expect(
+          parseDevicesCsv(once.master)
+            .lines.slice(0, before.length)
+            .map((l) => l.raw),
+        ).toEqual(before);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('untouched lines survive byte for byte whatever the master holds (even invalid lines)', () => {
+    const anyLine = fc.string({
+      unit: fc.constantFrom(';', 'a', 'B', '1', ':', '-', '.', ' ', '\r', '#', '"'),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(fc.array(anyLine, { maxLength: 30 }), opsArb, (raws, ops) => {
+        const master = raws.join('\n') + '\n';
+        const jobs = jobsFrom(ops, new Map());
+        const named = new Set<string>();
+        for (const j of jobs) {
+          named.add(j.record.hostname.toLowerCase());
+          if (j.oldHostname) named.add(j.oldHostname.toLowerCase());
+        }
+        const p = planBatch({ masterText: master, deltaText: '', jobs });
+        const out = new Set(parseDevicesCsv(p.master).lines.map((l) => l.raw));
+        for (const l of parseDevicesCsv(master).lines) {
+          const name = l.kind === 'data' ? (l.fields[1] ?? '').toLowerCase() : '';
+          if (!named.has(name)) expect(out.has(l.raw)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
