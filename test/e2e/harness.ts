@@ -28,6 +28,7 @@ export * from './support/dc-probe';
 export * from './support/processes';
 export * from './support/wait-for';
 export * from './support/ws-recorder';
+export type { OperationView } from '@app/provisioning';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/linbo_test_e2e';
@@ -202,7 +203,9 @@ export class E2eEnv {
     await this.waitFor(
       'the API to answer GET /health/ready with 200',
       async () => {
-        if (!this.apiProc.running) throw new Error(`the API exited: ${JSON.stringify(this.apiProc.exits.at(-1))}`);
+        if (!this.apiProc.running) {
+          throw new StopWaiting(`the API exited: ${JSON.stringify(this.apiProc.exits.at(-1))}\n${this.logTails(25)}`);
+        }
         return (await this.api.request('GET', '/health/ready')).status === 200;
       },
       { timeoutMs: 30_000, intervalMs: 100 },
@@ -217,7 +220,9 @@ export class E2eEnv {
       `the worker to join group ${JOBS_GROUP} on ${JOBS_STREAM}`,
       async () => {
         if (!this.workerProc.running) {
-          throw new Error(`the worker exited: ${JSON.stringify(this.workerProc.exits.at(-1))}`);
+          throw new StopWaiting(
+            `the worker exited: ${JSON.stringify(this.workerProc.exits.at(-1))}\n${this.logTails(25)}`,
+          );
         }
         return withRedis(async (redis) => {
           const consumers = (await redis.xinfo('CONSUMERS', JOBS_STREAM, JOBS_GROUP)) as unknown[][];

@@ -1,0 +1,113 @@
+/**
+ * SPEC §11 scenario 8: an import that fails — by exit code, by its output, or (release 7.3)
+ * silently with exit 0 — fails the jobs with the import's message; after the admin fixes the
+ * file, `POST /operations/provision/:id/retry` gets the host synced. Plus the pre-flight case
+ * (SPEC §9 step 5): a bad manual line in our own master fails the batch before any import runs.
+ */
+import { FakeDcRelease } from '../fake-dc';
+import { E2eEnv, HostView, linesOf, macFor, manualLinesOf, OperationView, problemsFor, useE2e } from './harness';
+
+const MANUAL = [
+  '# manual lines of the import-failure school',
+  'server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server',
+  '',
+].join('\n');
+/** sophomorix reads every school's file: this line (pxe field empty ⇒ exit 88) blocks all schools (SPEC §2) */
+const OTHER_SCHOOL = 'other';
+const OTHER_BAD = 'o1;o1-pc01;win11;00:50:56:77:00:01;10.77.0.1;;;;;;;;;;\n';
+const OTHER_FIXED = 'o1;o1-pc01;win11;00:50:56:77:00:01;10.77.0.1;;;;;;1;;;;\n';
+
+const e2e = useE2e({ master: MANUAL });
+
+let serial = 0;
+async function createHost(env: E2eEnv): Promise<HostView> {
+  serial += 1;
+  return env.createHost({
+    hostname: `r110-pc${String(serial).padStart(2, '0')}`,
+    macAddress: macFor(serial, 0x30),
+    ipAddress: `10.0.110.${serial}`,
+    room: 'r110',
+  });
+}
+
+async function failedOp(env: E2eEnv, host: HostView): Promise<OperationView> {
+  const op = await env.waitForOperation(host.provisionOpId!, ['completed', 'failed']);
+  expect({ status: op.status, error: op.error }).toEqual({ status: 'failed', error: expect.any(String) });
+  const after = await env.host(host.id);
+  expect(after.provisionStatus).toBe('failed');
+  expect(after.provisionError).toEqual(expect.any(String));
+  return op;
+}
+
+/** Retries the failed operation and expects the host synced and present on the DC. */
+async function retryToSynced(env: E2eEnv, host: HostView, op: OperationView): Promise<void> {
+  const retried = await env.api.post<OperationView>(`/operations/provision/${op.id}/retry`);
+  expect(retried.id).toBe(op.id);
+  const done = await env.waitForOperation(op.id, ['completed', 'failed']);
+  expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
+  expect(done.attempt).toBeGreaterThan(op.attempt);
+  const synced = await env.host(host.id);
+  expect(synced.provisionStatus).toBe('synced');
+  const view = await env.probe.view([synced.ipAddress]);
+  expect(problemsFor(view, env.probe.dhcpBlocks(), synced)).toEqual([]);
+}
+
+describe('a bad line in another school blocks the import (sophomorix reads every school)', () => {
+  const cases: Array<{ release: FakeDcRelease; message: RegExp | null }> = [
+    // 7.3 swallows the error and exits 0: only verifying the DC state shows the failure (SPEC §3)
+    { release: '7.3', message: null },
+    { release: '7.2', message: /sophomorix-device finished {2}errors detected!/ },
+    { release: '7.4', message: /failed with return code 88/ },
+    { release: 'old', message: /ERROR: >< is invalid Option in pxe field/ },
+  ];
+  for (const { release, message } of cases) {
+    e2e.test(`release ${release}: jobs failed with the import's message; retry after the fix → synced`, async (env) => {
+      env.setFakeDc({ release });
+      env.fakeDc.writeMaster(OTHER_BAD, OTHER_SCHOOL);
+      const runsBefore = env.importRunCount();
+      const host = await createHost(env);
+
+      const op = await failedOp(env, host);
+      expect(env.importRunCount() - runsBefore).toBe(1);
+      expect(op.error).toMatch(/IMPORT_FAILED|VERIFY_FAILED/);
+      if (message) expect(op.error).toMatch(message);
+      // the import really changed nothing in AD/DNS
+      const view = await env.probe.view([host.ipAddress]);
+      expect(view.computers.has(`${host.hostname.toUpperCase()}$`)).toBe(false);
+
+      env.fakeDc.writeMaster(OTHER_FIXED, OTHER_SCHOOL);
+      await retryToSynced(env, host, op);
+      expect(env.importRunCount() - runsBefore).toBe(2);
+    });
+  }
+});
+
+e2e.test(
+  'a bad manual line in the master fails the batch naming file and line; no import runs; retry after the fix → synced',
+  async (env) => {
+    env.setFakeDc({ release: '7.3' });
+    // a room with a space: sophomorix rejects the file (SPEC §2, room rule, exit 1)
+    const current = env.masterText();
+    const badLine = 'r 1;hand-pc01;win11;00:50:56:00:00:09;10.0.0.9;;;;;;1;;;;';
+    const lineNo = current.replace(/\n$/, '').split('\n').length + 1;
+    env.fakeDc.writeMaster(`${current}${badLine}\n`);
+    const runsBefore = env.importRunCount();
+    const host = await createHost(env);
+
+    const op = await failedOp(env, host);
+    expect(op.error).toMatch(/CSV_MANUAL_LINE_INVALID/);
+    expect(op.error).toMatch(/devices\.csv/);
+    expect(op.error).toMatch(new RegExp(`line ${lineNo}\\b|:${lineNo}\\b`));
+    expect(env.importRunCount()).toBe(runsBefore);
+    expect(linesOf(env.masterText(), host.hostname)).toEqual([]);
+
+    env.fakeDc.writeMaster(`${current}${badLine.replace('r 1;', 'r1;')}\n`);
+    await retryToSynced(env, host, op);
+    expect(env.importRunCount() - runsBefore).toBe(1);
+    const master = env.masterText();
+    expect(linesOf(master, host.hostname)).toHaveLength(1);
+    expect(manualLinesOf(master, [`r110-pc01`, 'r110-pc02', 'r110-pc03', 'r110-pc04', host.hostname])).toBe(
+      `${MANUAL}${badLine.replace('r 1;', 'r1;')}\n`,
+    );
+  },
+);
