@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { OperationsModule } from '../operations/operations.module';
-import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { InternalController } from './internal.controller';
 import { InternalKeyGuard } from './internal-key.guard';
 
+// ProvisioningModule (global) provides the services
 @Module({
-  imports: [ProvisioningModule, OperationsModule],
+  imports: [OperationsModule],
   controllers: [InternalController],
   providers: [InternalKeyGuard],
 })

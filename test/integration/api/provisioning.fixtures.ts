@@ -1,0 +1,123 @@
+/**
+ * Helpers shared by the jobs specs (auth, provisioning, outbox, internal, retry, websocket,
+ * operations). The app itself comes from A's helpers/app.ts (startTestApp).
+ */
+import { decodeJobPayload, fieldsToRecord, JOBS_DLQ_STREAM, JOBS_STREAM, JobPayload } from '@app/provisioning';
+import Redis from 'ioredis';
+import WebSocket from 'ws';
+import { TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
+
+export const API = '/api/v1';
+
+/** Provisioning on and live (not dry-run): the host status follows the operation. */
+export const LIVE_ENV = { DC_PROVISIONING_ENABLED: 'true', DC_PROVISIONING_DRYRUN: 'false' };
+
+let macCounter = 0;
+/** A fresh, valid MAC per call (stored upper case). */
+export function nextMac(): string {
+  macCounter++;
+  const hex = macCounter.toString(16).padStart(6, '0').toUpperCase();
+  return `00:16:3E:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}
+
+export interface HostBody {
+  hostname: string;
+  macAddress?: string;
+  ipAddress?: string | null;
+  [key: string]: unknown;
+}
+
+/** POST /hosts as operator; returns the host view. */
+export async function createHost(t: TestApp, body: HostBody): Promise<Record<string, any>> {
+  const res = await t.http
+    .post(`${API}/hosts`)
+    .set(await t.authHeader('operator'))
+    .send({ macAddress: nextMac(), ...body });
+  if (res.status !== 201) throw new Error(`create host failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
+}
+
+export async function patchHost(t: TestApp, id: string, body: Record<string, unknown>): Promise<Record<string, any>> {
+  const res = await t.http
+    .patch(`${API}/hosts/${id}`)
+    .set(await t.authHeader('operator'))
+    .send(body);
+  if (res.status !== 200) throw new Error(`patch host failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
+}
+
+/** PATCH /internal/operations/:id/status with the worker's key. */
+export function report(t: TestApp, id: string, body: Record<string, unknown>) {
+  return t.http.patch(`${API}/internal/operations/${id}/status`).set('X-Internal-Key', TEST_INTERNAL_KEY).send(body);
+}
+
+export function internalGet(t: TestApp, id: string) {
+  return t.http.get(`${API}/internal/operations/${id}`).set('X-Internal-Key', TEST_INTERNAL_KEY);
+}
+
+export function workerRetry(t: TestApp, id: string, body: Record<string, unknown> = {}) {
+  return t.http.post(`${API}/internal/operations/${id}/retry`).set('X-Internal-Key', TEST_INTERNAL_KEY).send(body);
+}
+
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+/** A Redis client on the tests' DB 1 (what the app publishes to). */
+export function testRedis(): Redis {
+  return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2 });
+}
+
+export async function streamEntries(redis: Redis, stream = JOBS_STREAM): Promise<StreamEntry[]> {
+  const raw = await redis.xrange(stream, '-', '+');
+  return raw.map(([id, flat]) => ({ id, fields: fieldsToRecord(flat) }));
+}
+
+export async function jobs(redis: Redis): Promise<JobPayload[]> {
+  return (await streamEntries(redis)).map((e) => decodeJobPayload(e.fields));
+}
+
+export async function deadLetters(redis: Redis): Promise<StreamEntry[]> {
+  return streamEntries(redis, JOBS_DLQ_STREAM);
+}
+
+/** Polls `check` until it returns a truthy value (no fixed sleeps racing timers). */
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A WebSocket client that records every message it receives. */
+export interface EventClient {
+  socket: WebSocket;
+  messages: Array<{ type: string; data: any; timestamp: string }>;
+  closed: Promise<{ code: number; reason: string }>;
+  close(): void;
+}
+
+export function connectEvents(t: TestApp, token: string | undefined): Promise<EventClient> {
+  const url = `${t.url.replace(/^http/, 'ws')}/ws${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+  const socket = new WebSocket(url);
+  const messages: EventClient['messages'] = [];
+  socket.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve({ socket, messages, closed, close: () => socket.close() }));
+    socket.once('error', reject);
+  });
+}
