@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
 /**
  * Helpers shared by the jobs specs (auth, provisioning, outbox, internal, retry, websocket,
  * operations). The app itself comes from A's helpers/app.ts (startTestApp).
