@@ -1,0 +1,184 @@
+// A small stand-in for the API's internal endpoints (SPEC §7) for the worker tests: operations
+// live in memory, status reports follow the real transition table from @app/provisioning, and a
+// test can make it answer 503 to simulate an outage (SPEC §11 scenario 15). The real API is
+// exercised against the worker by the e2e suite.
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import {
+  checkTransition,
+  INTERNAL_KEY_HEADER,
+  isOperationStatus,
+  isTerminal,
+  OperationStatus,
+  OperationView,
+  ProvisionOptions,
+  startsAttempt,
+  StatusReport,
+} from '@app/provisioning';
+
+export const FAKE_API_KEY = 'worker-test-internal-key-0123456789';
+
+export interface ReportRecord {
+  id: string;
+  body: StatusReport;
+  /** HTTP status we answered */
+  answered: number;
+  /** status before and after */
+  from: OperationStatus;
+  to: OperationStatus;
+  at: number;
+}
+
+export class FakeApi {
+  readonly ops = new Map<string, OperationView>();
+  readonly reports: ReportRecord[] = [];
+  readonly requests: Array<{ method: string; path: string; answered: number }> = [];
+  /** answer 503 to this many further PATCH requests */
+  failReports = 0;
+  /** answer 503 to every request while true */
+  down = false;
+  url = '';
+  private server: Server | null = null;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = null;
+  }
+
+  /** Adds a provision operation; `options` is the host snapshot (SPEC §6). */
+  addProvision(
+    action: 'create' | 'update' | 'delete',
+    options: Partial<ProvisionOptions> & { hostname: string },
+    school = 'default-school',
+  ): OperationView {
+    const full: ProvisionOptions = {
+      hostId: randomUUID(),
+      macAddress: '00:11:22:33:44:55',
+      ipAddress: null,
+      room: 'r100',
+      config: 'win10',
+      role: 'classroom-studentcomputer',
+      pxeFlag: 1,
+      dryRun: false,
+      ...options,
+    };
+    return this.add({
+      type: 'provision_host',
+      action,
+      targetHost: full.hostname,
+      hostId: full.hostId,
+      school,
+      options: full,
+    });
+  }
+
+  addRepair(hostname: string, school = 'default-school', dryRun = false): OperationView {
+    return this.add({
+      type: 'macct_repair',
+      action: 'repair',
+      targetHost: hostname,
+      hostId: null,
+      school,
+      options: { hostname, dryRun },
+    });
+  }
+
+  status(id: string): OperationStatus {
+    return this.ops.get(id)!.status;
+  }
+
+  /** Reports that changed or confirmed a terminal status, per operation. */
+  terminalReports(id: string): ReportRecord[] {
+    return this.reports.filter((r) => r.id === id && r.answered === 200 && isTerminal(r.body.status));
+  }
+
+  /** What the real API's retry endpoint does to the operation (failed → retrying, attempt kept). */
+  retry(id: string): OperationView {
+    const op = this.ops.get(id)!;
+    if (op.status !== 'failed') throw new Error(`cannot retry ${op.status}`);
+    op.status = 'retrying';
+    return op;
+  }
+
+  private add(
+    partial: Pick<OperationView, 'type' | 'action' | 'targetHost' | 'hostId' | 'school' | 'options'>,
+  ): OperationView {
+    const now = new Date().toISOString();
+    const op: OperationView = {
+      id: randomUUID(),
+      ...partial,
+      status: 'pending',
+      attempt: 0,
+      maxAttempts: 3,
+      result: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.ops.set(op.id, op);
+    return op;
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', answered: status });
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (this.down) return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down' } });
+    if (req.headers[INTERNAL_KEY_HEADER] !== FAKE_API_KEY) {
+      return this.send(req, res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad key' } });
+    }
+    const m = /^\/api\/v1\/internal\/operations\/([^/]+)(\/status)?$/.exec(req.url ?? '');
+    const op = m ? this.ops.get(m[1]) : undefined;
+    if (!m) return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
+    if (!op) return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no such operation' } });
+    if (req.method === 'GET' && !m[2]) return this.send(req, res, 200, { data: op });
+    if (req.method !== 'PATCH' || !m[2])
+      return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
+
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as StatusReport;
+    const record: ReportRecord = { id: op.id, body, answered: 0, from: op.status, to: op.status, at: Date.now() };
+    this.reports.push(record);
+    if (this.failReports > 0) {
+      this.failReports--;
+      record.answered = 503;
+      return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'injected outage' } });
+    }
+    if (!isOperationStatus(body.status)) {
+      record.answered = 400;
+      return this.send(req, res, 400, { error: { code: 'VALIDATION_ERROR', message: 'bad status' } });
+    }
+    const verdict = checkTransition(op.status, body.status);
+    // a late `running` after a terminal status is acknowledged without change (SPEC §8)
+    if (verdict === 'reject' && !(body.status === 'running' && isTerminal(op.status))) {
+      record.answered = 409;
+      return this.send(req, res, 409, {
+        error: { code: 'INVALID_TRANSITION', message: `${op.status} → ${body.status} not allowed` },
+      });
+    }
+    if (verdict === 'apply') {
+      if (startsAttempt(op.status, body.status)) op.attempt++;
+      op.status = body.status;
+      if (body.result !== undefined) op.result = body.result;
+      if (body.error !== undefined) op.error = body.error;
+      op.updatedAt = new Date().toISOString();
+    }
+    record.to = op.status;
+    record.answered = 200;
+    return this.send(req, res, 200, { data: op });
+  }
+}
