@@ -177,14 +177,14 @@ export class ConsumerGroup {
     this.reading = true;
     try {
       for (let attempt = 0; ; attempt++) {
-        if (this.interrupted || this.closed) return [];
+        if (this.interrupted || this.closed || this.connections.isClosing) return [];
         try {
           const entries = await this.blockingRead(blockMs, count);
           return entries
             .filter((e) => e.fields !== null)
             .map((e) => ({ id: e.id, fields: e.fields ?? {}, deliveries: 1 }));
         } catch (err) {
-          if (this.interrupted || this.closed) return [];
+          if (this.interrupted || this.closed || this.connections.isClosing) return [];
           if (attempt === 0 && isMissingGroup(err)) {
             this.logger.warn(`consumer group missing (${(err as Error).message}); recreating it`);
             await this.ensureGroup();
@@ -309,6 +309,7 @@ export class ConsumerGroup {
   }
 
   private async blockingRead(blockMs: number, count: number): Promise<RawEntry[]> {
+    if (this.reader?.status === 'end') this.reader = undefined; // cut from outside: start over
     this.reader ??= this.connections.createBlocking(`reader:${this.consumer}`);
     const reader = this.reader;
     const watchdogMs =

@@ -80,6 +80,11 @@ export class RedisConnections implements OnModuleDestroy {
     return conn;
   }
 
+  /** True once close() was called: readers treat a dropped connection as shutdown, not as an error. */
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
   /** Closes the blocking readers first, the command connection last (STYLE.md shutdown order). Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -316,6 +316,19 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       expect(await group.pendingCount()).toBe(0);
     });
 
+    it('closing RedisConnections under a blocked read ends the read with [] instead of an error', async () => {
+      const { connections, group } = startConsumer('w1');
+      await group.ensureGroup();
+      const reading = group.readNew({ blockMs: 30_000 });
+      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'));
+      const started = Date.now();
+      await connections.close();
+      expect(await reading).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await group.readNew()).toEqual([]);
+      expect(connections.command.status).toBe('end');
+    });
+
     it('close() ends the reader connection and leaves the shared command connection to RedisConnections', async () => {
       const { connections, group } = startConsumer('w1');
       await group.ensureGroup();
