@@ -391,7 +391,11 @@ export class ProvisionProcessor {
     const found = problems.slice(0, 4).join('; ') + (problems.length > 4 ? ` (+${problems.length - 4} more)` : '');
     if (run.timedOut) return failed('IMPORT_TIMEOUT', `${describeImport(run)}; ${found}`, { ...result, problems });
     if (run.looksFailed) return failed('IMPORT_FAILED', `${describeImport(run)}; ${found}`, { ...result, problems });
-    return failed('VERIFY_FAILED', `import reported success but the DC does not match: ${found}`, {
+    // 7.3 swallows sophomorix errors and prints OK (SPEC §3): quote what it said next to what is missing
+    const said =
+      run.output.split('\n').find((l) => /sophomorix-device finished/.test(l)) ?? run.output.trim().split('\n').pop();
+    const quote = said ? ` ("${said.trim()}")` : '';
+    return failed('VERIFY_FAILED', `import exited 0${quote} but the DC does not match: ${found}`, {
       ...result,
       problems,
     });
