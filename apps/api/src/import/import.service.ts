@@ -10,7 +10,7 @@ import {
   roomNameProblem,
 } from '../common/device-rules';
 import { EventsService } from '../events/events.service';
-import type { Operation, Prisma } from '../generated/prisma/client';
+import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { HOST_WITH_NAMES, HostWithNames } from '../hosts/host.view';
 import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
@@ -238,28 +238,51 @@ export class ImportService {
     this.provisioning.afterCommit(ops);
   }
 
+  /**
+   * Writes the planned rows and their jobs in the caller's transaction. New hosts go in with one
+   * INSERT (createManyAndReturn); their room/config names are known from the plan, so no re-read.
+   */
   private async applyAll(
     tx: Prisma.TransactionClient,
     changes: PlannedChange[],
     rooms: Map<string, NamedRow>,
     configs: Map<string, NamedRow>,
   ): Promise<Array<Operation | null>> {
-    const ops: Array<Operation | null> = [];
-    for (const { action, desired, existing } of changes) {
-      const data = {
-        hostname: desired.hostname,
-        macAddress: desired.macAddress,
-        ipAddress: desired.ipAddress,
-        roomId: desired.room === null ? null : (rooms.get(key(desired.room))?.id ?? null),
-        configId: desired.config === null ? null : (configs.get(key(desired.config))?.id ?? null),
-        role: desired.role,
-        pxeFlag: desired.pxeFlag,
+    const refs = (d: DesiredHost) => {
+      const room = d.room === null ? null : (rooms.get(key(d.room)) ?? null);
+      const config = d.config === null ? null : (configs.get(key(d.config)) ?? null);
+      return { room, config };
+    };
+    const row = (d: DesiredHost) => {
+      const { room, config } = refs(d);
+      return {
+        hostname: d.hostname,
+        macAddress: d.macAddress,
+        ipAddress: d.ipAddress,
+        roomId: room?.id ?? null,
+        configId: config?.id ?? null,
+        role: d.role,
+        pxeFlag: d.pxeFlag,
       };
+    };
+    const withNames = (host: Host, d: DesiredHost): HostWithNames => {
+      const { room, config } = refs(d);
+      return { ...host, room: room ? { name: room.name } : null, config: config ? { name: config.name } : null };
+    };
+
+    const creates = changes.filter((c) => c.action === 'create' || !c.existing);
+    const created = creates.length
+      ? await tx.host.createManyAndReturn({ data: creates.map((c) => row(c.desired)) })
+      : [];
+    const createdByName = new Map(created.map((h) => [h.hostname, h]));
+    const ops: Array<Operation | null> = [];
+    for (const change of changes) {
+      const { desired, existing } = change;
       const host =
-        action === 'create' || !existing
-          ? await tx.host.create({ data, include: HOST_WITH_NAMES })
-          : await tx.host.update({ where: { id: existing.id }, data, include: HOST_WITH_NAMES });
-      ops.push(await this.provisioning.enqueueHostChange(tx, { action, host }));
+        change.action === 'create' || !existing
+          ? withNames(createdByName.get(desired.hostname) as Host, desired)
+          : await tx.host.update({ where: { id: existing.id }, data: row(desired), include: HOST_WITH_NAMES });
+      ops.push(await this.provisioning.enqueueHostChange(tx, { action: change.action, host }));
     }
     return ops;
   }
