@@ -21,8 +21,9 @@ const DEFAULT_ROLE = 'classroom-studentcomputer';
 const DIE_LINE = 1703;
 
 const HEX = '[0-9A-Fa-f]';
-// SPEC §2 MAC forms: pairs separated by `:` `-` space `_`, Cisco dotted triples, 12 bare digits.
-const MAC_SEPARATED = new RegExp(`^${HEX}{2}([-:_ ]${HEX}{2}){5}$`);
+// SPEC §2 MAC forms: pairs separated by one of `:` `-` space `_` (the same one throughout),
+// Cisco dotted triples, 12 bare digits.
+const MAC_SEPARATED = new RegExp(`^${HEX}{2}([-:_ ])${HEX}{2}(\\1${HEX}{2}){4}$`);
 const MAC_CISCO = new RegExp(`^${HEX}{4}\\.${HEX}{4}\\.${HEX}{4}$`);
 const MAC_BARE = new RegExp(`^${HEX}{12}$`);
 
@@ -35,18 +36,24 @@ function normaliseMac(mac) {
 
 /** Perl numifies an octet: the leading number or 0 (hence `abc` passes, SPEC §2 "warning"). */
 function perlNumber(text) {
-  const m = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(text);
+  const t = text.replace(/^\s+/, '');
+  const special = /^([-+]?)(inf(inity)?|nan)/i.exec(t);
+  if (special) {
+    if (/^nan$/i.test(special[2])) return NaN;
+    return special[1] === '-' ? -Infinity : Infinity;
+  }
+  const m = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(t);
   return m ? Number(m[0]) : 0;
 }
 
-/** SPEC §2: `DHCP` or exactly 3 dots with every octet numerically 0–255. */
+/** SPEC §2: `DHCP` or exactly 3 dots with no octet numerically below 0 or above 255. */
 function ipAccepted(ip) {
   if (ip === 'DHCP') return true;
   const octets = ip.split('.');
   if (octets.length !== 4) return false;
-  return octets.every((o) => {
+  return !octets.some((o) => {
     const n = perlNumber(o);
-    return n >= 0 && n <= 255;
+    return n < 0 || n > 255;
   });
 }
 
@@ -127,7 +134,8 @@ function checkAll(root, schools) {
         if (!ACCOUNT_ROLES.includes(role) && !DNS_ONLY_ROLES.includes(role)) {
           fatal(`>${roleField}< is invalid Option in role field`);
         }
-        if (!/[0-9]/.test(pxe)) fatal(`>${pxe}< is invalid Option in pxe field`);
+        // a digit anywhere, or sophomorix's one named option `ml` (its check_pxe)
+        if (!/[0-9]/.test(pxe) && pxe !== 'ml') fatal(`>${pxe}< is invalid Option in pxe field`);
         const name = dnsNameOf(school, hostname);
         if (seenName.has(name)) {
           output.push(`LINE: ${line}`, `  ERROR: Hostname >${name}< is used twice, first in ${seenName.get(name)}`);
