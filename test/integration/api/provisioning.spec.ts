@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
 import type Redis from 'ioredis';
+import { OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
 import { startTestApp, TestApp } from './helpers/app';
 import {
   API,
@@ -87,7 +88,7 @@ describe('provisioning jobs: transactional outbox and superseding (SPEC §8)', (
       'publishedAt',
     );
     expect(published.streamId).toBe(entry.id);
-    await t.app.get((await import('../../../apps/api/src/provisioning/outbox.relay')).OutboxRelay).publishPending();
+    expect(await t.app.get(OutboxRelay).publishPending()).toBe(0);
     expect(await streamEntries(redis)).toHaveLength(1);
   });
 
