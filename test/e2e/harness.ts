@@ -295,6 +295,26 @@ export class E2eEnv {
     return this.fakeDc.importRuns().length;
   }
 
+  /**
+   * Pids of fake `linuxmuster-import-devices` runs of THIS fake DC that are running right now
+   * (Linux /proc: command line names the tool, environment names our FAKE_DC_ROOT).
+   */
+  runningImports(): number[] {
+    const pids: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (!cmdline.includes(this.fakeDc.bin.importDevices)) continue;
+        const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+        if (environ.includes(`FAKE_DC_ROOT=${this.fakeDc.root}`)) pids.push(Number(entry));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return pids;
+  }
+
   setFakeDc(knobs: Partial<FakeDcConfig>): void {
     this.fakeDc.setConfig(knobs);
   }
