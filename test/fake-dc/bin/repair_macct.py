@@ -8,7 +8,8 @@ require('../lib/repair-macct')
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`fake-dc: ${err && err.stack ? err.stack : err}\n`);
+      // a broken setup (FakeDcError) needs its message, anything else the stack
+      process.stderr.write(`fake-dc: ${err && err.name === 'FakeDcError' ? err.message : (err && err.stack) || err}\n`);
       process.exitCode = 3;
     },
   );

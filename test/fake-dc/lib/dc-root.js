@@ -36,7 +36,13 @@ const DEFAULTS = {
   repairFailNext: 0,
 };
 
-class FakeDcError extends Error {}
+/** A broken fake-DC setup (missing root, bad knob): reported by message, exit 3. */
+class FakeDcError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'FakeDcError';
+  }
+}
 
 function requireRoot(env = process.env) {
   const root = env.FAKE_DC_ROOT;

@@ -52,7 +52,7 @@ function hostBlock(school, fields, subnets) {
   return out.join('\n');
 }
 
-/** Rebuilds etc/dhcp/devices/<school>.conf and the include file; returns the entry count. */
+/** Rebuilds etc/dhcp/devices/<school>.conf and the include file of all schools; returns the entry count. */
 function rebuildDhcp(root, school, allSchools, subnets) {
   const file = paths.devicesFile(root, school);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
@@ -63,7 +63,7 @@ function rebuildDhcp(root, school, allSchools, subnets) {
     if (block) blocks.push(block);
   }
   writeFileAtomic(paths.dhcpFile(root, school), blocks.map((b) => `${b}\n`).join(''));
-  const includes = [...new Set([...allSchools, school])]
+  const includes = [...allSchools]
     .sort()
     .map((s) => `include "/etc/dhcp/devices/${s}.conf";\n`)
     .join('');

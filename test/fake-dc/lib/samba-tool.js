@@ -162,9 +162,7 @@ function run(words, options, root, config, io) {
     }
     if (cmd === 'list') {
       need(2, 'computer list [options]');
-      const names = Object.values(state().computers).map((c) =>
-        options['full-dn'] !== undefined ? computerDn(c, config.domain) : c.sAMAccountName,
-      );
+      const names = Object.values(state().computers).map((c) => c.sAMAccountName);
       return names.length ? out(names.sort()) : undefined;
     }
     if (cmd === 'delete') {

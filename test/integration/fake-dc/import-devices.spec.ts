@@ -441,6 +441,14 @@ describe('fake linuxmuster-import-devices', () => {
       expect(r.stderr).toContain('FAKE_DC_ROOT is not set');
     });
 
+    it('reports a bad knob by its message', async () => {
+      const dc = fakeDc({ master: lines(PC01) });
+      dc.setConfig({ release: '7.9' as FakeDcRelease });
+      const r = await importDevices(dc);
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toBe('fake-dc: unknown release "7.9" (expected 7.2, 7.3, 7.4, old)\n');
+    });
+
     it('rejects unknown options with a usage text', async () => {
       const dc = fakeDc();
       const r = await importDevices(dc, ['--frobnicate']);
