@@ -122,3 +122,45 @@ export function connectEvents(t: TestApp, token: string | undefined): Promise<Ev
     socket.once('error', reject);
   });
 }
+
+/**
+ * A TCP proxy in front of Redis that a test can take down and bring back on the same port: the
+ * app under test sees a real outage (refused connections) and a real recovery.
+ */
+export class FlakyRedisProxy {
+  private server?: import('node:net').Server;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  port = 0;
+
+  async start(): Promise<void> {
+    const net = await import('node:net');
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(6379, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as import('node:net').AddressInfo).port;
+  }
+
+  /** Refuse new connections and cut the open ones. */
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}/1`;
+  }
+}
