@@ -106,10 +106,10 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
     changed = dc.updateState(root, config.domain, (state) => syncState(state, sopho.hosts, config.domain).size);
   }
   if (config.release === '7.4') {
-    const log = dc.paths.importLog(root);
-    fs.mkdirSync(path.dirname(log), { recursive: true });
+    const logFile = dc.paths.importLog(root);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const stamp = `=== ${new Date().toISOString()} sophomorix-device --dry-run (exit ${sopho.exit}) ===`;
-    fs.appendFileSync(log, `${[stamp, ...sopho.output].join('\n')}\n`);
+    fs.appendFileSync(logFile, `${[stamp, ...sopho.output].join('\n')}\n`);
   }
 
   const dhcpStep = () => {
