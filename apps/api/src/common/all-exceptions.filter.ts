@@ -108,24 +108,45 @@ function fieldName(raw: string): string {
   return FIELD_BY_COLUMN[s] ?? s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
+/** The PostgreSQL error under a driver-adapter error (Prisma 7 + @prisma/adapter-pg). */
+function pgCause(meta: unknown): { originalCode?: string; originalMessage?: string } {
+  const cause = (meta as { driverAdapterError?: { cause?: unknown } } | undefined)?.driverAdapterError?.cause;
+  return typeof cause === 'object' && cause !== null
+    ? (cause as { originalCode?: string; originalMessage?: string })
+    : {};
+}
+
 function fromPrismaError(e: Prisma.PrismaClientKnownRequestError): Mapped | undefined {
   const fields = [...new Set(metaFields(e.meta).map(fieldName))];
   const field = fields[0] ?? 'unknown';
-  switch (e.code) {
-    case 'P2002':
-      return envelope(
-        409,
-        'DUPLICATE_ENTRY',
-        `${field} is already in use`,
-        fields.map((f) => ({ field: f, message: `${f} is already in use` })),
-      );
-    case 'P2025':
-      return envelope(404, 'NOT_FOUND', 'Record not found');
-    case 'P2003':
-      return envelope(409, 'IN_USE', `Record is still referenced (${field})`);
-    default:
-      return undefined;
+  const cause = pgCause(e.meta);
+  if (e.code === 'P2002' || cause.originalCode === '23505') {
+    return envelope(
+      409,
+      'DUPLICATE_ENTRY',
+      `${field} is already in use`,
+      fields.map((f) => ({ field: f, message: `${f} is already in use` })),
+    );
   }
+  if (e.code === 'P2025') return envelope(404, 'NOT_FOUND', 'Record not found');
+  if (e.code === 'P2003' || cause.originalCode === '23503') {
+    // inserting/updating a row that points nowhere is bad input; deleting a row still pointed at is IN_USE
+    if (/^insert or update/.test(cause.originalMessage ?? '')) {
+      return envelope(400, 'VALIDATION_ERROR', `${field} does not name an existing record`, [
+        { field, message: `${field} does not name an existing record` },
+      ]);
+    }
+    return envelope(409, 'IN_USE', `Record is still referenced (${field})`);
+  }
+  if (cause.originalCode === '23514' || cause.originalCode === '22001') {
+    // the DTOs mirror the CHECK constraints, so this is a rule a DTO missed — still bad input, not a 500
+    const constraint = /constraint "([^"]+)"/.exec(cause.originalMessage ?? '')?.[1];
+    const name = constraint ? fieldName(constraint) : 'value';
+    return envelope(400, 'VALIDATION_ERROR', `${name} is not allowed by the database rules`, [
+      { field: name, message: `${name} is not allowed by the database rules` },
+    ]);
+  }
+  return undefined;
 }
 
 /** Errors of the Express body parsers (they carry `type` and `status`, SPEC §7: never a 500 for bad input). */
