@@ -32,6 +32,32 @@ describe('health (SPEC §7)', () => {
     }
   });
 
+  it('serves the OpenAPI document generated from the DTOs at /api/docs-json and the UI at /api/docs', async () => {
+    const res = await t.http.get('/api/docs-json').expect(200);
+    const doc = res.body as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
+    };
+    for (const path of [
+      '/api/v1/hosts',
+      '/api/v1/hosts/{id}',
+      '/api/v1/hosts/by-name/{hostname}',
+      '/api/v1/rooms/{id}',
+    ]) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/api/v1/configs/{id}']).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(doc.paths['/api/v1/import/devices'].post).toBeDefined();
+    expect(doc.paths['/api/v1/export/devices'].get).toBeDefined();
+    const host = doc.components.schemas.CreateHostDto;
+    expect(Object.keys(host.properties)).toEqual(
+      expect.arrayContaining(['hostname', 'macAddress', 'ipAddress', 'roomId', 'configId', 'role', 'pxeFlag']),
+    );
+    expect(host.required).toEqual(expect.arrayContaining(['hostname', 'macAddress']));
+    const ui = await t.http.get('/api/docs').redirects(1).expect(200);
+    expect(ui.text).toMatch(/swagger/i);
+  });
+
   async function startTestAppWithDeadRedis(): Promise<TestApp> {
     // the suite's own app holds the API lock; release it by closing first, then reopen after
     await t.close();

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/app-config';
@@ -8,6 +9,8 @@ import type { AppConfig } from '../config/app-config';
  */
 export function pinoParams(config: AppConfig): Params {
   return {
+    // Express 5 / path-to-regexp 8 wildcard syntax (the default '*' logs a LegacyRouteConverter warning)
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.logLevel,
       redact: {
