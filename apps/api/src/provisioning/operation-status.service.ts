@@ -238,7 +238,7 @@ export class OperationStatusService {
 }
 
 /** A try ended without a `running` report (pending/retrying → completed/failed) still counts once. */
-function countsAttempt(from: OperationStatus, to: OperationStatus): boolean {
+export function countsAttempt(from: OperationStatus, to: OperationStatus): boolean {
   return (
     startsAttempt(from, to) || ((from === 'pending' || from === 'retrying') && (to === 'completed' || to === 'failed'))
   );

@@ -247,7 +247,7 @@ function hostWhere(ref: HostRef): Prisma.HostWhereUniqueInput {
   return ref.hostId ? { id: ref.hostId } : { hostname: (ref.hostname ?? '').toLowerCase() };
 }
 
-interface DcView {
+export interface DcView {
   /** the DC (probably) has the host */
   onDc: boolean;
   /** the name the DC knows it by */
@@ -256,7 +256,7 @@ interface DcView {
 }
 
 /** What the DC knows of a host, judged from its latest operation (see enqueueHostChange). */
-function dcView(previous: Operation | null, callerOldName: string | undefined): DcView {
+export function dcView(previous: Operation | null, callerOldName: string | undefined): DcView {
   if (!previous) return { onDc: true, name: callerOldName };
   const opts = previous.options as unknown as Partial<ProvisionOptions>;
   const applied = (previous.status === 'completed' && opts.dryRun === false) || previous.status === 'running';

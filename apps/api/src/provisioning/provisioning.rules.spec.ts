@@ -1,0 +1,95 @@
+import type { Operation } from '../generated/prisma/client';
+import { countsAttempt } from './operation-status.service';
+import { payloadOf } from './outbox.relay';
+import { dcView } from './provisioning.service';
+
+function op(partial: Partial<Operation> & { options?: object }): Operation {
+  return {
+    id: '11111111-1111-4111-8111-111111111111',
+    type: 'provision_host',
+    action: 'update',
+    targetHost: 'pc1',
+    hostId: '22222222-2222-4222-8222-222222222222',
+    school: 'default-school',
+    status: 'pending',
+    attempt: 0,
+    maxAttempts: 3,
+    result: null,
+    error: null,
+    publishedAt: null,
+    streamId: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    startedAt: null,
+    completedAt: null,
+    seq: 1n,
+    ...partial,
+    options: { hostname: 'pc1', dryRun: false, ...(partial.options ?? {}) },
+  } as Operation;
+}
+
+describe('dcView: what the DC knows of a host, from its latest operation (SPEC §8 superseding)', () => {
+  it('no earlier operation: trust the caller’s old name', () => {
+    expect(dcView(null, 'old')).toEqual({ onDc: true, name: 'old' });
+    expect(dcView(null, undefined)).toEqual({ onDc: true, name: undefined });
+  });
+
+  it('applied (completed, not dry-run) or running: the DC has that op’s hostname', () => {
+    expect(dcView(op({ status: 'completed', options: { hostname: 'pc-b', oldHostname: 'pc-a' } }), 'x')).toEqual({
+      onDc: true,
+      name: 'pc-b',
+    });
+    expect(dcView(op({ status: 'running', action: 'create', options: { hostname: 'pc-c' } }), 'x')).toEqual({
+      onDc: true,
+      name: 'pc-c',
+    });
+  });
+
+  it('a create that never landed (queued, cancelled, failed, dry run) means the DC does not have it', () => {
+    for (const status of ['pending', 'retrying', 'cancelled', 'failed'] as const) {
+      expect(dcView(op({ status, action: 'create' }), 'x').onDc).toBe(false);
+    }
+    expect(dcView(op({ status: 'completed', action: 'create', options: { dryRun: true } }), 'x').onDc).toBe(false);
+  });
+
+  it('an update that never landed passes on the name the DC knows and an adopt request', () => {
+    expect(
+      dcView(op({ status: 'cancelled', options: { hostname: 'pc-b', oldHostname: 'pc-a', adopt: true } }), 'pc-b'),
+    ).toEqual({
+      onDc: true,
+      name: 'pc-a',
+      adopt: true,
+    });
+    expect(dcView(op({ status: 'failed', options: { hostname: 'pc-b' } }), 'pc-b')).toEqual({
+      onDc: true,
+      name: 'pc-b',
+      adopt: undefined,
+    });
+  });
+});
+
+describe('countsAttempt: a try is counted exactly once (SPEC §8)', () => {
+  it('counts the start of a try, or its end when the start was never reported', () => {
+    expect(countsAttempt('pending', 'running')).toBe(true);
+    expect(countsAttempt('retrying', 'running')).toBe(true);
+    expect(countsAttempt('pending', 'failed')).toBe(true);
+    expect(countsAttempt('retrying', 'completed')).toBe(true);
+    expect(countsAttempt('running', 'completed')).toBe(false);
+    expect(countsAttempt('running', 'failed')).toBe(false);
+    expect(countsAttempt('pending', 'cancelled')).toBe(false);
+  });
+});
+
+describe('payloadOf: the slim stream payload', () => {
+  const row = { id: '11111111-1111-4111-8111-111111111111', school: 's', attempt: 1, target_host: 'pc1' };
+  it('asks for the next try and names the host only for a machine-account repair', () => {
+    expect(payloadOf({ ...row, type: 'provision_host', action: 'update' })).toEqual({
+      type: 'provision_host',
+      operation_id: row.id,
+      action: 'update',
+      school: 's',
+      attempt: 2,
+    });
+    expect(payloadOf({ ...row, type: 'macct_repair', action: 'repair' }).host).toBe('pc1');
+  });
+});
