@@ -84,13 +84,15 @@ export async function deadLetters(redis: Redis): Promise<StreamEntry[]> {
 }
 
 /** Polls `check` until it returns a truthy value (no fixed sleeps racing timers). */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 5_000): Promise<T> {
+export type Truthy<T> = Exclude<NonNullable<T>, false | 0 | ''>;
+
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 5_000): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as Truthy<T>;
     } catch (err) {
       last = err;
     }
