@@ -62,7 +62,7 @@ async function expectSyncedOnDc(env: E2eEnv, id: string, opId: string): Promise<
   return host;
 }
 
-const ownHostnames = ['r100-pc01', 'r100-pc02', 'r100-pc05', 'r100-pc06'];
+const ownHostnames = ['r100-pc01', 'r100-pc02', 'r100-pc05', 'r100-pc06', 'r100-pc07', 'r100-pc08'];
 
 describe('a host through create, IP change, rename and delete', () => {
   let host: HostView;
@@ -199,4 +199,85 @@ describe('a manual line taken over by the API', () => {
       expect(manualLinesOf(master, ownHostnames)).toBe(manualLinesOf(MASTER, ownHostnames));
     },
   );
+});
+
+describe('changes racing each other', () => {
+  e2e.test(
+    'a second PATCH while the first update is queued → the DC ends with the latest data (SPEC §11 scenario 10)',
+    async (env) => {
+      let host = await env.createHost({
+        hostname: 'r100-pc07',
+        macAddress: '00:16:3E:10:00:07',
+        ipAddress: '10.0.100.7',
+      });
+      await expectProvisioned(env, host.provisionOpId);
+
+      const first = await env.api.patch<HostView>(`/hosts/${host.id}`, { ipAddress: '10.0.100.70' });
+      const second = await env.api.patch<HostView>(`/hosts/${host.id}`, { ipAddress: '10.0.100.71' });
+      expect(second.provisionOpId).not.toBe(first.provisionOpId);
+      await expectProvisioned(env, second.provisionOpId);
+      host = await expectSyncedOnDc(env, host.id, second.provisionOpId!);
+      expect(host.ipAddress).toBe('10.0.100.71');
+
+      // the older job was either superseded before it ran or ran first; never after the newer one
+      const older = await env.waitForOperation(first.provisionOpId!, ['completed', 'cancelled', 'failed']);
+      expect(['completed', 'cancelled']).toContain(older.status);
+      const view = await env.probe.view(['10.0.100.7', '10.0.100.70', '10.0.100.71']);
+      expect(view.a.get('r100-pc07')).toEqual(['10.0.100.71']);
+      expect((view.ptr.get('10.0.100.70') ?? []).concat(view.ptr.get('10.0.100.7') ?? [])).toEqual([]);
+      const lines = linesOf(env.masterText(), 'r100-pc07');
+      expect(lines.map((l) => l.split(';')[4])).toEqual(['10.0.100.71']);
+    },
+  );
+
+  e2e.test(
+    'delete and re-create of the same name back to back → the new host is on the DC (SPEC §11 scenario 6)',
+    async (env) => {
+      const old = await env.createHost({
+        hostname: 'r100-pc08',
+        macAddress: '00:16:3E:10:00:08',
+        ipAddress: '10.0.100.8',
+      });
+      await expectProvisioned(env, old.provisionOpId);
+
+      expect((await env.api.request('DELETE', `/hosts/${old.id}`)).status).toBeLessThan(300);
+      let fresh = await env.createHost({
+        hostname: 'r100-pc08',
+        macAddress: '00:16:3E:10:00:88',
+        ipAddress: '10.0.100.88',
+      });
+      await expectProvisioned(env, fresh.provisionOpId);
+      fresh = await expectSyncedOnDc(env, fresh.id, fresh.provisionOpId!);
+
+      const ops = await env.api.list<{ id: string; action: string; status: string }>(
+        '/operations/provision?hostname=r100-pc08',
+      );
+      const del = ops.filter((o) => o.action === 'delete');
+      expect(del).toHaveLength(1);
+      const delDone = await env.waitForOperation(del[0].id, ['completed', 'cancelled', 'failed']);
+      expect(['completed', 'cancelled']).toContain(delDone.status);
+
+      const lines = linesOf(env.masterText(), 'r100-pc08');
+      expect(lines.map((l) => l.split(';').slice(3, 5))).toEqual([['00:16:3E:10:00:88', '10.0.100.88']]);
+      const view = await env.probe.view(['10.0.100.8', '10.0.100.88']);
+      expect(view.a.get('r100-pc08')).toEqual(['10.0.100.88']);
+      expect(view.ptr.get('10.0.100.8') ?? []).toEqual([]);
+      expect(manualLinesOf(env.masterText(), ownHostnames)).toBe(manualLinesOf(MASTER, ownHostnames));
+    },
+  );
+});
+
+describe('shutdown', () => {
+  e2e.test('SIGTERM stops the worker and the API cleanly, without the SIGKILL fallback', async (env) => {
+    await ws.close();
+    // Nest's shutdown hooks re-raise the signal after closing, so a clean end is exit 0 or SIGTERM
+    const clean = [
+      { code: 0, signal: null },
+      { code: null, signal: 'SIGTERM' },
+    ];
+    const worker = await env.workerProc.stop(10_000);
+    const api = await env.apiProc.stop(10_000);
+    expect(clean).toContainEqual(worker);
+    expect(clean).toContainEqual(api);
+  });
 });

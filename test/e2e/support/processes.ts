@@ -8,6 +8,12 @@ import { createServer } from 'node:net';
 
 export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 
+/** Children still running when the test process exits (e.g. Jest killed mid-run) are not left behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** One long-running child (`node <script>`), restartable, with stdout+stderr appended to one log file. */
 export class ManagedProcess {
   private child: ChildProcess | undefined;
@@ -47,8 +53,10 @@ export class ManagedProcess {
     });
     closeSync(fd);
     this.child = child;
+    live.add(child);
     this.exitPromise = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {
+        live.delete(child);
         const info = { code, signal };
         this.exits.push(info);
         resolve(info);
