@@ -1,4 +1,5 @@
 import { AppConfig, DEV_INTERNAL_API_KEY, DEV_JWT_SECRET } from '../../../apps/api/src/config/app-config';
+import { tokenLifetime } from '../../../apps/api/src/auth/auth.module';
 import { startTestApp, TEST_PASSWORD, TestApp } from './helpers/app';
 import { API } from './provisioning.fixtures';
 
@@ -230,6 +231,12 @@ describe('auth (SPEC §7, issue 3 item 1)', () => {
         INTERNAL_API_KEY: 'a-real-internal-key-0123',
       });
       expect(ok.jwtSecret).toBe('a-real-secret-of-some-length');
+    });
+
+    it('JWT_EXPIRES_IN is checked at boot', () => {
+      expect(tokenLifetime('3600')).toBe(3600);
+      expect(tokenLifetime('12h')).toBe('12h');
+      expect(() => tokenLifetime('12 hours')).toThrow(/JWT_EXPIRES_IN/);
     });
 
     it('development falls back to the dev secrets', () => {

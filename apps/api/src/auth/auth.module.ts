@@ -2,11 +2,24 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type { StringValue } from 'ms';
 import { AppConfig } from '../config/app-config';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard, LoginThrottlerGuard, RolesGuard } from './guards';
+
+/**
+ * JWT_EXPIRES_IN as jsonwebtoken takes it: seconds (`3600`) or a duration (`12h`, `30m`, `7d`).
+ * Checked at boot so a typo stops the start naming the variable instead of failing every login.
+ */
+export function tokenLifetime(value: string): number | StringValue {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+(\.\d+)?\s?(ms|s|m|h|d|w|y)$/i.test(value)) return value as StringValue;
+  throw new Error(
+    `Invalid API configuration:\n  JWT_EXPIRES_IN: "${value}" is not a duration like 3600, 30m, 12h or 7d`,
+  );
+}
 
 /** One minute window of the login rate limit (issue 3: AppConfig.loginRateLimit per minute per IP). */
 const LOGIN_WINDOW_MS = 60_000;
@@ -23,7 +36,7 @@ const LOGIN_WINDOW_MS = 60_000;
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         secret: config.jwtSecret,
-        signOptions: { expiresIn: config.jwtExpiresIn as unknown as number },
+        signOptions: { expiresIn: tokenLifetime(config.jwtExpiresIn) },
       }),
     }),
     ThrottlerModule.forRootAsync({
