@@ -289,6 +289,10 @@ describe('hosts with provisioning on (SPEC §8: the job is written with the chan
     });
     expect(res.body.data).toMatchObject({ provisionStatus: 'pending', provisionOpId: job.id });
     expect(job.options).toMatchObject({ hostname: 'pc01', macAddress: '00:11:22:33:44:55', ipAddress: '10.0.0.1' });
+    // the response is built without a re-read: it must match what GET shows (updatedAt aside, the
+    // job bumps it a moment later)
+    const got = await t.http.get(`${PREFIX}/hosts/${res.body.data.id}`).set(op).expect(200);
+    expect({ ...got.body.data, updatedAt: null }).toEqual({ ...res.body.data, updatedAt: null });
   });
 
   it('PATCH without a devices.csv change queues nothing; a rename passes oldHostname', async () => {

@@ -119,14 +119,14 @@ export class HostsService {
       const queued = await this.provisioning.enqueueHostChange(tx, { action: 'create', host: created });
       return { host: created, op: queued };
     });
-    return this.announce([op], [host.id], 'host.created').then((views) => views[0]);
+    return this.publish(host, op, 'host.created');
   }
 
   async update(id: string, dto: UpdateHostDto): Promise<HostView> {
     for (const field of ['hostname', 'macAddress', 'role', 'pxeFlag'] as const) {
       if (dto[field] === null) throw ApiError.validation(field, `${field} must not be null`);
     }
-    const { op } = await this.prisma.$transaction(async (tx) => {
+    const { host, op } = await this.prisma.$transaction(async (tx) => {
       const before = await tx.host.findUnique({ where: { id }, include: HOST_WITH_NAMES });
       if (!before) throw ApiError.notFound(`Host ${id}`);
       await this.assertRefs(
@@ -152,15 +152,15 @@ export class HostsService {
         include: HOST_WITH_NAMES,
       });
       // only a change that alters the devices.csv line becomes a job (SPEC §8)
-      if (!this.provisioning.isProvisionedChange(before, after)) return { op: null };
+      if (!this.provisioning.isProvisionedChange(before, after)) return { host: after, op: null };
       const queued = await this.provisioning.enqueueHostChange(tx, {
         action: 'update',
         host: after,
         ...(before.hostname !== after.hostname ? { oldHostname: before.hostname } : {}),
       });
-      return { op: queued };
+      return { host: after, op: queued };
     });
-    return this.announce([op], [id], 'host.updated').then((views) => views[0]);
+    return this.publish(host, op, 'host.updated');
   }
 
   async remove(id: string): Promise<DeletedHost> {
@@ -175,6 +175,20 @@ export class HostsService {
     this.provisioning.afterCommit([op]);
     this.events.emit('host.deleted', toHostView(host));
     return { id: host.id, hostname: host.hostname, operationId: op?.id ?? null };
+  }
+
+  /**
+   * After commit: wake the relay and emit the host event. enqueueHostChange marked the host
+   * pending with this op in the transaction; the view shows that without a re-read.
+   */
+  private publish(host: HostWithNames, op: Operation | null, type: 'host.created' | 'host.updated'): HostView {
+    this.provisioning.afterCommit([op]);
+    const current: HostWithNames = op
+      ? { ...host, provisionStatus: 'pending', provisionOpId: op.id, provisionError: null }
+      : host;
+    const view = toHostView(current);
+    this.events.emit(type, view);
+    return view;
   }
 
   /**
