@@ -48,6 +48,19 @@ describe('WebSocket events at /ws (SPEC §7)', () => {
     expect(anonymous.messages).toEqual([]);
   });
 
+  it('a socket is closed with 4401 when its token expires', async () => {
+    const { JwtService } = await import('@nestjs/jwt');
+    const user = await t.prisma.user.create({ data: { username: 'ws-short', passwordHash: 'x', role: 'viewer' } });
+    const token = t.app
+      .get(JwtService)
+      .sign({ sub: user.id, username: user.username, role: user.role }, { expiresIn: 2 });
+    const short = await connectEvents(t, token);
+    const started = Date.now();
+    const closed = await short.closed;
+    expect(closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'unauthorized: token expired' });
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   it('a viewer receives provision.job.updated after an internal status report, with the agreed data', async () => {
     const host = await createHost(t, { hostname: 'pc-ws' });
     client = await connectAs('viewer');

@@ -31,6 +31,12 @@ export class AuthService {
     return { token: await this.jwt.signAsync(claims), user: toUserView(user) };
   }
 
+  /** When a (verified) token expires, in ms since the epoch; undefined if it has no `exp`. */
+  expiresAt(token: string): number | undefined {
+    const claims = this.jwt.decode<{ exp?: unknown } | null>(token);
+    return typeof claims?.exp === 'number' ? claims.exp * 1000 : undefined;
+  }
+
   /**
    * Checks signature and expiry, then re-reads the user: a deleted user or a changed role takes
    * effect immediately instead of when the token expires. Throws 401 on any failure.

@@ -8,6 +8,15 @@ import { EventsService } from './events.service';
 
 /** Close codes: 4401 = our "unauthorized" (4000–4999 is the application range of RFC 6455). */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
+/** A socket that did not answer a ping within this time is dropped (lost network, sleeping laptop). */
+export const WS_HEARTBEAT_MS = 30_000;
+/** A client that reads slower than we send is dropped before its queue eats the API's memory. */
+export const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+interface ClientState {
+  alive: boolean;
+  expiry?: NodeJS.Timeout;
+}
 
 /**
  * Live events at `/ws?token=<jwt>` (SPEC §7), a plain WebSocket through WsAdapter. The socket
@@ -18,8 +27,9 @@ export const WS_CLOSE_UNAUTHORIZED = 4401;
 @WebSocketGateway({ path: '/ws' })
 export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventsGateway.name);
-  private readonly clients = new Set<WebSocket>();
+  private readonly clients = new Map<WebSocket, ClientState>();
   private unsubscribe?: () => void;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     private readonly events: EventsService,
@@ -28,11 +38,17 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribe((event) => this.broadcast(event));
+    this.heartbeat = setInterval(() => this.checkAlive(), WS_HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
-    for (const client of this.clients) client.close(1001, 'server shutting down');
+    clearInterval(this.heartbeat);
+    for (const [client, state] of this.clients) {
+      clearTimeout(state.expiry);
+      client.close(1001, 'server shutting down');
+    }
     this.clients.clear();
   }
 
@@ -45,11 +61,24 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     }
     // the socket may have gone while the token was being checked
     if (client.readyState !== WebSocket.OPEN) return;
-    this.clients.add(client);
+    const state: ClientState = { alive: true };
+    client.on('pong', () => (state.alive = true));
+    // the token's lifetime bounds the socket's, as it bounds every HTTP request's
+    const expiresAt = this.auth.expiresAt(token!);
+    if (expiresAt !== undefined) {
+      state.expiry = setTimeout(
+        () => client.close(WS_CLOSE_UNAUTHORIZED, 'unauthorized: token expired'),
+        // setTimeout overflows past 2^31-1 ms (~24.8 days)
+        Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1),
+      );
+      state.expiry.unref();
+    }
+    this.clients.set(client, state);
     this.logger.debug(`socket of ${user.username} connected (${this.clients.size} open)`);
   }
 
   handleDisconnect(client: WebSocket): void {
+    clearTimeout(this.clients.get(client)?.expiry);
     this.clients.delete(client);
   }
 
@@ -61,8 +90,26 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   private broadcast(event: ApiEvent): void {
     if (this.clients.size === 0) return;
     const message = JSON.stringify(event);
-    for (const client of this.clients) {
-      if (client.readyState === WebSocket.OPEN) client.send(message);
+    for (const client of this.clients.keys()) {
+      if (client.readyState !== WebSocket.OPEN) continue;
+      if (client.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
+        this.logger.warn('dropping a WebSocket client that does not read its events');
+        client.terminate();
+        continue;
+      }
+      client.send(message);
+    }
+  }
+
+  /** Terminates sockets that did not answer the previous ping, then pings the rest. */
+  private checkAlive(): void {
+    for (const [client, state] of this.clients) {
+      if (!state.alive) {
+        client.terminate();
+        continue;
+      }
+      state.alive = false;
+      client.ping();
     }
   }
 }
