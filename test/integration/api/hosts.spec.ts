@@ -1,3 +1,5 @@
+import type { ApiEvent } from '../../../apps/api/src/events/event-types';
+import { EventsService } from '../../../apps/api/src/events/events.service';
 import { startTestApp, TestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
@@ -331,6 +333,31 @@ describe('hosts with provisioning on (SPEC §8: the job is written with the chan
     expect(res.body.data.operationId).toBe(del?.id);
     expect(del?.options).toMatchObject({ hostname: 'pc01', ipAddress: '10.0.0.9', macAddress: '00:11:22:33:44:55' });
     expect(await t.prisma.host.count()).toBe(0);
+  });
+
+  it('emits host.created / host.updated / host.deleted with the host view after the commit', async () => {
+    const events: ApiEvent[] = [];
+    const unsubscribe = t.app.get(EventsService).subscribe((e) => events.push(e));
+    try {
+      const created = await t.http
+        .post(`${PREFIX}/hosts`)
+        .set(op)
+        .send({ hostname: 'pc01', macAddress: '00:11:22:33:44:55' })
+        .expect(201);
+      const id = created.body.data.id;
+      const updated = await t.http.patch(`${PREFIX}/hosts/${id}`).set(op).send({ ipAddress: '10.0.0.5' }).expect(200);
+      await t.http.patch(`${PREFIX}/hosts/${id}`).set(op).send({ ipAddress: 'x' }).expect(400);
+      await t.http.delete(`${PREFIX}/hosts/${id}`).set(op).expect(200);
+      const hostEvents = events.filter((e) => e.type.startsWith('host.'));
+      expect(hostEvents.map((e) => e.type)).toEqual(['host.created', 'host.updated', 'host.deleted']);
+      expect(hostEvents[0].data).toEqual(created.body.data);
+      expect(hostEvents[1].data).toEqual(updated.body.data);
+      expect(hostEvents[2].data).toMatchObject({ id, hostname: 'pc01', ipAddress: '10.0.0.5' });
+      // every queued job is announced too (provision.job.created, SPEC §7)
+      expect(events.filter((e) => e.type === 'provision.job.created')).toHaveLength(3);
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('a refused change queues nothing (409 rolls the whole transaction back)', async () => {
