@@ -36,6 +36,8 @@ export class FakeApi {
   readonly requests: Array<{ method: string; path: string; answered: number }> = [];
   /** answer 503 to this many further PATCH requests */
   failReports = 0;
+  /** answer 503 to every status report with one of these statuses */
+  readonly failReportsOf = new Set<OperationStatus>();
   /** answer 503 to every request while true */
   down = false;
   url = '';
@@ -153,8 +155,8 @@ export class FakeApi {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as StatusReport;
     const record: ReportRecord = { id: op.id, body, answered: 0, from: op.status, to: op.status, at: Date.now() };
     this.reports.push(record);
-    if (this.failReports > 0) {
-      this.failReports--;
+    if (this.failReports > 0 || this.failReportsOf.has(body.status)) {
+      if (this.failReports > 0) this.failReports--;
       record.answered = 503;
       return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'injected outage' } });
     }

@@ -157,7 +157,7 @@ export class WorkerEnv {
     child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString('utf8')));
     let running = true;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         running = false;
         resolve({ code, signal });
       }),

@@ -6,7 +6,12 @@ export const WORKER_LOGGER = Symbol('WORKER_LOGGER');
 export type WorkerLogger = Logger;
 
 export function createWorkerLogger(level: string): WorkerLogger {
-  return pino({ level, base: { app: 'dc-worker', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  // synchronous writes: a line logged right before a crash (or the fault-injection SIGKILL) is
+  // on stdout, not in a buffer; the worker logs a few lines per batch, so the cost is nil
+  return pino(
+    { level, base: { app: 'dc-worker', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: 1, sync: true }),
+  );
 }
 
 /** Routes Nest's own messages into the same JSON stream. */
