@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { encodeJobPayload, JOBS_STREAM, JobPayload, REPAIR_ACTION } from '@app/provisioning';
 import { StreamProducer } from '@app/redis-streams';
 import { AppConfig } from '../config/app-config';
+import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 
 /** Rows per relay transaction: bounded so one transaction never holds many locks for long. */
@@ -31,7 +32,9 @@ interface OutboxRow {
  * - Redis down: XADD fails fast; the rows stay unpublished and are retried on the next tick. The
  *   outage is logged once, and its end once. Nothing is lost.
  * - A crash between XADD and COMMIT publishes that row again later (at-least-once); the worker
- *   tolerates it because it fetches the operation and skips anything no longer queued.
+ *   tolerates it because it fetches the operation and skips anything no longer queued. The same
+ *   holds for rows XADDed after a failed one in the same pipelined batch: they are not marked and
+ *   go out again with the rest.
  * - Cancelled (superseded) operations that were never published are never published.
  */
 @Injectable()
@@ -112,19 +115,35 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
            ORDER BY seq
            LIMIT ${OUTBOX_BATCH_SIZE}
              FOR UPDATE SKIP LOCKED`;
-        let published = 0;
-        for (const row of rows) {
-          let streamId: string;
-          try {
-            streamId = await this.producer.add(JOBS_STREAM, encodeJobPayload(payloadOf(row)));
-          } catch (err) {
-            this.noteOutage(err as Error);
-            // commit what went out; the rest stays unpublished for the next tick
-            return { published, more: false };
+        if (rows.length === 0) return { published: 0, more: false };
+        // One pipelined round trip: ioredis writes the XADDs in call order on one connection, so
+        // the stream keeps the rows' order. Only the prefix before a failure is marked published.
+        const results = await Promise.allSettled(
+          rows.map((row) => this.producer.add(JOBS_STREAM, encodeJobPayload(payloadOf(row)))),
+        );
+        const done: { id: string; streamId: string }[] = [];
+        let failure: unknown;
+        for (const [i, result] of results.entries()) {
+          if (result.status === 'rejected') {
+            failure = result.reason;
+            break;
           }
-          await tx.operation.update({ where: { id: row.id }, data: { publishedAt: new Date(), streamId } });
-          published++;
+          done.push({ id: rows[i].id, streamId: result.value });
         }
+        if (done.length > 0) {
+          const values = Prisma.join(done.map((d) => Prisma.sql`(${d.id}::uuid, ${d.streamId})`));
+          await tx.$executeRaw`
+            UPDATE operations AS o
+               SET published_at = now(), stream_id = v.stream_id, updated_at = now()
+              FROM (VALUES ${values}) AS v(id, stream_id)
+             WHERE o.id = v.id`;
+        }
+        if (failure !== undefined) {
+          this.noteOutage(failure as Error);
+          // commit what went out; the rest stays unpublished for the next tick
+          return { published: done.length, more: false };
+        }
+        const published = done.length;
         this.noteRecovery();
         return { published, more: rows.length === OUTBOX_BATCH_SIZE };
       },
