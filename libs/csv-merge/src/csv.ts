@@ -7,12 +7,19 @@ import type { CsvLine, ParsedCsv } from './types';
 const BLANK_RE = /^[ \t\r\n\f\v]*$/;
 
 /** Classifies one physical line (without its '\n') the way sophomorix-device does (SPEC §2). */
-export function parseCsvLine(raw: string, lineNo: number): CsvLine {
+export function lineKind(raw: string): CsvLine['kind'] {
+  const c = raw.charCodeAt(0);
   // '#' counts only in column 0: " #x" is data and fails the room check.
-  if (raw.charCodeAt(0) === 35 /* # */) return { lineNo, raw, kind: 'comment', fields: [] };
-  if (BLANK_RE.test(raw)) return { lineNo, raw, kind: 'blank', fields: [] };
+  if (c === 35 /* # */) return 'comment';
+  // only a line starting with whitespace (or empty) can be blank
+  if (raw.length === 0 || c <= 32) return BLANK_RE.test(raw) ? 'blank' : 'data';
+  return 'data';
+}
+
+export function parseCsvLine(raw: string, lineNo: number): CsvLine {
+  const kind = lineKind(raw);
   // No quoting at all: every ';' starts a field, '"' is ordinary; a CRLF line keeps '\r' on its last field.
-  return { lineNo, raw, kind: 'data', fields: raw.split(';') };
+  return { lineNo, raw, kind, fields: kind === 'data' ? raw.split(';') : [] };
 }
 
 /**

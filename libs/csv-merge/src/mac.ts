@@ -48,8 +48,30 @@ function macDigits(s: string): string | null {
  * else (sophomorix-device dies on it). Duplicates are compared on this form.
  */
 export function normalizeMac(s: string): string | null {
+  // fast path: already canonical (the common case in a maintained file) — no allocation
+  if (s.length === 17 && isCanonical(s)) return s;
   const d = macDigits(s);
   if (d === null) return null;
   const u = d.toUpperCase();
   return `${u.slice(0, 2)}:${u.slice(2, 4)}:${u.slice(4, 6)}:${u.slice(6, 8)}:${u.slice(8, 10)}:${u.slice(10, 12)}`;
+}
+
+/** `AA:BB:CC:DD:EE:FF` with upper-case hex digits. */
+function isCanonical(s: string): boolean {
+  for (let i = 0; i < 17; i++) {
+    const c = s.charCodeAt(i);
+    if (i % 3 === 2) {
+      if (c !== 58 /* : */) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The form of a MAC that normalizeMac accepted (cheaper than macForm: no regex). */
+export function acceptedMacForm(s: string): Exclude<MacForm, 'invalid'> {
+  if (s.length === 14) return 'cisco';
+  if (s.length === 12) return 'bare';
+  return SEPARATOR_FORM[s[2]] as Exclude<MacForm, 'invalid'>;
 }

@@ -504,3 +504,53 @@ describe('planBatch properties', () => {
     );
   });
 });
+
+describe('planBatch pre-flight equals a full file check', () => {
+  // Manual lines and jobs draw names, MACs and IPs from small shared pools, so duplicates between
+  // manual lines, between jobs, and between both happen often. Only creates and updates: no line is
+  // removed, so line numbers of the plan and of a fresh check of its output agree.
+  const nameArb = fc.constantFrom('pc1', 'PC1', 'pc2', 'pc3', 'pc4', 'pc5');
+  const macArb = fc.constantFrom(
+    '00:00:00:00:00:01',
+    '00-00-00-00-00-02',
+    '00:00:00:00:00:03',
+    '0000.0000.0004',
+    '00:00:00:00:00:05',
+  );
+  const ipArb = fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3', 'DHCP', '10.0.0.255');
+  const manualArb = fc.oneof(
+    fc
+      .tuple(nameArb, macArb, ipArb, fc.constantFrom('1', '', '7'))
+      .map(([h, m, ip, pxe]) => `r;${h};g;${m};${ip};;;;;;${pxe};;;;`),
+    fc.constantFrom('# c', '', 'r;bad_name;g;00:00:00:00:00:09;10.0.0.9;;;;;;1;;;;'),
+  );
+  const jobArb = fc.record({
+    name: nameArb,
+    mac: macArb,
+    ip: ipArb,
+    update: fc.boolean(),
+    adopt: fc.boolean(),
+  });
+
+  it('manualErrors + warnings are exactly the findings of the merged file', () => {
+    fc.assert(
+      fc.property(fc.array(manualArb, { maxLength: 12 }), fc.array(jobArb, { maxLength: 8 }), (manual, js) => {
+        const master = manual.join('\n') + '\n';
+        const jobs = js.map((j, i) =>
+          (j.update ? update : create)(`j${i}`, rec(j.name, j.mac, j.ip === 'DHCP' ? null : j.ip), { adopt: j.adopt }),
+        );
+        const p = planBatch({ masterText: master, deltaText: '', jobs, masterName: 'devices.csv' });
+        const expected = validateDevicesCsv(p.master, { file: 'devices.csv' });
+        const key = (f: object) => JSON.stringify(f);
+        expect([...p.manualErrors, ...p.warnings].map(key).sort()).toEqual(expected.map(key).sort());
+        // the last applied job of each host wrote the line it reports
+        const last = new Map<string, number>();
+        jobs.forEach((j, i) => {
+          if (p.outcomes[i].status === 'applied') last.set(j.record.hostname.toLowerCase(), i);
+        });
+        for (const i of last.values()) expect(p.master).toContain((p.outcomes[i] as { line: string }).line);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,8 +1,8 @@
-import { parseCsvLine, parseDevicesCsv } from './csv';
+import { lineKind, parseDevicesCsv } from './csv';
 import { applyRecord, COL, DELTA_HEADER, DEVICE_LINE_WIDTH, formatDeviceLine, recordFromFields } from './device-line';
 import { normalizeMac } from './mac';
 import type { BatchInput, BatchJob, BatchPlan, CsvLine, DeviceRecord, Finding, JobOutcome, MergeStats } from './types';
-import { DUPLICATE_CODES, validateCsvLines } from './validate';
+import { contextOf, type Ctx, DUPLICATE_CODES, fileFindings, type LineFacts, lineFacts } from './validate';
 
 /** A host the delta owns after the jobs ran; `job` is the last job of the batch that wrote it. */
 interface DeltaEntry {
@@ -23,18 +23,6 @@ interface Failure {
   message: string;
 }
 
-/** One line of the merged master, with where it came from (to blame findings). */
-interface OutLine {
-  raw: string;
-  kind: CsvLine['kind'];
-  fields: string[];
-  /** line number in the input master, or (for appended lines) input length + k */
-  lineNo: number;
-  appended: boolean;
-  /** job of this batch that produced the line, null for manual lines and unchanged delta hosts */
-  job: number | null;
-}
-
 const lower = (s: string): string => s.toLowerCase();
 
 /**
@@ -42,9 +30,17 @@ const lower = (s: string): string => s.toLowerCase();
  * larger), never below 15. One odd manual line with 40 columns does not stretch every new line,
  * and a master written with 16 columns (an older tool's habit) gets 16-column lines.
  */
-export function masterWidth(lines: readonly CsvLine[]): number {
+export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): number {
+  return mostCommonWidth(lines.filter((l) => l.kind === 'data').map((l) => l.raw));
+}
+
+function mostCommonWidth(dataLines: readonly string[]): number {
   const counts = new Map<number, number>();
-  for (const l of lines) if (l.kind === 'data') counts.set(l.fields.length, (counts.get(l.fields.length) ?? 0) + 1);
+  for (const raw of dataLines) {
+    let fields = 1;
+    for (let i = raw.indexOf(';'); i >= 0; i = raw.indexOf(';', i + 1)) fields++;
+    counts.set(fields, (counts.get(fields) ?? 0) + 1);
+  }
   let best = DEVICE_LINE_WIDTH;
   let bestCount = 0;
   for (const [width, count] of counts) {
@@ -74,48 +70,138 @@ export function formatDelta(entries: Iterable<DeviceRecord>): string {
 }
 
 /** Writes `rec`'s managed columns into a master line; everything else (and a CRLF ending) stays. */
-function patchRaw(line: CsvLine, rec: DeviceRecord): string {
-  const crlf = line.raw.endsWith('\r');
-  const fields = crlf ? line.raw.slice(0, -1).split(';') : line.fields.slice();
+function patchRaw(raw: string, rec: DeviceRecord): string {
+  const crlf = raw.endsWith('\r');
+  const fields = (crlf ? raw.slice(0, -1) : raw).split(';');
   while (fields.length <= COL.pxe) fields.push('');
   applyRecord(fields, rec);
   return fields.join(';') + (crlf ? '\r' : '');
 }
 
-/** The master, parsed and indexed once per batch (re-plans reuse it). */
+/**
+ * The master, split into lines and checked once per batch (re-plans reuse it): per line its raw
+ * text and SPEC §2 facts (null for comments and blank lines), plus an index by lower-cased name.
+ * Untouched lines are never split into fields.
+ */
 class MasterIndex {
-  readonly byName = new Map<string, number[]>();
+  readonly raws: string[];
+  readonly facts: (LineFacts | null)[];
+  readonly trailingNewline: boolean;
+  private readonly firstByName = new Map<string, number>();
+  private readonly moreByName = new Map<string, number[]>();
+  private readonly firstByMac = new Map<string, number>();
+  private readonly firstByIp = new Map<string, number>();
+  /** lines that share a name, MAC or IP with another line of the input master */
+  private readonly shared: number[] = [];
   private byMacCache: Map<string, number[]> | null = null;
-  readonly width: number;
+  private widthCache = 0;
 
-  constructor(readonly lines: readonly CsvLine[]) {
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i];
-      if (l.kind !== 'data') continue;
-      const name = l.fields[COL.hostname];
-      if (!name) continue;
-      const key = lower(name);
-      const list = this.byName.get(key);
-      if (list) list.push(i);
-      else this.byName.set(key, [i]);
+  constructor(
+    text: string,
+    private readonly ctx: Ctx,
+  ) {
+    this.raws = text === '' ? [] : text.split('\n');
+    this.trailingNewline = text.endsWith('\n');
+    if (this.trailingNewline) this.raws.pop();
+    const n = this.raws.length;
+    this.facts = new Array<LineFacts | null>(n);
+    for (let i = 0; i < n; i++) {
+      const raw = this.raws[i];
+      const facts = lineKind(raw) === 'data' ? lineFacts(raw, undefined, i + 1, ctx) : null;
+      this.facts[i] = facts;
+      if (facts === null) continue;
+      const key = facts.nameKey;
+      if (key !== null) {
+        const first = this.firstByName.get(key);
+        if (first === undefined) this.firstByName.set(key, i);
+        else {
+          this.shared.push(first, i);
+          const more = this.moreByName.get(key);
+          if (more) more.push(i);
+          else this.moreByName.set(key, [first, i]);
+        }
+      }
+      if (facts.macKey !== null) {
+        const first = this.firstByMac.get(facts.macKey);
+        if (first === undefined) this.firstByMac.set(facts.macKey, i);
+        else this.shared.push(first, i);
+      }
+      if (facts.ipKey !== null) {
+        const first = this.firstByIp.get(facts.ipKey);
+        if (first === undefined) this.firstByIp.set(facts.ipKey, i);
+        else this.shared.push(first, i);
+      }
     }
-    this.width = masterWidth(lines);
+  }
+
+  /**
+   * Marks which lines of a merged file can hold a duplicate: every new or changed line, the input
+   * lines that already share a key, and the input line holding a key a changed line now has. Any
+   * two lines with a common key are marked, so the file check needs Map work only for these
+   * (SPEC §2 duplicates stay exact; a re-plan costs O(changed lines), not O(file)).
+   */
+  collisionMask(out: Merged, outIndexOfLine: Int32Array): Uint8Array {
+    const mask = new Uint8Array(out.raws.length);
+    const contested = new Set<number>(this.shared);
+    for (let i = 0; i < out.raws.length; i++) {
+      const orig = out.lineNos[i] - 1;
+      const facts = out.facts[i];
+      if (facts === null) continue;
+      if (orig < this.raws.length && facts === this.facts[orig]) continue;
+      mask[i] = 1;
+      const a = facts.nameKey === null ? undefined : this.firstByName.get(facts.nameKey);
+      const b = facts.macKey === null ? undefined : this.firstByMac.get(facts.macKey);
+      const c = facts.ipKey === null ? undefined : this.firstByIp.get(facts.ipKey);
+      if (a !== undefined) contested.add(a);
+      if (b !== undefined) contested.add(b);
+      if (c !== undefined) contested.add(c);
+    }
+    for (const orig of contested) {
+      const i = outIndexOfLine[orig + 1];
+      if (i >= 0 && out.facts[i] === this.facts[orig]) mask[i] = 1;
+    }
+    return mask;
+  }
+
+  get length(): number {
+    return this.raws.length;
+  }
+
+  /** Data lines whose hostname is `key` (lower-cased), in file order. */
+  named(key: string): number[] {
+    const more = this.moreByName.get(key);
+    if (more) return more;
+    const first = this.firstByName.get(key);
+    return first === undefined ? [] : [first];
   }
 
   mac(i: number): string | null {
-    return normalizeMac(this.lines[i].fields[COL.mac] ?? '');
+    return this.facts[i]?.macKey ?? null;
   }
 
   name(i: number): string {
-    return this.lines[i].fields[COL.hostname] ?? '';
+    return this.facts[i]?.host ?? '';
+  }
+
+  /** The MAC column as written (for messages). */
+  macText(i: number): string {
+    return this.raws[i].split(';')[COL.mac] ?? '';
+  }
+
+  width(): number {
+    if (this.widthCache === 0) {
+      const data: string[] = [];
+      for (let i = 0; i < this.raws.length; i++) if (this.facts[i] !== null) data.push(this.raws[i]);
+      this.widthCache = mostCommonWidth(data);
+    }
+    return this.widthCache;
   }
 
   /** Lines by normalised MAC, built on first use (only adoption by MAC needs it). */
   byMac(mac: string): number[] {
     if (!this.byMacCache) {
       this.byMacCache = new Map();
-      for (let i = 0; i < this.lines.length; i++) {
-        if (this.lines[i].kind !== 'data') continue;
+      for (let i = 0; i < this.facts.length; i++) {
         const m = this.mac(i);
         if (!m) continue;
         const list = this.byMacCache.get(m);
@@ -125,10 +211,25 @@ class MasterIndex {
     }
     return this.byMacCache.get(mac) ?? [];
   }
+
+  /** Facts of a line the merge produced (patched or appended). */
+  factsOf(raw: string, lineNo: number): LineFacts | null {
+    return lineKind(raw) === 'data' ? lineFacts(raw, undefined, lineNo, this.ctx) : null;
+  }
+}
+
+/** The merged master as parallel arrays (no object per line). */
+interface Merged {
+  raws: string[];
+  facts: (LineFacts | null)[];
+  /** line number in the input master; appended lines get input length + k */
+  lineNos: number[];
+  /** job of this batch that produced the line, -1 for manual lines and unchanged delta hosts */
+  jobs: number[];
 }
 
 interface Pass {
-  out: OutLine[];
+  out: Merged;
   delta: Map<string, DeltaEntry>;
   /** failures found while merging (ownership, adoption conflicts) */
   failures: Map<number, Failure>;
@@ -179,22 +280,20 @@ function mergePass(
   jobs: readonly BatchJob[],
   excluded: ReadonlySet<number>,
   masterName: string,
-  trailingNewline: boolean,
 ): Pass {
   const { delta, origin, deletions } = applyJobs(initial, jobs, excluded);
-  const lines = master.lines;
-  const n = lines.length;
+  const n = master.length;
   const failures = new Map<number, Failure>();
   const jobLines = new Map<number, { line: string; adopted: boolean }>();
-  const removedBy = new Int32Array(n).fill(-1);
-  const patchedBy: (string | undefined)[] = new Array<string | undefined>(n);
+  const removedBy = new Map<number, number>();
+  const patchedBy = new Map<number, string>();
   // names whose master line is ours: in the delta file, or claimed by a delete through its MAC
   const claimed = new Set<string>();
   const owned = (name: string) => initial.has(name) || claimed.has(name);
 
   for (const d of deletions) {
-    const idxs = master.byName.get(d.name);
-    if (!idxs) {
+    const idxs = master.named(d.name);
+    if (idxs.length === 0) {
       jobLines.set(d.job, { line: '', adopted: false });
       continue;
     }
@@ -206,18 +305,18 @@ function mergePass(
       failures.set(d.job, {
         code: 'NOT_OWNED',
         message:
-          `host ${master.name(i)} in ${where(masterName, lines[i].lineNo)} has MAC ${lines[i].fields[COL.mac] ?? ''}, ` +
+          `host ${master.name(i)} in ${where(masterName, i + 1)} has MAC ${master.macText(i)}, ` +
           `not the deleted host's MAC ${d.mac ?? '(none)'}: it is a manual line and was left untouched`,
       });
       continue;
     }
-    for (const i of hits) removedBy[i] = d.job;
+    for (const i of hits) removedBy.set(i, d.job);
     claimed.add(d.name);
-    jobLines.set(d.job, { line: lines[hits[0]].raw, adopted: false });
+    jobLines.set(d.job, { line: master.raws[hits[0]], adopted: false });
   }
 
   const appends: string[] = [];
-  const free = (i: number) => patchedBy[i] === undefined;
+  const free = (i: number) => !patchedBy.has(i);
   for (const [key, entry] of delta) {
     const rec = entry.record;
     const recMac = normalizeMac(rec.mac);
@@ -226,7 +325,7 @@ function mergePass(
     const from = origin.get(key);
     if (from !== undefined && from !== key) {
       // rename: the old name's line, if it is ours (or the same device by MAC), is patched in place
-      const idxs = master.byName.get(from) ?? [];
+      const idxs = master.named(from);
       const hit = owned(from)
         ? idxs.find(free)
         : idxs.find((i) => free(i) && recMac !== null && master.mac(i) === recMac);
@@ -236,7 +335,7 @@ function mergePass(
       }
     }
     if (target < 0) {
-      const i = (master.byName.get(key) ?? []).find(free);
+      const i = master.named(key).find(free);
       if (i !== undefined) {
         if (owned(key)) target = i;
         else if ((recMac !== null && master.mac(i) === recMac) || entry.adopt) {
@@ -247,8 +346,8 @@ function mergePass(
           failures.set(entry.job, {
             code: 'CSV_CONFLICT',
             message:
-              `host ${master.name(i)} already exists in ${where(masterName, lines[i].lineNo)} with MAC ` +
-              `${lines[i].fields[COL.mac] ?? ''} (a manual line, not ${recMac ?? rec.mac}); ask to adopt it explicitly or rename`,
+              `host ${master.name(i)} already exists in ${where(masterName, i + 1)} with MAC ` +
+              `${master.macText(i)} (a manual line, not ${recMac ?? rec.mac}); ask to adopt it explicitly or rename`,
           });
           continue;
         }
@@ -257,8 +356,8 @@ function mergePass(
     if (target < 0 && entry.adopt && recMac !== null) {
       // explicit adoption of a manual line that has our MAC under another name
       const i = master.byMac(recMac).find((j) => {
-        const name = lower(master.name(j));
-        return free(j) && removedBy[j] < 0 && !owned(name) && !delta.has(name);
+        const name = master.name(j).toLowerCase();
+        return free(j) && !removedBy.has(j) && !owned(name) && !delta.has(name);
       });
       if (i !== undefined) {
         target = i;
@@ -266,50 +365,46 @@ function mergePass(
       }
     }
     if (target >= 0) {
-      patchedBy[target] = key;
+      patchedBy.set(target, key);
       if (adopted && entry.job !== null) jobLines.set(entry.job, { line: '', adopted: true });
     } else {
       appends.push(key);
     }
   }
 
-  const out: OutLine[] = [];
+  const out: Merged = { raws: [], facts: [], lineNos: [], jobs: [] };
   let patched = 0;
-  let removed = 0;
   let adoptedCount = 0;
+  const push = (raw: string, facts: LineFacts | null, lineNo: number, job: number) => {
+    out.raws.push(raw);
+    out.facts.push(facts);
+    out.lineNos.push(lineNo);
+    out.jobs.push(job);
+  };
   for (let i = 0; i < n; i++) {
-    const line = lines[i];
-    const key = patchedBy[i];
+    const key = patchedBy.get(i);
     if (key !== undefined) {
       const entry = delta.get(key) as DeltaEntry;
-      const raw = patchRaw(line, entry.record);
-      if (raw !== line.raw) patched++;
+      const raw = patchRaw(master.raws[i], entry.record);
+      const changed = raw !== master.raws[i];
+      if (changed) patched++;
       if (entry.job !== null) {
         const adopted = jobLines.get(entry.job)?.adopted === true;
         if (adopted) adoptedCount++;
         jobLines.set(entry.job, { line: raw, adopted });
       }
-      out.push({ raw, kind: 'data', fields: raw.split(';'), lineNo: line.lineNo, appended: false, job: entry.job });
-    } else if (removedBy[i] >= 0) {
-      removed++;
-    } else {
-      out.push({
-        raw: line.raw,
-        kind: line.kind,
-        fields: line.fields,
-        lineNo: line.lineNo,
-        appended: false,
-        job: null,
-      });
+      push(raw, changed ? master.factsOf(raw, i + 1) : master.facts[i], i + 1, entry.job ?? -1);
+    } else if (!removedBy.has(i)) {
+      push(master.raws[i], master.facts[i], i + 1, -1);
     }
   }
   let nextNo = n;
   for (const key of appends) {
     const entry = delta.get(key) as DeltaEntry;
-    const raw = formatDeviceLine(entry.record, master.width);
-    const parsed = parseCsvLine(raw, ++nextNo);
+    const raw = formatDeviceLine(entry.record, master.width());
     if (entry.job !== null) jobLines.set(entry.job, { line: raw, adopted: false });
-    out.push({ raw, kind: parsed.kind, fields: parsed.fields, lineNo: nextNo, appended: true, job: entry.job });
+    nextNo++;
+    push(raw, master.factsOf(raw, nextNo), nextNo, entry.job ?? -1);
   }
   return {
     out,
@@ -319,31 +414,36 @@ function mergePass(
     stats: {
       patched,
       appended: appends.length,
-      removed,
+      removed: removedBy.size,
       adopted: adoptedCount,
       masterLinesBefore: n,
-      masterLinesAfter: out.length,
+      masterLinesAfter: out.raws.length,
     },
-    changed: patched > 0 || removed > 0 || appends.length > 0,
-    trailingNewline: trailingNewline || appends.length > 0,
+    changed: patched > 0 || removedBy.size > 0 || appends.length > 0,
+    trailingNewline: master.trailingNewline || appends.length > 0,
   };
 }
 
 /** The value a duplicate finding is about, read from the job's own line. */
-function duplicateValue(code: string, fields: readonly string[]): string {
-  if (code === 'DUPLICATE_MAC') return normalizeMac(fields[COL.mac] ?? '') ?? fields[COL.mac] ?? '';
-  if (code === 'DUPLICATE_IP') return fields[COL.ip] ?? '';
-  return fields[COL.hostname] ?? '';
+function duplicateValue(code: string, facts: LineFacts): string {
+  if (code === 'DUPLICATE_MAC') return facts.macKey ?? '';
+  if (code === 'DUPLICATE_IP') return facts.ipKey ?? '';
+  return facts.host;
 }
 
-function describeOther(other: OutLine, masterName: string): string {
-  const host = other.fields[COL.hostname] ?? '';
-  return other.appended ? `host ${host} (new line of this batch)` : `host ${host} (${where(masterName, other.lineNo)})`;
-}
-
-function conflictMessage(code: string, own: OutLine, other: OutLine, masterName: string): string {
+function conflictMessage(
+  code: string,
+  out: Merged,
+  own: number,
+  other: number,
+  masterLines: number,
+  masterName: string,
+): string {
   const what = code === 'DUPLICATE_MAC' ? 'MAC' : code === 'DUPLICATE_IP' ? 'IP' : 'hostname';
-  return `${what} ${duplicateValue(code, own.fields)} already used by ${describeOther(other, masterName)}`;
+  const otherFacts = out.facts[other] as LineFacts;
+  const lineNo = out.lineNos[other];
+  const place = lineNo > masterLines ? 'new line of this batch' : where(masterName, lineNo);
+  return `${what} ${duplicateValue(code, out.facts[own] as LineFacts)} already used by host ${otherFacts.host} (${place})`;
 }
 
 /**
@@ -353,18 +453,21 @@ function conflictMessage(code: string, own: OutLine, other: OutLine, masterName:
  */
 export function planBatch(input: BatchInput): BatchPlan {
   const masterName = input.masterName ?? 'devices.csv';
-  const parsed = parseDevicesCsv(input.masterText);
-  const master = new MasterIndex(parsed.lines);
+  const ctx = contextOf({ file: masterName });
+  const master = new MasterIndex(input.masterText, ctx);
+  const n = master.length;
   const initial = parseDelta(input.deltaText);
   const jobs = input.jobs;
   const excluded = new Set<number>();
   const failed = new Map<number, Failure>();
 
   for (;;) {
-    const pass = mergePass(master, initial, jobs, excluded, masterName, parsed.trailingNewline);
-    const byNo = new Map<number, OutLine>();
-    for (const o of pass.out) byNo.set(o.lineNo, o);
-    const findings = validateCsvLines(pass.out, { file: masterName });
+    const pass = mergePass(master, initial, jobs, excluded, masterName);
+    const out = pass.out;
+    // line number → index in the merged file
+    const indexOf = new Int32Array(n + out.raws.length + 2).fill(-1);
+    for (let i = 0; i < out.lineNos.length; i++) indexOf[out.lineNos[i]] = i;
+    const findings = fileFindings(out.lineNos, out.facts, ctx, master.collisionMask(out, indexOf));
 
     // Failures a job causes on its own are settled first; a duplicate between two jobs' lines
     // only counts once they are gone (so a job is never failed for a line that is not written).
@@ -377,32 +480,35 @@ export function planBatch(input: BatchInput): BatchPlan {
         warnings.push(f);
         continue;
       }
-      const line = byNo.get(f.line) as OutLine;
-      const other = f.relatedLine !== undefined ? byNo.get(f.relatedLine) : undefined;
-      if (DUPLICATE_CODES.has(f.code) && other) {
-        const a = line.job;
-        const b = other.job;
-        if (a === null && b === null) manualErrors.push(f);
-        else if (a !== null && b !== null) {
-          const later = Math.max(a, b);
-          const [ownLine, otherLine] = later === a ? [line, other] : [other, line];
-          if (!pairs.has(later))
+      const at = indexOf[f.line];
+      const job = out.jobs[at];
+      const other = f.relatedLine !== undefined ? indexOf[f.relatedLine] : -1;
+      if (DUPLICATE_CODES.has(f.code) && other >= 0) {
+        const otherJob = out.jobs[other];
+        if (job < 0 && otherJob < 0) manualErrors.push(f);
+        else if (job >= 0 && otherJob >= 0) {
+          const later = Math.max(job, otherJob);
+          const [mine, theirs] = later === job ? [at, other] : [other, at];
+          if (!pairs.has(later)) {
             pairs.set(later, {
               code: 'CSV_CONFLICT',
-              message: conflictMessage(f.code, ownLine, otherLine, masterName),
+              message: conflictMessage(f.code, out, mine, theirs, n, masterName),
             });
+          }
         } else {
-          const job = (a ?? b) as number;
-          const [ownLine, otherLine] = a !== null ? [line, other] : [other, line];
-          if (!own.has(job))
-            own.set(job, { code: 'CSV_CONFLICT', message: conflictMessage(f.code, ownLine, otherLine, masterName) });
+          const blamed = job >= 0 ? job : otherJob;
+          const [mine, theirs] = job >= 0 ? [at, other] : [other, at];
+          if (!own.has(blamed)) {
+            own.set(blamed, {
+              code: 'CSV_CONFLICT',
+              message: conflictMessage(f.code, out, mine, theirs, n, masterName),
+            });
+          }
         }
-      } else if (line.job !== null) {
-        if (!own.has(line.job)) {
-          own.set(line.job, {
-            code: 'CSV_INVALID_LINE',
-            message: `line for host ${line.fields[COL.hostname] ?? ''} rejected: ${f.message}`,
-          });
+      } else if (job >= 0) {
+        if (!own.has(job)) {
+          const host = out.facts[at]?.host ?? '';
+          own.set(job, { code: 'CSV_INVALID_LINE', message: `line for host ${host} rejected: ${f.message}` });
         }
       } else {
         manualErrors.push(f);
@@ -433,7 +539,7 @@ export function planBatch(input: BatchInput): BatchPlan {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, entry]) => entry.record);
     const masterOut = pass.changed
-      ? pass.out.map((o) => o.raw).join('\n') + (pass.trailingNewline && pass.out.length > 0 ? '\n' : '')
+      ? out.raws.join('\n') + (pass.trailingNewline && out.raws.length > 0 ? '\n' : '')
       : input.masterText;
     return {
       master: masterOut,

@@ -1,6 +1,7 @@
-import { parseDevicesCsv } from './csv';
+import { lineKind } from './csv';
+import { fastLineFacts, isPlainIpv4 } from './fast-line';
 import { COL, DEVICE_ROLES, isDeviceRole } from './device-line';
-import { macForm, normalizeMac } from './mac';
+import { acceptedMacForm, normalizeMac } from './mac';
 import type { CsvLine, Finding, ParsedCsv, SophomorixVerdict } from './types';
 
 export interface ValidateOptions {
@@ -39,7 +40,6 @@ const ROOM_RE = /^[A-Za-z0-9-]*$/;
 const HOST_RE = /^[A-Za-z0-9-]+$/;
 const GROUP_RE = /^[A-Za-z0-9_-]+$/;
 const PLAIN_IPV4_RE = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
-const PLAIN_OCTET_RE = /^(0|[1-9]\d{0,2})$/;
 const PERL_NUMBER_RE =
   /^[ \t\n\r\f\v]*([+-]?)(?:(inf(?:inity)?)|(nan)|(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))/i;
 
@@ -52,7 +52,7 @@ function perlInt(s: string): number {
   return Math.trunc(Number(m[1] + m[4]));
 }
 
-interface Subnet {
+export interface Subnet {
   net: number;
   mask: number;
   text: string;
@@ -87,28 +87,30 @@ function show(v: string): string {
   return v.replace(/\r/g, '\\r').replace(/\t/g, '\\t');
 }
 
-interface Seen {
-  line: number;
+/**
+ * What one data line contributes to a file check: its own findings (rules that need no other
+ * line) and the keys the duplicate checks compare. Computed once per line and reused while a
+ * batch is re-planned.
+ */
+export interface LineFacts {
+  /** column 1 as written (named in messages about this line) */
   host: string;
+  /** lower-cased hostname when it passes the host rule, else null (no duplicate check) */
+  nameKey: string | null;
+  /** normalised MAC when valid, else null */
+  macKey: string | null;
+  /** the IP when valid and not DHCP, else null (DHCP never duplicates) */
+  ipKey: string | null;
+  /** findings of this line alone, in sophomorix's check order; null when none */
+  findings: Finding[] | null;
 }
 
-/** What earlier lines hold, for the duplicate checks (names lower-cased, MACs normalised, IPs exact). */
-export interface DuplicateIndex {
-  names: Map<string, Seen>;
-  macs: Map<string, Seen>;
-  ips: Map<string, Seen>;
-}
-
-export function newDuplicateIndex(): DuplicateIndex {
-  return { names: new Map(), macs: new Map(), ips: new Map() };
-}
-
-interface Ctx {
+export interface Ctx {
   file?: string;
   subnets: Subnet[] | null;
 }
 
-function contextOf(opts: ValidateOptions | undefined): Ctx {
+export function contextOf(opts: ValidateOptions | undefined): Ctx {
   return { file: opts?.file, subnets: opts?.subnets ? opts.subnets.map(parseSubnet) : null };
 }
 
@@ -116,255 +118,302 @@ function where(ctx: Ctx, line: number): string {
   return ctx.file ? `${ctx.file} line ${line}` : `line ${line}`;
 }
 
+function makeError(
+  ctx: Ctx,
+  line: number,
+  column: number,
+  code: FindingCode,
+  sophomorix: SophomorixVerdict,
+  message: string,
+  relatedLine?: number,
+): Finding {
+  const f: Finding = { line, column, severity: 'error', sophomorix, code, message };
+  if (ctx.file !== undefined) f.file = ctx.file;
+  if (relatedLine !== undefined) f.relatedLine = relatedLine;
+  return f;
+}
+
+function pushError(
+  out: Finding[],
+  ctx: Ctx,
+  line: number,
+  column: number,
+  code: FindingCode,
+  sophomorix: SophomorixVerdict,
+  message: string,
+): void {
+  out.push(makeError(ctx, line, column, code, sophomorix, message));
+}
+
+function pushWarning(out: Finding[], ctx: Ctx, line: number, column: number, code: FindingCode, message: string): void {
+  const f: Finding = { line, column, severity: 'warning', code, message };
+  if (ctx.file !== undefined) f.file = ctx.file;
+  out.push(f);
+}
+
 /**
- * All SPEC §2 rules for one data line, in sophomorix's order: room → host → group → MAC → IP →
- * keys (not checked) → role → pxe → duplicate name. Every finding is reported (an admin wants the
- * whole list), each with the verdict sophomorix would give when it reaches it; use
+ * The per-line rules of SPEC §2 in sophomorix's order: room → host → group → MAC → IP → keys (not
+ * checked) → role → pxe (duplicates are added by the file check). Every finding is reported (an
+ * admin wants the whole list), each with the verdict sophomorix gives when it reaches it; use
  * `sophomorixOutcome` for what a real run does (it stops at the first exit-88/die).
  */
-function checkLine(fields: readonly string[], lineNo: number, ctx: Ctx, out: Finding[], seen?: DuplicateIndex): void {
-  const file = ctx.file;
-  const error = (
-    column: number,
-    code: FindingCode,
-    sophomorix: SophomorixVerdict,
-    message: string,
-    relatedLine?: number,
-  ) => {
-    const f: Finding = { line: lineNo, column, severity: 'error', sophomorix, code, message };
-    if (file !== undefined) f.file = file;
-    if (relatedLine !== undefined) f.relatedLine = relatedLine;
-    out.push(f);
-  };
-  const warning = (column: number, code: FindingCode, message: string) => {
-    const f: Finding = { line: lineNo, column, severity: 'warning', code, message };
-    if (file !== undefined) f.file = file;
-    out.push(f);
-  };
+function checkLine(fields: readonly string[], lineNo: number, ctx: Ctx, out: Finding[]): LineFacts {
   // missing trailing fields behave like empty ones (Perl split drops them; SPEC §2)
-  const room = fields[COL.room] ?? '';
-  const host = fields[COL.hostname] ?? '';
-  const group = fields[COL.config] ?? '';
-  const mac = fields[COL.mac] ?? '';
-  const ip = fields[COL.ip] ?? '';
-  const role = fields[COL.role] ?? '';
-  const pxe = fields[COL.pxe] ?? '';
+  const room = fields[0] ?? '';
+  const host = fields[1] ?? '';
+  const group = fields[2] ?? '';
+  const mac = fields[3] ?? '';
+  const ip = fields[4] ?? '';
+  const role = fields[8] ?? '';
+  const pxe = fields[10] ?? '';
 
-  if (!ROOM_RE.test(room)) {
-    error(COL.room, 'INVALID_ROOM', 'exit1', `room "${show(room)}" may only contain letters, digits and '-'`);
+  if (room !== '' && !ROOM_RE.test(room)) {
+    pushError(
+      out,
+      ctx,
+      lineNo,
+      COL.room,
+      'INVALID_ROOM',
+      'exit1',
+      `room "${show(room)}" may only contain letters, digits and '-'`,
+    );
   }
 
   const hostOk = HOST_RE.test(host);
   if (!hostOk) {
-    error(
-      COL.hostname,
-      'INVALID_HOSTNAME',
-      'exit88',
+    const message =
       host === ''
         ? 'hostname (column 2) is empty'
-        : `hostname "${show(host)}" may only contain letters, digits and '-'`,
-    );
+        : `hostname "${show(host)}" may only contain letters, digits and '-'`;
+    pushError(out, ctx, lineNo, COL.hostname, 'INVALID_HOSTNAME', 'exit88', message);
   } else {
     if (host.length > 15) {
-      warning(
-        COL.hostname,
-        'HOSTNAME_TOO_LONG',
-        `hostname "${host}" has ${host.length} characters: NetBIOS computer names are limited to 15`,
-      );
+      const message = `hostname "${host}" has ${host.length} characters: NetBIOS computer names are limited to 15`;
+      pushWarning(out, ctx, lineNo, COL.hostname, 'HOSTNAME_TOO_LONG', message);
     }
-    if (host.startsWith('-') || host.endsWith('-')) {
-      warning(COL.hostname, 'HOSTNAME_DASH', `hostname "${host}" starts or ends with '-', which DNS names must not`);
+    if (host.charCodeAt(0) === 45 || host.charCodeAt(host.length - 1) === 45) {
+      const message = `hostname "${host}" starts or ends with '-', which DNS names must not`;
+      pushWarning(out, ctx, lineNo, COL.hostname, 'HOSTNAME_DASH', message);
     }
   }
 
   if (!GROUP_RE.test(group)) {
-    error(
-      COL.config,
-      'INVALID_GROUP',
-      'exit88',
+    const message =
       group === ''
         ? 'device group (column 3) is empty (use nopxe for hosts without LINBO)'
-        : `device group "${show(group)}" may only contain letters, digits, '_' and '-'`,
-    );
+        : `device group "${show(group)}" may only contain letters, digits, '_' and '-'`;
+    pushError(out, ctx, lineNo, COL.config, 'INVALID_GROUP', 'exit88', message);
   }
 
-  const form = macForm(mac);
-  if (form === 'invalid') {
-    error(
-      COL.mac,
-      'INVALID_MAC',
-      'die',
-      `MAC "${show(mac)}" is not a MAC address (write it as AA:BB:CC:DD:EE:FF); sophomorix-device dies on it`,
-    );
-  } else {
-    const norm = normalizeMac(mac) as string;
-    const other = seen?.macs.get(norm);
-    if (other) {
-      error(
-        COL.mac,
-        'DUPLICATE_MAC',
-        'exit88',
-        `MAC ${norm} already used by host ${other.host} (${where(ctx, other.line)})`,
-        other.line,
-      );
-    } else {
-      seen?.macs.set(norm, { line: lineNo, host });
-      if (form === 'dash') {
-        warning(
-          COL.mac,
-          'MAC_DASH_FORM',
-          `MAC "${mac}" is '-' separated: dhcpd rejects the generated DHCP file; write ${norm}`,
-        );
-      } else if (form !== 'colon') {
-        warning(
-          COL.mac,
-          'MAC_NO_DHCP',
-          `MAC "${show(mac)}" (${form} form) gets no DHCP entry and no boot links; write ${norm}`,
-        );
-      }
+  const norm = normalizeMac(mac);
+  if (norm === null) {
+    const message = `MAC "${show(mac)}" is not a MAC address (write it as AA:BB:CC:DD:EE:FF); sophomorix-device dies on it`;
+    pushError(out, ctx, lineNo, COL.mac, 'INVALID_MAC', 'die', message);
+  } else if (norm !== mac) {
+    const form = acceptedMacForm(mac);
+    if (form === 'dash') {
+      const message = `MAC "${mac}" is '-' separated: dhcpd rejects the generated DHCP file; write ${norm}`;
+      pushWarning(out, ctx, lineNo, COL.mac, 'MAC_DASH_FORM', message);
+    } else if (form !== 'colon') {
+      const message = `MAC "${show(mac)}" (${form} form) gets no DHCP entry and no boot links; write ${norm}`;
+      pushWarning(out, ctx, lineNo, COL.mac, 'MAC_NO_DHCP', message);
     }
   }
 
-  checkIp(ip, host, lineNo, ctx, error, warning, seen);
+  // DHCP: no DNS record, never a duplicate
+  const ipOk = ip !== 'DHCP' && checkIp(ip, lineNo, ctx, out);
 
   if (!isDeviceRole(role)) {
-    error(
-      COL.role,
-      'INVALID_ROLE',
-      'exit88',
-      `role "${show(role)}" is not a sophomorix device role (valid: ${DEVICE_ROLES.join(', ')}; empty = classroom-studentcomputer)`,
-    );
+    const message = `role "${show(role)}" is not a sophomorix device role (valid: ${DEVICE_ROLES.join(', ')}; empty = classroom-studentcomputer)`;
+    pushError(out, ctx, lineNo, COL.role, 'INVALID_ROLE', 'exit88', message);
   }
 
   // sophomorix: anything containing a digit passes; otherwise only the option "ml" (SPEC §2)
-  if (!/[0-9]/.test(pxe) && pxe !== 'ml') {
-    error(
-      COL.pxe,
-      'INVALID_PXE',
-      'exit88',
-      `pxe flag "${show(pxe)}" is invalid: it must be 0 (none), 1 (LINBO), 2 (LINBO+OPSI) or 3 (OPSI)`,
-    );
-  } else if (!/^[0-3]\r?$/.test(pxe)) {
-    warning(COL.pxe, 'PXE_UNUSUAL', `pxe flag "${show(pxe)}" is not one of 0, 1, 2, 3`);
-  }
-
-  if (hostOk && seen) {
-    const key = host.toLowerCase();
-    const other = seen.names.get(key);
-    if (other) {
-      error(
-        COL.hostname,
-        'DUPLICATE_HOSTNAME',
-        'exit1',
-        `host ${host} already defined as ${other.host} (${where(ctx, other.line)}); names are compared lower-cased`,
-        other.line,
-      );
+  if (!/^[0-3]\r?$/.test(pxe)) {
+    if (!/[0-9]/.test(pxe) && pxe !== 'ml') {
+      const message = `pxe flag "${show(pxe)}" is invalid: it must be 0 (none), 1 (LINBO), 2 (LINBO+OPSI) or 3 (OPSI)`;
+      pushError(out, ctx, lineNo, COL.pxe, 'INVALID_PXE', 'exit88', message);
     } else {
-      seen.names.set(key, { line: lineNo, host });
+      pushWarning(out, ctx, lineNo, COL.pxe, 'PXE_UNUSUAL', `pxe flag "${show(pxe)}" is not one of 0, 1, 2, 3`);
     }
   }
+  return { host, nameKey: hostOk ? host.toLowerCase() : null, macKey: norm, ipKey: ipOk ? ip : null, findings: null };
 }
 
-function checkIp(
-  ip: string,
-  host: string,
-  lineNo: number,
-  ctx: Ctx,
-  error: (column: number, code: FindingCode, v: SophomorixVerdict, m: string, related?: number) => void,
-  warning: (column: number, code: FindingCode, m: string) => void,
-  seen?: DuplicateIndex,
-): void {
-  if (ip === 'DHCP') return; // no DNS record, never a duplicate
-  let plain = PLAIN_IPV4_RE.test(ip);
-  let valid: boolean;
-  if (plain) {
-    valid = true;
-    for (const o of ip.split('.')) if (Number(o) > 255) valid = false;
-  } else {
+/** Checks a non-DHCP IP; returns whether sophomorix accepts it (so it takes part in duplicate checks). */
+function checkIp(ip: string, lineNo: number, ctx: Ctx, out: Finding[]): boolean {
+  const plain = isPlainIpv4(ip);
+  if (!plain) {
     // sophomorix: exactly three dots, then int() of every octet within 0..255 (SPEC §2)
     let dots = 0;
     for (let i = 0; i < ip.length; i++) if (ip.charCodeAt(i) === 46) dots++;
-    valid = dots === 3;
+    let valid = dots === 3;
     if (valid) {
       for (const o of ip.split('.')) {
         const v = perlInt(o);
         if (v < 0 || v > 255) valid = false;
       }
     }
-  }
-  if (!valid) {
-    error(
-      COL.ip,
-      'INVALID_IP',
-      'exit88',
-      `IP "${show(ip)}" must be DHCP (upper case) or an IPv4 address with exactly 3 dots and octets 0–255`,
-    );
-    return;
-  }
-  const other = seen?.ips.get(ip);
-  if (other) {
-    error(
-      COL.ip,
-      'DUPLICATE_IP',
-      'exit88',
-      `IP ${show(ip)} already used by host ${other.host} (${where(ctx, other.line)})`,
-      other.line,
-    );
-    return;
-  }
-  seen?.ips.set(ip, { line: lineNo, host });
-  if (!plain) {
-    plain = ip.split('.').every((o) => PLAIN_OCTET_RE.test(o));
-    warning(
-      COL.ip,
-      'IP_NOT_PLAIN',
-      `IP "${show(ip)}" has octets that are not plain numbers: sophomorix reads them as numbers, DNS/DHCP tools may not`,
-    );
-    return;
+    if (!valid) {
+      const message = `IP "${show(ip)}" must be DHCP (upper case) or an IPv4 address with exactly 3 dots and octets 0–255`;
+      pushError(out, ctx, lineNo, COL.ip, 'INVALID_IP', 'exit88', message);
+      return false;
+    }
+    const message = `IP "${show(ip)}" has octets that are not plain numbers: sophomorix reads them as numbers, DNS/DHCP tools may not`;
+    pushWarning(out, ctx, lineNo, COL.ip, 'IP_NOT_PLAIN', message);
+    return true;
   }
   if (ip.endsWith('.255')) {
-    warning(COL.ip, 'IP_BROADCAST', `IP ${ip} ends in .255 (a broadcast address): no DHCP entry, no boot links`);
+    pushWarning(
+      out,
+      ctx,
+      lineNo,
+      COL.ip,
+      'IP_BROADCAST',
+      `IP ${ip} ends in .255 (a broadcast address): no DHCP entry, no boot links`,
+    );
   }
   if (ctx.subnets) {
     const v = ipv4ToInt(ip) as number;
     if (!ctx.subnets.some((s) => (v & s.mask) >>> 0 === s.net)) {
-      warning(
-        COL.ip,
-        'IP_OUTSIDE_SUBNETS',
-        `IP ${ip} is outside every subnet (${ctx.subnets.map((s) => s.text).join(', ')}): no DHCP entry, no boot links`,
-      );
+      const message = `IP ${ip} is outside every subnet (${ctx.subnets.map((s) => s.text).join(', ')}): no DHCP entry, no boot links`;
+      pushWarning(out, ctx, lineNo, COL.ip, 'IP_OUTSIDE_SUBNETS', message);
     }
   }
+  return true;
+}
+
+/** Per-line findings and duplicate keys of one data line, by the full rule set. */
+export function slowLineFacts(fields: readonly string[], lineNo: number, ctx: Ctx): LineFacts {
+  const out: Finding[] = [];
+  const facts = checkLine(fields, lineNo, ctx, out);
+  if (out.length > 0) facts.findings = out;
+  return facts;
+}
+
+/**
+ * Facts of one data line: the allocation-free fast path for the common well-formed line
+ * (fast-line.ts, property-tested to agree with the full rules), the full rules otherwise.
+ */
+export function lineFacts(raw: string, fields: readonly string[] | undefined, lineNo: number, ctx: Ctx): LineFacts {
+  const fast = ctx.subnets === null ? fastLineFacts(raw) : null;
+  return fast ?? slowLineFacts(fields ?? raw.split(';'), lineNo, ctx);
 }
 
 /** The per-line rules of SPEC §2 (no duplicate checks: they need the whole file). */
 export function validateLine(fields: readonly string[], lineNo: number, opts?: ValidateOptions): Finding[] {
+  return slowLineFacts(fields, lineNo, contextOf(opts)).findings ?? [];
+}
+
+/** Order of a finding within its line: sophomorix's check order, duplicate name last. */
+function rank(f: Finding): number {
+  return f.code === 'DUPLICATE_HOSTNAME' ? 99 : (f.column ?? 0);
+}
+
+/**
+ * The file check: per-line findings plus duplicates (names lower-cased, MACs normalised, IPs
+ * exact; the second occurrence is reported, naming the first). `facts[i]` is null for comment and
+ * blank lines. A line whose MAC (IP) is a duplicate gets no warnings about that column.
+ */
+export function fileFindings(
+  lineNos: ArrayLike<number>,
+  facts: ArrayLike<LineFacts | null>,
+  ctx: Ctx,
+  /** when given, only lines with a non-zero entry can hold a duplicate (the caller knows the rest are unique) */
+  mayCollide?: ArrayLike<number>,
+): Finding[] {
+  const names = new Map<string, number>();
+  const macs = new Map<string, number>();
+  const ips = new Map<string, number>();
   const out: Finding[] = [];
-  checkLine(fields, lineNo, contextOf(opts), out);
+  for (let i = 0; i < facts.length; i++) {
+    const fa = facts[i];
+    if (fa === null) continue;
+    if (mayCollide !== undefined && mayCollide[i] === 0) {
+      if (fa.findings !== null) for (const f of fa.findings) out.push(f);
+      continue;
+    }
+    const lineNo = lineNos[i];
+    let dupMac = -1;
+    let dupIp = -1;
+    let dupName = -1;
+    if (fa.macKey !== null) {
+      const o = macs.get(fa.macKey);
+      if (o === undefined) macs.set(fa.macKey, i);
+      else dupMac = o;
+    }
+    if (fa.ipKey !== null) {
+      const o = ips.get(fa.ipKey);
+      if (o === undefined) ips.set(fa.ipKey, i);
+      else dupIp = o;
+    }
+    if (fa.nameKey !== null) {
+      const o = names.get(fa.nameKey);
+      if (o === undefined) names.set(fa.nameKey, i);
+      else dupName = o;
+    }
+    if (dupMac < 0 && dupIp < 0 && dupName < 0) {
+      if (fa.findings !== null) for (const f of fa.findings) out.push(f);
+      continue;
+    }
+    const own = (fa.findings ?? []).filter(
+      (f) => f.severity === 'error' || !((dupMac >= 0 && f.column === COL.mac) || (dupIp >= 0 && f.column === COL.ip)),
+    );
+    const other = (o: number) => `host ${(facts[o] as LineFacts).host} (${where(ctx, lineNos[o])})`;
+    if (dupMac >= 0) {
+      const message = `MAC ${fa.macKey} already used by ${other(dupMac)}`;
+      own.push(makeError(ctx, lineNo, COL.mac, 'DUPLICATE_MAC', 'exit88', message, lineNos[dupMac]));
+    }
+    if (dupIp >= 0) {
+      const message = `IP ${show(fa.ipKey as string)} already used by ${other(dupIp)}`;
+      own.push(makeError(ctx, lineNo, COL.ip, 'DUPLICATE_IP', 'exit88', message, lineNos[dupIp]));
+    }
+    if (dupName >= 0) {
+      const first = facts[dupName] as LineFacts;
+      const message = `host ${fa.host} already defined as ${first.host} (${where(ctx, lineNos[dupName])}); names are compared lower-cased`;
+      own.push(makeError(ctx, lineNo, COL.hostname, 'DUPLICATE_HOSTNAME', 'exit1', message, lineNos[dupName]));
+    }
+    // stable sort: duplicates land at their column's place in sophomorix's order
+    own.sort((a, b) => rank(a) - rank(b));
+    for (const f of own) out.push(f);
+  }
   return out;
 }
 
 /**
- * Every SPEC §2 rule over a whole file, duplicates included (the second occurrence is the one
- * reported, naming the first). Comment and blank lines are skipped exactly like sophomorix does.
+ * Every SPEC §2 rule over a whole file, duplicates included. Comment and blank lines are skipped
+ * exactly like sophomorix does.
  */
 export function validateDevicesCsv(input: string | ParsedCsv, opts?: ValidateOptions): Finding[] {
-  const parsed = typeof input === 'string' ? parseDevicesCsv(input) : input;
-  return validateCsvLines(parsed.lines, opts);
+  const ctx = contextOf(opts);
+  if (typeof input !== 'string') return validateLinesWith(input.lines, ctx);
+  const raws = input === '' ? [] : input.split('\n');
+  if (input.endsWith('\n')) raws.pop();
+  const lineNos = new Array<number>(raws.length);
+  const facts = new Array<LineFacts | null>(raws.length);
+  for (let i = 0; i < raws.length; i++) {
+    lineNos[i] = i + 1;
+    facts[i] = lineKind(raws[i]) === 'data' ? lineFacts(raws[i], undefined, i + 1, ctx) : null;
+  }
+  return fileFindings(lineNos, facts, ctx);
 }
 
-/** As validateDevicesCsv, over lines that may come from anywhere (the merge's output). */
+/** As validateDevicesCsv, over lines that may come from anywhere. */
 export function validateCsvLines(
   lines: Iterable<Pick<CsvLine, 'kind' | 'fields' | 'lineNo'>>,
   opts?: ValidateOptions,
 ): Finding[] {
-  const ctx = contextOf(opts);
-  const seen = newDuplicateIndex();
-  const out: Finding[] = [];
+  return validateLinesWith(lines, contextOf(opts));
+}
+
+function validateLinesWith(lines: Iterable<Pick<CsvLine, 'kind' | 'fields' | 'lineNo'>>, ctx: Ctx): Finding[] {
+  const lineNos: number[] = [];
+  const facts: (LineFacts | null)[] = [];
   for (const line of lines) {
-    if (line.kind === 'data') checkLine(line.fields, line.lineNo, ctx, out, seen);
+    lineNos.push(line.lineNo);
+    facts.push(line.kind === 'data' ? slowLineFacts(line.fields, line.lineNo, ctx) : null);
   }
-  return out;
+  return fileFindings(lineNos, facts, ctx);
 }
 
 export type LineVerdict = 'ok' | SophomorixVerdict;
