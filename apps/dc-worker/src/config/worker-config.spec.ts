@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ConfigError,
+  deltaPathFor,
+  dhcpVerifyPathFor,
+  loadWorkerConfig,
+  masterPathFor,
+  parseConfigFile,
+} from './worker-config';
+
+const base = { INTERNAL_API_KEY: 'k' };
+
+describe('loadWorkerConfig', () => {
+  it('applies the SPEC §10 defaults', () => {
+    const c = loadWorkerConfig(base);
+    expect(c).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      apiUrl: 'http://127.0.0.1:3000/api/v1',
+      school: 'default-school',
+      importScript: '/usr/sbin/linuxmuster-import-devices',
+      importTimeoutSec: 600,
+      sambaTool: '/usr/bin/samba-tool',
+      sambaToolAuth: '',
+      provisionLockFile: '/var/lock/linbo-provision.lock',
+      linboDomain: 'linuxmuster.lan',
+      dhcpVerifyFile: '',
+      revDnsOctets: 3,
+      batchSize: 50,
+      debounceMs: 5000,
+      macctRepairScript: '/usr/share/linuxmuster/linbo/repair_macct.py',
+      jobsStream: 'linbo:jobs',
+      jobsGroup: 'dc-workers',
+      deadLetterStream: 'linbo:jobs:dlq',
+    });
+    expect(c.consumerName).toBe(os.hostname());
+    // claims must wait longer than the slowest batch
+    expect(c.claimIdleMs).toBeGreaterThan(c.importTimeoutSec * 1000);
+  });
+
+  it('expands {school}: default-school/devices.csv, S/S.devices.csv, delta beside the master', () => {
+    const c = loadWorkerConfig({ ...base, DHCP_VERIFY_FILE: '/etc/dhcp/devices/{school}.conf' });
+    expect(masterPathFor(c, 'default-school')).toBe('/etc/linuxmuster/sophomorix/default-school/devices.csv');
+    expect(masterPathFor(c, 'north')).toBe('/etc/linuxmuster/sophomorix/north/north.devices.csv');
+    expect(deltaPathFor(c, 'north')).toBe('/etc/linuxmuster/sophomorix/north/linbo-docker.devices.csv');
+    expect(dhcpVerifyPathFor(c, 'north')).toBe('/etc/dhcp/devices/north.conf');
+    const t = loadWorkerConfig({
+      ...base,
+      DEVICES_CSV_MASTER: '/srv/{school}/d.csv',
+      DEVICES_CSV_DELTA: '/srv/{school}/x.csv',
+    });
+    expect(masterPathFor(t, 'a')).toBe('/srv/a/d.csv');
+    expect(deltaPathFor(t, 'a')).toBe('/srv/a/x.csv');
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadWorkerConfig({
+        REV_DNS_OCTETS: '4',
+        PROVISION_BATCH_SIZE: 'ten',
+        REDIS_URL: 'http://x',
+        PROVISION_LOCK_FILE: 'relative.lock',
+        LINBO_DOMAIN: 'not a domain',
+        WORKER_FAULT_POINT: 'nowhere',
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = error!.problems.join('\n');
+    for (const name of [
+      'INTERNAL_API_KEY',
+      'REV_DNS_OCTETS',
+      'PROVISION_BATCH_SIZE',
+      'REDIS_URL',
+      'PROVISION_LOCK_FILE',
+      'LINBO_DOMAIN',
+      'WORKER_FAULT_POINT',
+    ]) {
+      expect(text).toContain(`${name}:`);
+    }
+  });
+
+  it('accepts fractional debounce and LINBO_DOMAIN=auto', () => {
+    const c = loadWorkerConfig({ ...base, PROVISION_DEBOUNCE_SEC: '0.25', LINBO_DOMAIN: 'auto' });
+    expect(c.debounceMs).toBe(250);
+    expect(c.linboDomain).toBe('auto');
+  });
+
+  it('--config file fills in what the environment lacks; the environment wins', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wcfg-'));
+    const file = path.join(dir, 'worker.env');
+    fs.writeFileSync(file, '# comment\n\nexport INTERNAL_API_KEY="from-file"\nSCHOOL=north\nPROVISION_BATCH_SIZE=7\n');
+    const c = loadWorkerConfig({ SCHOOL: 'south' }, file);
+    expect(c.internalApiKey).toBe('from-file');
+    expect(c.school).toBe('south');
+    expect(c.batchSize).toBe(7);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('rejects unknown keys and malformed lines in the file with file:line', () => {
+    expect(() => parseConfigFile('FOO=1\nnot a line\n', 'w.env')).toThrow(
+      /w\.env:1: unknown variable FOO[\s\S]*w\.env:2: expected KEY=VALUE/,
+    );
+    expect(() => loadWorkerConfig(base, '/nonexistent/worker.env')).toThrow(
+      /--config \/nonexistent\/worker\.env: cannot read \(ENOENT\)/,
+    );
+  });
+});
