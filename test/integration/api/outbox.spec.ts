@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { JOBS_STREAM } from '@app/provisioning';
 import { RedisConnections, StreamProducer } from '@app/redis-streams';
 import type Redis from 'ioredis';
@@ -101,17 +102,21 @@ describe('outbox relay (SPEC §8: Redis being down at write time loses nothing)'
       ).toBe(0);
     });
 
-    it('a relay whose Redis is unreachable publishes nothing and marks nothing', async () => {
+    it('a relay whose Redis is unreachable publishes nothing, marks nothing and logs the outage once', async () => {
       await t.resetDb();
       await insertOps(3);
       const dead = new RedisConnections({ url: 'redis://127.0.0.1:1/1', connectTimeoutMs: 500 });
+      const warn = jest.spyOn(Logger.prototype, 'warn');
       try {
         const relay = new OutboxRelay(t.prisma, new StreamProducer(dead), t.config);
-        expect(await relay.publishPending()).toBe(0);
+        for (let i = 0; i < 3; i++) expect(await relay.publishPending()).toBe(0);
         expect(await t.prisma.operation.count({ where: { publishedAt: { not: null } } })).toBe(0);
+        const outageLines = warn.mock.calls.filter(([m]) => String(m).startsWith('cannot publish jobs to Redis'));
+        expect(outageLines).toHaveLength(1);
         // the working relay then takes them all
         expect(await new OutboxRelay(t.prisma, t.app.get(StreamProducer), t.config).publishPending()).toBe(3);
       } finally {
+        warn.mockRestore();
         await dead.close();
       }
     });
