@@ -158,6 +158,14 @@ describe('operations routes (SPEC §7)', () => {
       await report(t, id, { status: 'failed', error: 'MACCT_REPAIR_FAILED: exit 1' }).expect(200);
       const host = await t.prisma.host.findUniqueOrThrow({ where: { id: h.id } });
       expect(host).toMatchObject({ provisionStatus: 'synced', provisionError: null, provisionOpId: h.provisionOpId });
+
+      // a failed repair can be retried on its own route, not on the provisioning one
+      expect((await post(`/operations/provision/${id}/retry`, {})).status).toBe(404);
+      const retried = await post(`/operations/macct/${id}/retry`, {});
+      expect(retried.status).toBe(200);
+      expect(retried.body.data).toMatchObject({ id, status: 'retrying', attempt: 1 });
+      await waitFor(async () => (await jobs(redis)).filter((j) => j.operation_id === id).length === 2, 'republish');
+      expect((await post(`/operations/macct/${h.provisionOpId}/retry`, {})).status).toBe(404);
     });
 
     it('accepts a name that is not in the database (the account may exist on the DC); unknown hostId is 404', async () => {

@@ -64,4 +64,12 @@ export class OperationsController {
   async getMacct(@UuidParam() id: string) {
     return { data: toOperationView(await this.operations.get('macct_repair', id)) };
   }
+
+  @Post('macct/:id/retry')
+  @Roles('admin', 'operator')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Retry a failed machine-account repair (within its attempt limit)' })
+  async retryMacct(@UuidParam() id: string) {
+    return { data: toOperationView(await this.statuses.retryByUser(id, 'macct_repair')) };
+  }
 }

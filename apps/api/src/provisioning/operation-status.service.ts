@@ -13,7 +13,7 @@ import {
 import { StreamProducer } from '@app/redis-streams';
 import { ApiError } from '../common/api-error';
 import { EventsService } from '../events/events.service';
-import { Operation, Prisma } from '../generated/prisma/client';
+import { Operation, OperationType, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { jobEventData } from './job-events';
 import { OutboxRelay, payloadOf } from './outbox.relay';
@@ -92,15 +92,19 @@ export class OperationStatusService {
   }
 
   /**
-   * POST /operations/provision/:id/retry (a user): only a failed provisioning operation that
-   * has tries left and is still the host's latest change — retrying an older one would put stale
+   * POST /operations/provision/:id/retry and /operations/macct/:id/retry (a user): only a failed
+   * operation of that type that has tries left and (provisioning) is still the host's latest change — retrying an older one would put stale
    * data on the DC (SPEC §8). The new try is published through the outbox.
    */
-  retryByUser(id: string): Promise<Operation> {
+  retryByUser(id: string, type: OperationType = 'provision_host'): Promise<Operation> {
     return this.serialise(id, async () => {
       const applied = await this.prisma.$transaction(async (tx): Promise<Applied> => {
         const op = await lockOperation(tx, id);
-        if (op.type !== 'provision_host') throw ApiError.notFound(`provisioning operation ${id}`);
+        if (op.type !== type) {
+          throw ApiError.notFound(
+            `${type === 'macct_repair' ? 'machine-account repair' : 'provisioning'} operation ${id}`,
+          );
+        }
         if (op.status !== 'failed') {
           throw new ApiError(409, 'RETRY_NOT_ALLOWED', `only failed operations can be retried; ${id} is ${op.status}`);
         }
@@ -111,7 +115,7 @@ export class OperationStatusService {
             `operation ${id} already had ${op.attempt} of ${op.maxAttempts} attempts; queue a new one with POST /operations/provision`,
           );
         }
-        const newer = await newerOperation(tx, op);
+        const newer = op.type === 'provision_host' ? await newerOperation(tx, op) : null;
         if (newer) {
           throw new ApiError(
             409,
