@@ -1,6 +1,7 @@
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
-import { startTestApp, TestApp } from './helpers/app';
+import { Client } from 'pg';
+import { startTestApp, TestApp, TEST_DATABASE_URL } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
@@ -357,6 +358,40 @@ describe('hosts with provisioning on (SPEC §8: the job is written with the chan
       expect(events.filter((e) => e.type === 'provision.job.created')).toHaveLength(3);
     } finally {
       unsubscribe();
+    }
+  });
+
+  it('a create racing a room rename waits for it and queues the new room name', async () => {
+    const room = (await t.http.post(`${PREFIX}/rooms`).set(op).send({ name: 'old' }).expect(201)).body.data;
+    const rename = new Client({ connectionString: TEST_DATABASE_URL });
+    await rename.connect();
+    try {
+      await rename.query('BEGIN');
+      await rename.query(`UPDATE rooms SET name = 'new' WHERE id = $1`, [room.id]);
+      const pending = t.http
+        .post(`${PREFIX}/hosts`)
+        .set(op)
+        .send({ hostname: 'pc01', macAddress: '00:11:22:33:44:55', roomId: room.id });
+      const sent = pending.then((r) => r); // start the request now
+      // poll until the create is blocked on the room row lock, then let the rename commit
+      let blocked = false;
+      for (let i = 0; i < 500 && !blocked; i += 1) {
+        const { rows } = await rename.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,
+        );
+        blocked = rows[0].n > 0;
+        if (!blocked) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(blocked).toBe(true);
+      await rename.query('COMMIT');
+      const res = await sent;
+      expect(res.status).toBe(201);
+      expect(res.body.data.room).toBe('new');
+      const job = await t.prisma.operation.findFirstOrThrow({ where: { hostId: res.body.data.id } });
+      expect(job.options).toMatchObject({ room: 'new' });
+    } finally {
+      await rename.end();
     }
   });
 

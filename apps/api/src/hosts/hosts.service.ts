@@ -3,7 +3,7 @@ import { ApiError } from '../common/api-error';
 import { DEFAULT_ROLE } from '../common/device-rules';
 import { Paginated, paginated, pageWindow } from '../common/pagination';
 import { EventsService } from '../events/events.service';
-import type { Operation, Prisma } from '../generated/prisma/client';
+import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
@@ -16,6 +16,21 @@ export interface HostIdentity {
   hostname: string;
   macAddress: string;
   ipAddress: string | null;
+}
+
+interface NamedRef {
+  id: string;
+  name: string;
+}
+
+export interface HostRefs {
+  room: NamedRef | null;
+  config: NamedRef | null;
+}
+
+/** A written host row plus the names it points at, without another query. */
+function withNames(host: Host, room: { name: string } | null, config: { name: string } | null): HostWithNames {
+  return { ...host, room: room ? { name: room.name } : null, config: config ? { name: config.name } : null };
 }
 
 export interface DeletedHost {
@@ -102,10 +117,11 @@ export class HostsService {
 
   async create(dto: CreateHostDto): Promise<HostView> {
     const { host, op } = await this.prisma.$transaction(async (tx) => {
-      await this.assertRefs(tx, dto.roomId ?? null, dto.configId ?? null);
+      const refs = await this.resolveRefs(tx, dto.roomId ?? null, dto.configId ?? null);
       const identity = { hostname: dto.hostname, macAddress: dto.macAddress, ipAddress: dto.ipAddress ?? null };
       await this.assertUnique(tx, identity);
-      const created = await tx.host.create({
+      // no `include`: Prisma would re-read the row and both relations (4 more round trips)
+      const row = await tx.host.create({
         data: {
           ...identity,
           roomId: dto.roomId ?? null,
@@ -114,8 +130,8 @@ export class HostsService {
           // SPEC §6: default 1 (LINBO) with a config, else 0
           pxeFlag: dto.pxeFlag ?? (dto.configId ? 1 : 0),
         },
-        include: HOST_WITH_NAMES,
       });
+      const created = withNames(row, refs.room, refs.config);
       const queued = await this.provisioning.enqueueHostChange(tx, { action: 'create', host: created });
       return { host: created, op: queued };
     });
@@ -129,18 +145,14 @@ export class HostsService {
     const { host, op } = await this.prisma.$transaction(async (tx) => {
       const before = await tx.host.findUnique({ where: { id }, include: HOST_WITH_NAMES });
       if (!before) throw ApiError.notFound(`Host ${id}`);
-      await this.assertRefs(
-        tx,
-        dto.roomId !== undefined ? dto.roomId : null,
-        dto.configId !== undefined ? dto.configId : null,
-      );
+      const refs = await this.resolveRefs(tx, dto.roomId ?? null, dto.configId ?? null);
       const identity: HostIdentity = {
         hostname: dto.hostname ?? before.hostname,
         macAddress: dto.macAddress ?? before.macAddress,
         ipAddress: dto.ipAddress !== undefined ? dto.ipAddress : before.ipAddress,
       };
       await this.assertUnique(tx, identity, id);
-      const after = await tx.host.update({
+      const row = await tx.host.update({
         where: { id },
         data: {
           ...identity,
@@ -149,8 +161,12 @@ export class HostsService {
           ...(dto.role !== undefined ? { role: dto.role } : {}),
           ...(dto.pxeFlag !== undefined ? { pxeFlag: dto.pxeFlag } : {}),
         },
-        include: HOST_WITH_NAMES,
       });
+      const after = withNames(
+        row,
+        dto.roomId !== undefined ? refs.room : before.room,
+        dto.configId !== undefined ? refs.config : before.config,
+      );
       // only a change that alters the devices.csv line becomes a job (SPEC §8)
       if (!this.provisioning.isProvisionedChange(before, after)) return { host: after, op: null };
       const queued = await this.provisioning.enqueueHostChange(tx, {
@@ -223,14 +239,34 @@ export class HostsService {
     return views;
   }
 
-  /** A roomId/configId that names nothing is bad input: 400 naming the field (docs/API.md). */
-  async assertRefs(tx: Tx, roomId: string | null, configId: string | null): Promise<void> {
-    if (roomId !== null && !(await tx.room.findUnique({ where: { id: roomId }, select: { id: true } }))) {
+  /**
+   * The room and config a host points at, by id. One that names nothing is bad input: 400 naming
+   * the field (docs/API.md). The rows are locked FOR SHARE until the transaction ends, so a
+   * concurrent rename waits and then re-queues this host too (RoomsService/ConfigsService.update)
+   * and a concurrent delete cannot pull them away.
+   */
+  async resolveRefs(tx: Tx, roomId: string | null, configId: string | null): Promise<HostRefs> {
+    const room =
+      roomId === null
+        ? null
+        : ((
+            await tx.$queryRaw<NamedRef[]>`SELECT id::text AS id, name FROM rooms WHERE id = ${roomId}::uuid FOR SHARE`
+          )[0] ?? null);
+    if (roomId !== null && !room) {
       throw ApiError.validation('roomId', `roomId ${roomId} does not name an existing room`);
     }
-    if (configId !== null && !(await tx.config.findUnique({ where: { id: configId }, select: { id: true } }))) {
+    const config =
+      configId === null
+        ? null
+        : ((
+            await tx.$queryRaw<
+              NamedRef[]
+            >`SELECT id::text AS id, name FROM configs WHERE id = ${configId}::uuid FOR SHARE`
+          )[0] ?? null);
+    if (configId !== null && !config) {
       throw ApiError.validation('configId', `configId ${configId} does not name an existing config`);
     }
+    return { room, config };
   }
 
   /**
