@@ -123,6 +123,23 @@ describe('retries and the dead-letter stream (SPEC §8)', () => {
     expect(await attemptsPublished(id)).toEqual([1, 2]);
   });
 
+  it('a failed → retrying status report is a bounded retry that is published again', async () => {
+    const h = await createHost(t, { hostname: 'pc-patch' });
+    const id = h.provisionOpId;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await report(t, id, { status: 'running' }).expect(200);
+      await report(t, id, { status: 'failed', error: `try ${attempt}` }).expect(200);
+      if (attempt < 3) {
+        const res = await report(t, id, { status: 'retrying' }).expect(200);
+        expect(res.body.data).toMatchObject({ status: 'retrying', attempt, publishedAt: null });
+        await waitFor(async () => (await attemptsPublished(id)).length === attempt + 1, 'republish');
+      }
+    }
+    const refused = await report(t, id, { status: 'retrying' }).expect(409);
+    expect(refused.body.error.code).toBe('RETRY_LIMIT_REACHED');
+    expect(await op(id)).toMatchObject({ status: 'failed', attempt: 3, error: 'try 3' });
+  });
+
   it('a try that ended without a running report is still counted once', async () => {
     const h = await createHost(t, { hostname: 'pc-count' });
     const res = await workerRetry(t, h.provisionOpId, { error: 'worker crashed' }).expect(200);

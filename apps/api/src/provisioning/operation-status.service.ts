@@ -83,9 +83,21 @@ export class OperationStatusService {
         if (report.result !== undefined) data.result = report.result as Prisma.InputJsonValue;
         if (to === 'failed') data.error = report.error?.trim() || 'the worker reported a failure without a message';
         if (to === 'completed') data.error = null;
+        if (to === 'retrying') {
+          // failed → retrying by report is a retry like any other: bounded, and published again
+          if (op.attempt >= op.maxAttempts) {
+            throw new ApiError(
+              409,
+              'RETRY_LIMIT_REACHED',
+              `operation ${id} already had ${op.attempt} of ${op.maxAttempts} attempts`,
+            );
+          }
+          Object.assign(data, { publishedAt: null, streamId: null, completedAt: null });
+        }
         const updated = await tx.operation.update({ where: { id }, data });
         return { op: updated, changed: true, provisionStatus: await applyToHost(tx, updated) };
       });
+      if (applied.changed && applied.op.status === 'retrying') this.relay.wake();
       this.emitChange(applied);
       return { operation: applied.op, changed: applied.changed };
     });
