@@ -5,7 +5,17 @@
  * (SPEC §9 step 5): a bad manual line in our own master fails the batch before any import runs.
  */
 import { FakeDcRelease } from '../fake-dc';
-import { E2eEnv, HostView, linesOf, macFor, manualLinesOf, OperationView, problemsFor, useE2e } from './harness';
+import {
+  E2eEnv,
+  HostView,
+  linesOf,
+  macFor,
+  manualLinesOf,
+  OperationView,
+  problemsFor,
+  useE2e,
+  WsRecorder,
+} from './harness';
 
 const MANUAL = [
   '# manual lines of the import-failure school',
@@ -18,6 +28,29 @@ const OTHER_BAD = 'o1;o1-pc01;win11;00:50:56:77:00:01;10.77.0.1;;;;;;;;;;\n';
 const OTHER_FIXED = 'o1;o1-pc01;win11;00:50:56:77:00:01;10.77.0.1;;;;;;1;;;;\n';
 
 const e2e = useE2e({ master: MANUAL });
+
+let ws: WsRecorder;
+beforeAll(async () => {
+  ws = await e2e.env.subscribe();
+});
+
+/** SPEC §7: an event for every status change of the job, in order, across the retry. */
+async function expectEventsFailThenRetried(env: E2eEnv, opId: string): Promise<void> {
+  await env.waitFor(`provision.job.updated completed for ${opId}`, () =>
+    ws.jobEvents(opId, 'provision.job.updated').some((m) => m.data.status === 'completed'),
+  );
+  const updates = ws.jobEvents(opId, 'provision.job.updated');
+  expect(updates.map((m) => [m.data.status, m.data.provisionStatus])).toEqual([
+    ['running', 'running'],
+    ['failed', 'failed'],
+    ['retrying', 'pending'],
+    ['running', 'running'],
+    ['completed', 'synced'],
+  ]);
+  const failed = ws.jobEvents(opId, 'provision.job.failed');
+  expect(failed).toHaveLength(1);
+  expect(failed[0].data.error).toEqual(expect.any(String));
+}
 
 let serial = 0;
 async function createHost(env: E2eEnv): Promise<HostView> {
@@ -81,6 +114,7 @@ describe('a bad line in another school blocks the import (sophomorix reads every
       env.fakeDc.writeMaster(OTHER_FIXED, OTHER_SCHOOL);
       await retryToSynced(env, host, op);
       expect(env.importRunCount() - runsBefore).toBe(2);
+      await expectEventsFailThenRetried(env, op.id);
     });
   }
 });
