@@ -237,6 +237,10 @@ describe('hosts (SPEC §6, §7) with provisioning off', () => {
       expect(await names('search=LAB')).toEqual(['lab01']);
       expect(await names('search=aa:bb')).toEqual(['lab01']);
       expect(await names('search=10.0.0.1')).toEqual(['pc01', 'pc10']);
+      // LIKE wildcards typed by a user are literal characters
+      expect(await names('search=_')).toEqual([]);
+      expect(await names('search=p_1')).toEqual([]);
+      expect(await names('search=%25')).toEqual([]);
     });
 
     it('filters by roomId and provisionStatus', async () => {

@@ -48,6 +48,8 @@ describe.each([
     expect(list.body).toEqual({ data: [created], pagination: { page: 1, limit: 1, total: 2, pages: 2 } });
     const search = await t.http.get(url('?search=ZZ')).set(viewer).expect(200);
     expect(search.body.data.map((r: { name: string }) => r.name)).toEqual(['zz-last']);
+    const wildcard = await t.http.get(url('?search=z_')).set(viewer).expect(200);
+    expect(wildcard.body.pagination.total).toBe(0);
     await t.http.get(url('?limit=101')).set(viewer).expect(400);
     const patched = await t.http
       .patch(url(`/${created.id}`))

@@ -43,3 +43,12 @@ export function paginated<T>(items: T[], total: number, page: number, limit: num
 export function pageWindow(q: { page: number; limit: number }): { skip: number; take: number } {
   return { skip: (q.page - 1) * q.limit, take: q.limit };
 }
+
+/**
+ * Prisma's `contains` becomes `LIKE '%…%'` without escaping, so `_` or `%` typed in a search box
+ * would act as wildcards (`search=_` matched every host). Escape them (PostgreSQL's default
+ * escape character is the backslash).
+ */
+export function likeLiteral(search: string): string {
+  return search.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}

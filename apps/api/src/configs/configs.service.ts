@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import { Paginated, paginated, pageWindow } from '../common/pagination';
+import { likeLiteral, Paginated, paginated, pageWindow } from '../common/pagination';
 import type { Config } from '../generated/prisma/client';
 import { HostsService } from '../hosts/hosts.service';
 import { NO_CONFIG_MARKER } from '../common/device-rules';
@@ -43,7 +43,7 @@ export class ConfigsService {
   ) {}
 
   async list(q: ListConfigsQueryDto): Promise<Paginated<ConfigView>> {
-    const where = q.search ? { name: { contains: q.search, mode: 'insensitive' as const } } : {};
+    const where = q.search ? { name: { contains: likeLiteral(q.search), mode: 'insensitive' as const } } : {};
     const [total, configs] = await Promise.all([
       this.prisma.config.count({ where }),
       this.prisma.config.findMany({ where, include: WITH_COUNT, orderBy: { name: 'asc' }, ...pageWindow(q) }),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
 import { DEFAULT_ROLE } from '../common/device-rules';
-import { Paginated, paginated, pageWindow } from '../common/pagination';
+import { likeLiteral, Paginated, paginated, pageWindow } from '../common/pagination';
 import { EventsService } from '../events/events.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
@@ -90,7 +90,7 @@ export class HostsService {
   private filter(q: ListHostsQueryDto): Prisma.HostWhereInput {
     const and: Prisma.HostWhereInput[] = [];
     if (q.search) {
-      const contains = { contains: q.search, mode: 'insensitive' as const };
+      const contains = { contains: likeLiteral(q.search), mode: 'insensitive' as const };
       and.push({ OR: [{ hostname: contains }, { macAddress: contains }, { ipAddress: contains }] });
     }
     if (q.roomId) and.push({ roomId: q.roomId });

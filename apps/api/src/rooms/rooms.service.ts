@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import { Paginated, paginated, pageWindow } from '../common/pagination';
+import { likeLiteral, Paginated, paginated, pageWindow } from '../common/pagination';
 import type { Room } from '../generated/prisma/client';
 import { HostsService } from '../hosts/hosts.service';
 import { PrismaService } from '../prisma/prisma.service';
@@ -42,7 +42,7 @@ export class RoomsService {
   ) {}
 
   async list(q: ListRoomsQueryDto): Promise<Paginated<RoomView>> {
-    const where = q.search ? { name: { contains: q.search, mode: 'insensitive' as const } } : {};
+    const where = q.search ? { name: { contains: likeLiteral(q.search), mode: 'insensitive' as const } } : {};
     const [total, rooms] = await Promise.all([
       this.prisma.room.count({ where }),
       this.prisma.room.findMany({ where, include: WITH_COUNT, orderBy: { name: 'asc' }, ...pageWindow(q) }),
