@@ -10,8 +10,10 @@ const env = { ...process.env };
 env.PRISMA_SCHEMA_ENGINE_BINARY ??= process.execPath;
 env.PRISMA_HIDE_UPDATE_MESSAGE = '1';
 const cli = join(__dirname, '..', 'node_modules', 'prisma', 'build', 'index.js');
-const result = spawnSync(process.execPath, [cli, 'generate'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+// quiet on success (it runs before every build and test run); everything is shown on failure
+const result = spawnSync(process.execPath, [cli, 'generate'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 if (result.status !== 0) {
   process.stdout.write(result.stdout ?? '');
+  process.stderr.write(result.stderr ?? '');
   process.exit(result.status ?? 1);
 }
