@@ -4,7 +4,17 @@
  * status report → WebSocket event. Everything runs as real processes; the DC is looked at
  * through samba-tool and the DHCP file.
  */
-import { E2eEnv, HostView, leftoversOf, linesOf, manualLinesOf, problemsFor, useE2e, WsRecorder } from './harness';
+import {
+  E2eEnv,
+  HostView,
+  leftoversOf,
+  linesOf,
+  manualLinesOf,
+  OperationView,
+  problemsFor,
+  useE2e,
+  WsRecorder,
+} from './harness';
 
 /** An admin's own devices.csv: comment, blank, CRLF and extra-column lines must survive byte for byte. */
 const MANUAL = [
@@ -263,6 +273,28 @@ describe('changes racing each other', () => {
       expect(view.a.get('r100-pc08')).toEqual(['10.0.100.88']);
       expect(view.ptr.get('10.0.100.8') ?? []).toEqual([]);
       expect(manualLinesOf(env.masterText(), ownHostnames)).toBe(manualLinesOf(MASTER, ownHostnames));
+    },
+  );
+});
+
+describe('machine-account repair', () => {
+  e2e.test(
+    'POST /operations/macct-repair runs MACCT_REPAIR_SCRIPT --only-hosts HOST -s SCHOOL and completes (SPEC §10)',
+    async (env) => {
+      const before = env.fakeDc.repairRuns().length;
+      const op = await env.api.post<OperationView>('/operations/macct-repair', { hostname: 'r100-pc07' });
+      expect(op).toMatchObject({ type: 'macct_repair', targetHost: 'r100-pc07' });
+      const done = await env.waitFor(
+        `macct repair ${op.id} to finish`,
+        async () => {
+          const cur = await env.api.get<OperationView>(`/operations/macct/${op.id}`);
+          return ['completed', 'failed'].includes(cur.status) ? cur : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 150 },
+      );
+      expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
+      const runs = env.fakeDc.repairRuns().slice(before);
+      expect(runs.map((r) => [r.argv, r.exit])).toEqual([[['--only-hosts', 'r100-pc07', '-s', 'default-school'], 0]]);
     },
   );
 });
