@@ -77,7 +77,27 @@ export async function resetDb(prisma: PrismaService, redis?: Redis): Promise<voi
   if (redis) await redis.flushdb();
 }
 
+/** apps of this test file that are still open (the suite lock allows one at a time) */
+let openApps = 0;
+
+/**
+ * Starts the API for a test file. One app at a time per file: close() it before starting another
+ * (a second concurrent app would wait forever for the suite lock, so it is refused instead).
+ */
 export async function startTestApp(env: Partial<Record<string, string>> = {}): Promise<TestApp> {
+  if (openApps > 0) {
+    throw new Error('startTestApp: close() the running test app first (API suites run one app at a time)');
+  }
+  openApps += 1;
+  try {
+    return await startLocked(env);
+  } catch (err) {
+    openApps -= 1;
+    throw err;
+  }
+}
+
+async function startLocked(env: Partial<Record<string, string>>): Promise<TestApp> {
   const vars = testEnv(env);
   await migrateTestDatabase(vars.DATABASE_URL);
 
@@ -102,6 +122,7 @@ export async function startTestApp(env: Partial<Record<string, string>> = {}): P
     const http = request(app.getHttpServer());
     const tokens = new Map<TestRole, string>();
     const started = app;
+    let closed = false;
 
     const loginAs = async (role: TestRole): Promise<string> => {
       const username = `test-${role}`;
@@ -138,9 +159,12 @@ export async function startTestApp(env: Partial<Record<string, string>> = {}): P
         await resetDb(prisma, redis);
       },
       async close() {
+        if (closed) return;
+        closed = true;
         try {
           await started.close();
         } finally {
+          openApps -= 1;
           redis.disconnect();
           await lock.query('SELECT pg_advisory_unlock($1)', [API_SUITE_LOCK]).catch(() => undefined);
           await lock.end();
