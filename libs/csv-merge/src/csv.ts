@@ -31,8 +31,8 @@ export function parseDevicesCsv(text: string): ParsedCsv {
   const pieces = text.split('\n');
   const trailingNewline = text.endsWith('\n');
   if (trailingNewline) pieces.pop();
-  const lines = new Array<CsvLine>(pieces.length);
-  for (let i = 0; i < pieces.length; i++) lines[i] = parseCsvLine(pieces[i], i + 1);
+  const lines: CsvLine[] = [];
+  for (let i = 0; i < pieces.length; i++) lines.push(parseCsvLine(pieces[i], i + 1));
   return { lines, trailingNewline };
 }
 

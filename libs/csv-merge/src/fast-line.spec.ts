@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { fastLineFacts, isPlainIpv4 } from './fast-line';
+import { fastLineFacts, ipFromKey, ipKeyOf, isPlainIpv4 } from './fast-line';
+import { macFromNumber, macNumber } from './mac';
 import { contextOf, slowLineFacts } from './validate';
 
 // The fast path may only say "no finding" when the full SPEC §2 rules agree, with the same keys.
@@ -90,10 +91,14 @@ describe('fastLineFacts', () => {
     expect(fastLineFacts('r1;PC01;win11;aa:bb:cc:dd:ee:01;10.0.0.1;;;;;;1;;;;')).toEqual({
       host: 'PC01',
       nameKey: 'pc01',
-      macKey: 'AA:BB:CC:DD:EE:01',
-      ipKey: '10.0.0.1',
+      macKey: macNumber('AA:BB:CC:DD:EE:01'),
+      ipKey: 10 * 2 ** 24 + 1,
       findings: null,
     });
+    expect(macFromNumber(macNumber('AA:BB:CC:DD:EE:01'))).toBe('AA:BB:CC:DD:EE:01');
+    expect(macFromNumber(macNumber('00:00:00:00:00:0F'))).toBe('00:00:00:00:00:0F');
+    expect(ipFromKey(ipKeyOf('192.168.0.255'))).toBe('192.168.0.255');
+    expect(ipKeyOf('10.0.0.01')).toBe('10.0.0.01');
     expect(fastLineFacts('r1;pc01;win11;AA:BB:CC:DD:EE:01;DHCP;;;;printer;;0\r')?.ipKey).toBeNull();
     expect(fastLineFacts('r1;pc01;win11;AA:BB:CC:DD:EE:01;DHCP;;;;printer;;0\r;')).toBeNull();
   });

@@ -1,6 +1,7 @@
 import { lineKind, parseDevicesCsv } from './csv';
 import { applyRecord, COL, DELTA_HEADER, DEVICE_LINE_WIDTH, formatDeviceLine, recordFromFields } from './device-line';
-import { normalizeMac } from './mac';
+import { ipFromKey } from './fast-line';
+import { macFromNumber, macNumber, normalizeMac } from './mac';
 import type { BatchInput, BatchJob, BatchPlan, CsvLine, DeviceRecord, Finding, JobOutcome, MergeStats } from './types';
 import { contextOf, type Ctx, DUPLICATE_CODES, fileFindings, type LineFacts, lineFacts } from './validate';
 
@@ -15,13 +16,22 @@ interface Deletion {
   job: number;
   /** lower-cased name of the master line the deleted host is known by (its pre-rename name) */
   name: string;
-  mac: string | null;
+  /** the snapshot's MAC (macNumber), null when invalid */
+  mac: number | null;
+}
+
+/** A record's MAC as a duplicate key (macNumber), null when it is no MAC. */
+function macKeyOf(mac: string): number | null {
+  const norm = normalizeMac(mac);
+  return norm === null ? null : macNumber(norm);
 }
 
 interface Failure {
   code: 'CSV_CONFLICT' | 'CSV_INVALID_LINE' | 'NOT_OWNED';
   message: string;
 }
+
+const WIDTH_SAMPLE = 2000;
 
 const lower = (s: string): string => s.toLowerCase();
 
@@ -89,11 +99,11 @@ class MasterIndex {
   readonly trailingNewline: boolean;
   private readonly firstByName = new Map<string, number>();
   private readonly moreByName = new Map<string, number[]>();
-  private readonly firstByMac = new Map<string, number>();
-  private readonly firstByIp = new Map<string, number>();
+  private readonly firstByMac = new Map<number, number>();
+  private readonly firstByIp = new Map<number | string, number>();
   /** lines that share a name, MAC or IP with another line of the input master */
   private readonly shared: number[] = [];
-  private byMacCache: Map<string, number[]> | null = null;
+  private byMacCache: Map<number, number[]> | null = null;
   private widthCache = 0;
 
   constructor(
@@ -104,33 +114,50 @@ class MasterIndex {
     this.trailingNewline = text.endsWith('\n');
     if (this.trailingNewline) this.raws.pop();
     const n = this.raws.length;
-    this.facts = new Array<LineFacts | null>(n);
+    // push, not new Array(n): V8 gives arrays preallocated beyond 100k elements slow dictionary storage
+    this.facts = [];
     for (let i = 0; i < n; i++) {
       const raw = this.raws[i];
-      const facts = lineKind(raw) === 'data' ? lineFacts(raw, undefined, i + 1, ctx) : null;
-      this.facts[i] = facts;
+      this.facts.push(lineKind(raw) === 'data' ? lineFacts(raw, undefined, i + 1, ctx) : null);
+    }
+    // Backwards with a bare set(): the value left is the first line holding the key, and a size
+    // that does not grow reveals a key held twice — one hash operation per key instead of two.
+    const dupNames = new Set<string>();
+    const dupMacs = new Set<number>();
+    const dupIps = new Set<number | string>();
+    for (let i = n - 1; i >= 0; i--) {
+      const facts = this.facts[i];
       if (facts === null) continue;
-      const key = facts.nameKey;
-      if (key !== null) {
-        const first = this.firstByName.get(key);
-        if (first === undefined) this.firstByName.set(key, i);
-        else {
-          this.shared.push(first, i);
-          const more = this.moreByName.get(key);
-          if (more) more.push(i);
-          else this.moreByName.set(key, [first, i]);
-        }
+      let size: number;
+      if (facts.nameKey !== null) {
+        size = this.firstByName.size;
+        this.firstByName.set(facts.nameKey, i);
+        if (this.firstByName.size === size) dupNames.add(facts.nameKey);
       }
       if (facts.macKey !== null) {
-        const first = this.firstByMac.get(facts.macKey);
-        if (first === undefined) this.firstByMac.set(facts.macKey, i);
-        else this.shared.push(first, i);
+        size = this.firstByMac.size;
+        this.firstByMac.set(facts.macKey, i);
+        if (this.firstByMac.size === size) dupMacs.add(facts.macKey);
       }
       if (facts.ipKey !== null) {
-        const first = this.firstByIp.get(facts.ipKey);
-        if (first === undefined) this.firstByIp.set(facts.ipKey, i);
-        else this.shared.push(first, i);
+        size = this.firstByIp.size;
+        this.firstByIp.set(facts.ipKey, i);
+        if (this.firstByIp.size === size) dupIps.add(facts.ipKey);
       }
+    }
+    if (dupNames.size + dupMacs.size + dupIps.size === 0) return;
+    // rare (the master already breaks SPEC §2): collect every line of a shared key, in file order
+    for (let i = 0; i < n; i++) {
+      const facts = this.facts[i];
+      if (facts === null) continue;
+      if (facts.nameKey !== null && dupNames.has(facts.nameKey)) {
+        this.shared.push(i);
+        const more = this.moreByName.get(facts.nameKey);
+        if (more) more.push(i);
+        else this.moreByName.set(facts.nameKey, [i]);
+      }
+      if (facts.macKey !== null && dupMacs.has(facts.macKey)) this.shared.push(i);
+      if (facts.ipKey !== null && dupIps.has(facts.ipKey)) this.shared.push(i);
     }
   }
 
@@ -143,11 +170,9 @@ class MasterIndex {
   collisionMask(out: Merged, outIndexOfLine: Int32Array): Uint8Array {
     const mask = new Uint8Array(out.raws.length);
     const contested = new Set<number>(this.shared);
-    for (let i = 0; i < out.raws.length; i++) {
-      const orig = out.lineNos[i] - 1;
+    for (const i of out.changed) {
       const facts = out.facts[i];
       if (facts === null) continue;
-      if (orig < this.raws.length && facts === this.facts[orig]) continue;
       mask[i] = 1;
       const a = facts.nameKey === null ? undefined : this.firstByName.get(facts.nameKey);
       const b = facts.macKey === null ? undefined : this.firstByMac.get(facts.macKey);
@@ -175,7 +200,7 @@ class MasterIndex {
     return first === undefined ? [] : [first];
   }
 
-  mac(i: number): string | null {
+  mac(i: number): number | null {
     return this.facts[i]?.macKey ?? null;
   }
 
@@ -190,15 +215,18 @@ class MasterIndex {
 
   width(): number {
     if (this.widthCache === 0) {
+      // an even sample of at most WIDTH_SAMPLE data lines: the mode of a file's widths does not
+      // need every line, and counting fields of 100k lines would cost a tenth of the time budget
       const data: string[] = [];
       for (let i = 0; i < this.raws.length; i++) if (this.facts[i] !== null) data.push(this.raws[i]);
-      this.widthCache = mostCommonWidth(data);
+      const step = Math.max(1, Math.ceil(data.length / WIDTH_SAMPLE));
+      this.widthCache = mostCommonWidth(step === 1 ? data : data.filter((_, k) => k % step === 0));
     }
     return this.widthCache;
   }
 
   /** Lines by normalised MAC, built on first use (only adoption by MAC needs it). */
-  byMac(mac: string): number[] {
+  byMac(mac: number): number[] {
     if (!this.byMacCache) {
       this.byMacCache = new Map();
       for (let i = 0; i < this.facts.length; i++) {
@@ -226,6 +254,8 @@ interface Merged {
   lineNos: number[];
   /** job of this batch that produced the line, -1 for manual lines and unchanged delta hosts */
   jobs: number[];
+  /** indices of lines that differ from the input master (patched with a change, appended) */
+  changed: number[];
 }
 
 interface Pass {
@@ -251,7 +281,7 @@ function applyJobs(initial: Map<string, DeviceRecord>, jobs: readonly BatchJob[]
     if (excluded.has(i)) return;
     const key = lower(job.record.hostname);
     if (job.action === 'delete') {
-      deletions.push({ job: i, name: origin.get(key) ?? key, mac: normalizeMac(job.record.mac) });
+      deletions.push({ job: i, name: origin.get(key) ?? key, mac: macKeyOf(job.record.mac) });
       delta.delete(key);
       origin.delete(key);
       return;
@@ -285,8 +315,12 @@ function mergePass(
   const n = master.length;
   const failures = new Map<number, Failure>();
   const jobLines = new Map<number, { line: string; adopted: boolean }>();
-  const removedBy = new Map<number, number>();
-  const patchedBy = new Map<number, string>();
+  // per input line: the job removing it / the delta entry patching it (-1: none); typed arrays,
+  // because the output loop below visits every line of a 100k-line master
+  const removedBy = new Int32Array(n).fill(-1);
+  const patchedBy = new Int32Array(n).fill(-1);
+  const patchKeys: string[] = [];
+  let removed = 0;
   // names whose master line is ours: in the delta file, or claimed by a delete through its MAC
   const claimed = new Set<string>();
   const owned = (name: string) => initial.has(name) || claimed.has(name);
@@ -298,7 +332,7 @@ function mergePass(
       continue;
     }
     // A line with the snapshot's MAC is ours; otherwise only the (first) line of an owned name.
-    let hits = d.mac ? idxs.filter((i) => master.mac(i) === d.mac) : [];
+    let hits = d.mac !== null ? idxs.filter((i) => master.mac(i) === d.mac) : [];
     if (hits.length === 0 && owned(d.name)) hits = [idxs[0]];
     if (hits.length === 0) {
       const i = idxs[0];
@@ -306,20 +340,23 @@ function mergePass(
         code: 'NOT_OWNED',
         message:
           `host ${master.name(i)} in ${where(masterName, i + 1)} has MAC ${master.macText(i)}, ` +
-          `not the deleted host's MAC ${d.mac ?? '(none)'}: it is a manual line and was left untouched`,
+          `not the deleted host's MAC ${d.mac === null ? '(none)' : macFromNumber(d.mac)}: it is a manual line and was left untouched`,
       });
       continue;
     }
-    for (const i of hits) removedBy.set(i, d.job);
+    for (const i of hits) {
+      if (removedBy[i] < 0) removed++;
+      removedBy[i] = d.job;
+    }
     claimed.add(d.name);
     jobLines.set(d.job, { line: master.raws[hits[0]], adopted: false });
   }
 
   const appends: string[] = [];
-  const free = (i: number) => !patchedBy.has(i);
+  const free = (i: number) => patchedBy[i] < 0;
   for (const [key, entry] of delta) {
     const rec = entry.record;
-    const recMac = normalizeMac(rec.mac);
+    const recMac = macKeyOf(rec.mac);
     let target = -1;
     let adopted = false;
     const from = origin.get(key);
@@ -347,7 +384,7 @@ function mergePass(
             code: 'CSV_CONFLICT',
             message:
               `host ${master.name(i)} already exists in ${where(masterName, i + 1)} with MAC ` +
-              `${master.macText(i)} (a manual line, not ${recMac ?? rec.mac}); ask to adopt it explicitly or rename`,
+              `${master.macText(i)} (a manual line, not ${recMac === null ? rec.mac : macFromNumber(recMac)}); ask to adopt it explicitly or rename`,
           });
           continue;
         }
@@ -357,7 +394,7 @@ function mergePass(
       // explicit adoption of a manual line that has our MAC under another name
       const i = master.byMac(recMac).find((j) => {
         const name = master.name(j).toLowerCase();
-        return free(j) && !removedBy.has(j) && !owned(name) && !delta.has(name);
+        return free(j) && removedBy[j] < 0 && !owned(name) && !delta.has(name);
       });
       if (i !== undefined) {
         target = i;
@@ -365,14 +402,15 @@ function mergePass(
       }
     }
     if (target >= 0) {
-      patchedBy.set(target, key);
+      patchedBy[target] = patchKeys.length;
+      patchKeys.push(key);
       if (adopted && entry.job !== null) jobLines.set(entry.job, { line: '', adopted: true });
     } else {
       appends.push(key);
     }
   }
 
-  const out: Merged = { raws: [], facts: [], lineNos: [], jobs: [] };
+  const out: Merged = { raws: [], facts: [], lineNos: [], jobs: [], changed: [] };
   let patched = 0;
   let adoptedCount = 0;
   const push = (raw: string, facts: LineFacts | null, lineNo: number, job: number) => {
@@ -382,9 +420,9 @@ function mergePass(
     out.jobs.push(job);
   };
   for (let i = 0; i < n; i++) {
-    const key = patchedBy.get(i);
-    if (key !== undefined) {
-      const entry = delta.get(key) as DeltaEntry;
+    const p = patchedBy[i];
+    if (p >= 0) {
+      const entry = delta.get(patchKeys[p]) as DeltaEntry;
       const raw = patchRaw(master.raws[i], entry.record);
       const changed = raw !== master.raws[i];
       if (changed) patched++;
@@ -393,8 +431,9 @@ function mergePass(
         if (adopted) adoptedCount++;
         jobLines.set(entry.job, { line: raw, adopted });
       }
+      if (changed) out.changed.push(out.raws.length);
       push(raw, changed ? master.factsOf(raw, i + 1) : master.facts[i], i + 1, entry.job ?? -1);
-    } else if (!removedBy.has(i)) {
+    } else if (removedBy[i] < 0) {
       push(master.raws[i], master.facts[i], i + 1, -1);
     }
   }
@@ -404,6 +443,7 @@ function mergePass(
     const raw = formatDeviceLine(entry.record, master.width());
     if (entry.job !== null) jobLines.set(entry.job, { line: raw, adopted: false });
     nextNo++;
+    out.changed.push(out.raws.length);
     push(raw, master.factsOf(raw, nextNo), nextNo, entry.job ?? -1);
   }
   return {
@@ -414,20 +454,20 @@ function mergePass(
     stats: {
       patched,
       appended: appends.length,
-      removed: removedBy.size,
+      removed,
       adopted: adoptedCount,
       masterLinesBefore: n,
       masterLinesAfter: out.raws.length,
     },
-    changed: patched > 0 || removedBy.size > 0 || appends.length > 0,
+    changed: patched > 0 || removed > 0 || appends.length > 0,
     trailingNewline: master.trailingNewline || appends.length > 0,
   };
 }
 
 /** The value a duplicate finding is about, read from the job's own line. */
 function duplicateValue(code: string, facts: LineFacts): string {
-  if (code === 'DUPLICATE_MAC') return facts.macKey ?? '';
-  if (code === 'DUPLICATE_IP') return facts.ipKey ?? '';
+  if (code === 'DUPLICATE_MAC') return facts.macKey === null ? '' : macFromNumber(facts.macKey);
+  if (code === 'DUPLICATE_IP') return facts.ipKey === null ? '' : ipFromKey(facts.ipKey);
   return facts.host;
 }
 

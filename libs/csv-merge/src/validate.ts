@@ -1,7 +1,7 @@
 import { lineKind } from './csv';
-import { fastLineFacts, isPlainIpv4 } from './fast-line';
+import { fastLineFacts, ipFromKey, ipKeyOf, isPlainIpv4 } from './fast-line';
 import { COL, DEVICE_ROLES, isDeviceRole } from './device-line';
-import { acceptedMacForm, normalizeMac } from './mac';
+import { acceptedMacForm, macFromNumber, macNumber, normalizeMac } from './mac';
 import type { CsvLine, Finding, ParsedCsv, SophomorixVerdict } from './types';
 
 export interface ValidateOptions {
@@ -97,10 +97,10 @@ export interface LineFacts {
   host: string;
   /** lower-cased hostname when it passes the host rule, else null (no duplicate check) */
   nameKey: string | null;
-  /** normalised MAC when valid, else null */
-  macKey: string | null;
-  /** the IP when valid and not DHCP, else null (DHCP never duplicates) */
-  ipKey: string | null;
+  /** normalised MAC as a number (see macNumber) when valid, else null */
+  macKey: number | null;
+  /** the IP when valid and not DHCP (a number when plain, see ipKeyOf), else null (DHCP never duplicates) */
+  ipKey: number | string | null;
   /** findings of this line alone, in sophomorix's check order; null when none */
   findings: Finding[] | null;
 }
@@ -237,7 +237,13 @@ function checkLine(fields: readonly string[], lineNo: number, ctx: Ctx, out: Fin
       pushWarning(out, ctx, lineNo, COL.pxe, 'PXE_UNUSUAL', `pxe flag "${show(pxe)}" is not one of 0, 1, 2, 3`);
     }
   }
-  return { host, nameKey: hostOk ? host.toLowerCase() : null, macKey: norm, ipKey: ipOk ? ip : null, findings: null };
+  return {
+    host,
+    nameKey: hostOk ? host.toLowerCase() : null,
+    macKey: norm === null ? null : macNumber(norm),
+    ipKey: ipOk ? ipKeyOf(ip) : null,
+    findings: null,
+  };
 }
 
 /** Checks a non-DHCP IP; returns whether sophomorix accepts it (so it takes part in duplicate checks). */
@@ -323,8 +329,8 @@ export function fileFindings(
   mayCollide?: ArrayLike<number>,
 ): Finding[] {
   const names = new Map<string, number>();
-  const macs = new Map<string, number>();
-  const ips = new Map<string, number>();
+  const macs = new Map<number, number>();
+  const ips = new Map<number | string, number>();
   const out: Finding[] = [];
   for (let i = 0; i < facts.length; i++) {
     const fa = facts[i];
@@ -361,11 +367,11 @@ export function fileFindings(
     );
     const other = (o: number) => `host ${(facts[o] as LineFacts).host} (${where(ctx, lineNos[o])})`;
     if (dupMac >= 0) {
-      const message = `MAC ${fa.macKey} already used by ${other(dupMac)}`;
+      const message = `MAC ${macFromNumber(fa.macKey as number)} already used by ${other(dupMac)}`;
       own.push(makeError(ctx, lineNo, COL.mac, 'DUPLICATE_MAC', 'exit88', message, lineNos[dupMac]));
     }
     if (dupIp >= 0) {
-      const message = `IP ${show(fa.ipKey as string)} already used by ${other(dupIp)}`;
+      const message = `IP ${show(ipFromKey(fa.ipKey as number | string))} already used by ${other(dupIp)}`;
       own.push(makeError(ctx, lineNo, COL.ip, 'DUPLICATE_IP', 'exit88', message, lineNos[dupIp]));
     }
     if (dupName >= 0) {
@@ -389,11 +395,11 @@ export function validateDevicesCsv(input: string | ParsedCsv, opts?: ValidateOpt
   if (typeof input !== 'string') return validateLinesWith(input.lines, ctx);
   const raws = input === '' ? [] : input.split('\n');
   if (input.endsWith('\n')) raws.pop();
-  const lineNos = new Array<number>(raws.length);
-  const facts = new Array<LineFacts | null>(raws.length);
+  const lineNos: number[] = [];
+  const facts: (LineFacts | null)[] = [];
   for (let i = 0; i < raws.length; i++) {
-    lineNos[i] = i + 1;
-    facts[i] = lineKind(raws[i]) === 'data' ? lineFacts(raws[i], undefined, i + 1, ctx) : null;
+    lineNos.push(i + 1);
+    facts.push(lineKind(raws[i]) === 'data' ? lineFacts(raws[i], undefined, i + 1, ctx) : null);
   }
   return fileFindings(lineNos, facts, ctx);
 }
