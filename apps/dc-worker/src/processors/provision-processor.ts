@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BatchJob, BatchPlan, DeviceRecord, planBatch } from '@app/csv-merge';
-import { isTerminal, OperationView, ProvisionOptions } from '@app/provisioning';
+import { isTerminal, OperationView, PROVISION_ACTIONS, ProvisionOptions } from '@app/provisioning';
 import { deltaPathFor, masterPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob } from '../consumer/stream-consumer';
 import { DeltaFile } from '../files/delta-file';
@@ -11,7 +11,11 @@ import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { ApiClient, ApiUnavailableError } from '../report/api-client';
 import { Verifier, VerifyTarget } from '../verify/verifier';
 import { faultPoint } from './fault-injection';
+import { mapLimit } from './map-limit';
 import { failed, JobReporter, JobVerdict } from './job-reporter';
+
+/** Per-job API calls in flight at once (the API handles each on its own transaction). */
+const API_CONCURRENCY = 8;
 
 /** A job with the operation the API holds for it. */
 interface ProvisionJob {
@@ -104,11 +108,12 @@ export class ProvisionProcessor {
     jobs = await this.coalesce(jobs);
 
     // 3. running (a 409 here means the operation was cancelled meanwhile: drop it)
-    const live: ProvisionJob[] = [];
-    for (const j of jobs) {
-      if (await this.reporter.running(j.job)) live.push(j);
-      else await this.reporter.skip(j.job, 'API refused running (superseded or finished)');
+    const accepted = await mapLimit(jobs, API_CONCURRENCY, (j) => this.reporter.running(j.job));
+    const live = jobs.filter((_, i) => accepted[i]);
+    for (const [i, j] of jobs.entries()) {
+      if (!accepted[i]) await this.reporter.skip(j.job, 'API refused running (superseded or finished)');
     }
+    const phases: Record<string, number> = { fetchMs: Date.now() - started };
 
     const dryRun = live.filter((j) => j.options.dryRun);
     const real = live.filter((j) => !j.options.dryRun);
@@ -118,7 +123,7 @@ export class ProvisionProcessor {
     let handedBack: QueuedJob[] = [];
     if (real.length) {
       try {
-        for (const [j, v] of await this.runLive(school, real, log)) verdicts.set(j, v);
+        for (const [j, v] of await this.runLive(school, real, log, phases)) verdicts.set(j, v);
       } catch (err) {
         if (!(err instanceof LockTimeoutError)) throw err;
         log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
@@ -126,20 +131,24 @@ export class ProvisionProcessor {
       }
     }
 
-    // 9. report, then ACK, job by job
-    for (const [j, verdict] of verdicts) await this.reporter.finish(j.job, verdict);
+    // 9. report, then ACK, job by job (independent operations: a few in flight at once)
+    const reportStart = Date.now();
+    await mapLimit([...verdicts], API_CONCURRENCY, ([j, verdict]) => this.reporter.finish(j.job, verdict));
+    phases.reportMs = Date.now() - reportStart;
     log.info(
-      { durationMs: Date.now() - started, reported: verdicts.size, handedBack: handedBack.length },
+      { durationMs: Date.now() - started, phases, reported: verdicts.size, handedBack: handedBack.length },
       'provision batch done',
     );
     return { handedBack };
   }
 
   private async fetch(batch: QueuedJob[]): Promise<ProvisionJob[]> {
+    // all GETs first (no side effects), so an outage hands back the batch untouched
+    const views = await mapLimit(batch, API_CONCURRENCY, (job) => this.api.getOperation(job.payload.operation_id));
     const out: ProvisionJob[] = [];
-    for (const job of batch) {
+    for (const [i, job] of batch.entries()) {
       const opId = job.payload.operation_id;
-      const op = await this.api.getOperation(opId);
+      const op = views[i];
       if (!op) {
         await this.reporter.skip(job, 'OPERATION_NOT_FOUND: the API does not know this operation');
         continue;
@@ -164,7 +173,9 @@ export class ProvisionProcessor {
         );
         continue;
       }
-      out.push({ job, op, options, action: (op.action as ProvisionJob['action']) ?? action });
+      // the operation's own action is authoritative; the payload only routes
+      const opAction = (PROVISION_ACTIONS as readonly string[]).includes(op.action) ? op.action : action;
+      out.push({ job, op, options, action: opAction as ProvisionJob['action'] });
     }
     return out;
   }
@@ -275,10 +286,17 @@ export class ProvisionProcessor {
     school: string,
     jobs: ProvisionJob[],
     log: WorkerLogger,
+    phases: Record<string, number>,
   ): Promise<Map<ProvisionJob, JobVerdict>> {
     const out = new Map<ProvisionJob, JobVerdict>();
+    let mark = Date.now();
+    const phase = (name: string) => {
+      phases[name] = Date.now() - mark;
+      mark = Date.now();
+    };
     const failAll = (list: ProvisionJob[], verdict: JobVerdict) => list.forEach((j) => out.set(j, verdict));
     const held = await this.lock.acquire();
+    phase('lockMs');
     try {
       let inputs;
       try {
@@ -289,6 +307,7 @@ export class ProvisionProcessor {
         return out;
       }
       const plan = this.plan(inputs, jobs);
+      phase('planMs');
       const applied: ProvisionJob[] = [];
       jobs.forEach((j, i) => {
         const o = plan.outcomes[i];
@@ -339,10 +358,12 @@ export class ProvisionProcessor {
           faultPoint(this.config, log, 'after-master-rename'),
         );
       }
+      phase('writeMs');
       log.info({ stats: plan.stats, applied: applied.length }, 'devices.csv written');
 
       // 7. import once for the whole batch
       const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'));
+      phase('importMs');
       log.info(
         {
           exitCode: run.exitCode,
@@ -364,6 +385,7 @@ export class ProvisionProcessor {
         oldHostname: j.options.oldHostname,
       }));
       const report = await this.verifier.verify(school, targets);
+      phase('verifyMs');
       log.info({ sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned }, 'verification finished');
       const byId = new Map(plan.outcomes.map((o) => [o.id, o]));
       for (const j of applied) {
