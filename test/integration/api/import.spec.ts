@@ -1,7 +1,8 @@
 import { parseDevicesCsv } from '@app/csv-merge';
 import { EventsService } from '../../../apps/api/src/events/events.service';
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
-import { startTestApp, TestApp } from './helpers/app';
+import { Client } from 'pg';
+import { startTestApp, TestApp, TEST_DATABASE_URL } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
@@ -154,6 +155,49 @@ describe('POST /import/devices and GET /export/devices (SPEC §7)', () => {
     expect(jobs.map((j) => j.status)).toEqual(['cancelled', 'pending']);
     expect(jobs[1].options).toMatchObject({ hostname: 'change', ipAddress: '10.0.0.22' });
     expect(changed.provisionOpId).toBe(jobs[1].id);
+  });
+
+  it('a row taken by a concurrent request fails alone: the chunk is replayed row by row', async () => {
+    const other = new Client({ connectionString: TEST_DATABASE_URL });
+    await other.connect();
+    try {
+      // another request is creating r3-pc2 right now (uncommitted, so the import's plan cannot see it)
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO hosts (id, hostname, mac_address, updated_at) VALUES (gen_random_uuid(), 'r3-pc2', '02:00:00:00:00:01', now())`,
+      );
+      const sent = importCsv(devicesCsv(5)).then((r) => r);
+      let blocked = false;
+      for (let i = 0; i < 500 && !blocked; i += 1) {
+        const { rows } = await other.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,
+        );
+        blocked = rows[0].n > 0;
+        if (!blocked) await new Promise((r) => setTimeout(r, 10));
+      }
+      // on failure, show what the database was doing
+      const activity = blocked
+        ? []
+        : (
+            await other.query(
+              `SELECT state, wait_event_type, wait_event, left(query, 80) AS query FROM pg_stat_activity
+                WHERE datname = current_database()`,
+            )
+          ).rows;
+      expect({ blocked, activity }).toEqual({ blocked: true, activity: [] });
+      await other.query('COMMIT');
+      const res = await sent;
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({ created: 4, failed: 1, jobsQueued: 4 });
+      expect(res.body.data.errors).toEqual([
+        { line: 3, message: expect.stringContaining('r3-pc2') as unknown as string },
+      ]);
+      expect(await t.prisma.host.count()).toBe(5);
+      expect(await t.prisma.operation.count()).toBe(4);
+    } finally {
+      await other.end();
+    }
   });
 
   it('accepts text/plain and JSON; 415 for other types; 400 for a bad JSON body; viewer 403', async () => {
