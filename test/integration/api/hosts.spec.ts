@@ -380,6 +380,8 @@ describe('hosts with provisioning on (SPEC §8: the job is written with the chan
       // poll until the create is blocked on the room row lock, then let the rename commit
       let blocked = false;
       for (let i = 0; i < 500 && !blocked; i += 1) {
+        // this client is inside its transaction, where pg_stat_activity is a frozen snapshot: refresh it
+        await rename.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await rename.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,

@@ -169,6 +169,8 @@ describe('POST /import/devices and GET /export/devices (SPEC §7)', () => {
       const sent = importCsv(devicesCsv(5)).then((r) => r);
       let blocked = false;
       for (let i = 0; i < 500 && !blocked; i += 1) {
+        // this client is inside its transaction, where pg_stat_activity is a frozen snapshot: refresh it
+        await other.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await other.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,
