@@ -82,7 +82,10 @@ export function acceptedMacForm(s: string): Exclude<MacForm, 'invalid'> {
  */
 export function macNumber(normalised: string): number {
   let v = 0;
-  for (let i = 0; i < 17; i += 3) v = v * 256 + Number.parseInt(normalised.slice(i, i + 2), 16);
+  for (let i = 0; i < 17; i++) {
+    const c = normalised.charCodeAt(i);
+    if (c !== 58) v = v * 16 + (c <= 57 ? c - 48 : c - 55);
+  }
   return v;
 }
 

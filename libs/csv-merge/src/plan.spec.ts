@@ -163,6 +163,7 @@ describe('planBatch: SPEC §11 scenarios on the file', () => {
     expect(out[7]).toBe(formatDeviceLine(fresh));
     expect(out.filter((l) => /;pc06;/i.test(l))).toHaveLength(1);
     expect(p.delta).toBe(delta(PC05, fresh));
+    expect(p.stats).toMatchObject({ removed: 0, patched: 1, appended: 0, masterLinesAfter: 9 });
     expectIdempotent(p, jobs);
   });
 

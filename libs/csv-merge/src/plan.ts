@@ -251,9 +251,9 @@ interface Merged {
   raws: string[];
   facts: (LineFacts | null)[];
   /** line number in the input master; appended lines get input length + k */
-  lineNos: number[];
+  lineNos: Int32Array;
   /** job of this batch that produced the line, -1 for manual lines and unchanged delta hosts */
-  jobs: number[];
+  jobs: Int32Array;
   /** indices of lines that differ from the input master (patched with a change, appended) */
   changed: number[];
 }
@@ -320,7 +320,6 @@ function mergePass(
   const removedBy = new Int32Array(n).fill(-1);
   const patchedBy = new Int32Array(n).fill(-1);
   const patchKeys: string[] = [];
-  let removed = 0;
   // names whose master line is ours: in the delta file, or claimed by a delete through its MAC
   const claimed = new Set<string>();
   const owned = (name: string) => initial.has(name) || claimed.has(name);
@@ -344,10 +343,7 @@ function mergePass(
       });
       continue;
     }
-    for (const i of hits) {
-      if (removedBy[i] < 0) removed++;
-      removedBy[i] = d.job;
-    }
+    for (const i of hits) removedBy[i] = d.job;
     claimed.add(d.name);
     jobLines.set(d.job, { line: master.raws[hits[0]], adopted: false });
   }
@@ -410,14 +406,22 @@ function mergePass(
     }
   }
 
-  const out: Merged = { raws: [], facts: [], lineNos: [], jobs: [], changed: [] };
+  const size = n + appends.length; // upper bound; rows are out.raws.length
+  const out: Merged = {
+    raws: [],
+    facts: [],
+    lineNos: new Int32Array(size),
+    jobs: new Int32Array(size),
+    changed: [],
+  };
   let patched = 0;
+  let removed = 0;
   let adoptedCount = 0;
   const push = (raw: string, facts: LineFacts | null, lineNo: number, job: number) => {
+    out.lineNos[out.raws.length] = lineNo;
+    out.jobs[out.raws.length] = job;
     out.raws.push(raw);
     out.facts.push(facts);
-    out.lineNos.push(lineNo);
-    out.jobs.push(job);
   };
   for (let i = 0; i < n; i++) {
     const p = patchedBy[i];
@@ -433,7 +437,9 @@ function mergePass(
       }
       if (changed) out.changed.push(out.raws.length);
       push(raw, changed ? master.factsOf(raw, i + 1) : master.facts[i], i + 1, entry.job ?? -1);
-    } else if (removedBy[i] < 0) {
+    } else if (removedBy[i] >= 0) {
+      removed++;
+    } else {
       push(master.raws[i], master.facts[i], i + 1, -1);
     }
   }
@@ -506,7 +512,7 @@ export function planBatch(input: BatchInput): BatchPlan {
     const out = pass.out;
     // line number → index in the merged file
     const indexOf = new Int32Array(n + out.raws.length + 2).fill(-1);
-    for (let i = 0; i < out.lineNos.length; i++) indexOf[out.lineNos[i]] = i;
+    for (let i = 0; i < out.raws.length; i++) indexOf[out.lineNos[i]] = i;
     const findings = fileFindings(out.lineNos, out.facts, ctx, master.collisionMask(out, indexOf));
 
     // Failures a job causes on its own are settled first; a duplicate between two jobs' lines
