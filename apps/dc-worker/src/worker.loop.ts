@@ -92,6 +92,8 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
       },
       'worker started',
     );
+    // execa is ESM (dynamic import): load it once now, so the first batch does not pay for it
+    await import('execa');
     let backoff = 0;
     while (!this.stopping) {
       let item: WorkItem | null;
