@@ -263,6 +263,21 @@ describe('planBatch: pre-flight', () => {
     expect(p.delta).toBe(DELTA);
   });
 
+  it("refuses values with ';' or line breaks before they can shift columns or split the line", () => {
+    const p = plan([
+      create('a', rec('pc60', '00:00:00:00:00:60', null, { room: 'r1;x' })),
+      create('b', rec('pc61', '00:00:00:00:00:61', null, { room: 'r1\nr2;pc99;g;00:00:00:00:00:99;DHCP;;;;;;1' })),
+      create('c', rec('pc62', '00:00:00:00:00:62', null)),
+    ]);
+    expect(p.outcomes.map((o) => (o.status === 'failed' ? o.code : o.status))).toEqual([
+      'CSV_INVALID_LINE',
+      'CSV_INVALID_LINE',
+      'applied',
+    ]);
+    expect(p.master).not.toContain('pc99');
+    expect(p.master).not.toContain('pc60');
+  });
+
   it('two jobs of the batch with the same IP: the later one fails, naming the earlier host', () => {
     const a = rec('pc31', '00:00:00:00:00:31', '10.0.0.31');
     const b = rec('pc32', '00:00:00:00:00:32', '10.0.0.31');

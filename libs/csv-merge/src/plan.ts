@@ -506,6 +506,18 @@ export function planBatch(input: BatchInput): BatchPlan {
   const jobs = input.jobs;
   const excluded = new Set<number>();
   const failed = new Map<number, Failure>();
+  // A ';' or line break inside a value would shift columns or split the line: refuse it outright.
+  jobs.forEach((job, i) => {
+    const r = job.record;
+    const values = [r.room ?? '', r.hostname, r.config ?? '', r.mac, r.ip ?? '', r.role, job.oldHostname ?? ''];
+    if (job.action !== 'delete' && values.some((v) => /[;\r\n]/.test(v))) {
+      excluded.add(i);
+      failed.set(i, {
+        code: 'CSV_INVALID_LINE',
+        message: `host ${JSON.stringify(r.hostname)} has a value containing ';' or a line break, which devices.csv cannot hold`,
+      });
+    }
+  });
 
   for (;;) {
     const pass = mergePass(master, initial, jobs, excluded, masterName);
