@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startTestApp, TestApp } from './helpers/app';
 
 describe('health (SPEC §7)', () => {
@@ -29,6 +30,34 @@ describe('health (SPEC §7)', () => {
       expect(res.body.error.details).toEqual({ database: 'up', redis: 'down' });
     } finally {
       await down.close();
+    }
+  });
+
+  it('GET /health/ready is 503 naming the database while it is gone, 200 again when it is back', async () => {
+    const name = 'linbo_test_api_health';
+    const admin = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await t.close();
+    const app = await startTestApp({ DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${name}` });
+    try {
+      await app.http.get('/api/v1/health/ready').expect(200);
+      // the database disappears under the running app (its connections are terminated)
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+      const res = await app.http.get('/api/v1/health/ready').expect(503);
+      expect(res.body.error).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'Not ready: database unreachable',
+        details: { database: 'down', redis: 'up' },
+      });
+      await app.http.get('/api/v1/health').expect(200);
+      // and it recovers once the database is back (the pool reconnects; the process never died)
+      await admin.query(`CREATE DATABASE "${name}"`);
+      await app.http.get('/api/v1/health/ready').expect(200);
+    } finally {
+      await app.close();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+      t = await startTestApp();
     }
   });
 

@@ -64,11 +64,15 @@ export function testEnv(env: Partial<Record<string, string>> = {}): Record<strin
   };
 }
 
-let migrated: Promise<void> | undefined;
-/** Creates and migrates the test database once per test file (the runner is idempotent and locked). */
+const migrated = new Map<string, Promise<void>>();
+/** Creates and migrates a test database once per test file (the runner is idempotent and locked). */
 export function migrateTestDatabase(url = TEST_DATABASE_URL): Promise<void> {
-  migrated ??= ensureDatabase(url).then(() => migrate(url, () => undefined).then(() => undefined));
-  return migrated;
+  let done = migrated.get(url);
+  if (!done) {
+    done = ensureDatabase(url).then(() => migrate(url, () => undefined).then(() => undefined));
+    migrated.set(url, done);
+  }
+  return done;
 }
 
 /** Empties the API tables (and, with a client, Redis DB 1). */
@@ -99,9 +103,12 @@ export async function startTestApp(env: Partial<Record<string, string>> = {}): P
 
 async function startLocked(env: Partial<Record<string, string>>): Promise<TestApp> {
   const vars = testEnv(env);
+  await migrateTestDatabase(TEST_DATABASE_URL);
   await migrateTestDatabase(vars.DATABASE_URL);
 
-  const lock = new Client({ connectionString: vars.DATABASE_URL });
+  // the lock lives in the shared API database even when a test points the app at another one
+  const lock = new Client({ connectionString: TEST_DATABASE_URL });
+  lock.on('error', () => undefined); // a terminated session just drops the lock
   await lock.connect();
   await lock.query('SELECT pg_advisory_lock($1)', [API_SUITE_LOCK]);
 
