@@ -3,13 +3,19 @@ import { createApp } from './app.factory';
 import { AppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
-  const app = await createApp();
-  const config = app.get(AppConfig);
+  let config: AppConfig;
+  try {
+    // validated before Nest starts, so a bad variable is one clear line, not a DI stack trace
+    config = new AppConfig(process.env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const app = await createApp(config);
   await app.listen(config.port, config.host);
 }
 
 bootstrap().catch((err: unknown) => {
-  // configuration errors name the variable (STYLE.md habit 1); print them without a stack
-  console.error(err instanceof Error ? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });
