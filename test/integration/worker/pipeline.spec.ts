@@ -1,5 +1,6 @@
 // SPEC §11 worker scenarios 1–7, 11, 14 and the bulk-verification property, each against the
 // real worker process, real Redis (DB 3), the fake DC tools and the fake internal API.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { buildWorker, manualLine, waitFor, WorkerEnv } from './harness';
 
@@ -315,5 +316,89 @@ describe('dc-worker pipeline', () => {
     expect(done.error).toMatch(/^MASTER_MISSING: .*devices\.csv does not exist/);
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(env.dc.importRuns()).toHaveLength(0);
+  });
+
+  it('another school: its own master (S.devices.csv), import -s S, names with the S- prefix in AD/DNS/DHCP', async () => {
+    env = await WorkerEnv.create(build.main, { master: HEADER });
+    env.dc.writeMaster(`${MANUAL_A}\n`, 'north');
+    const dhcpTemplate = env.dc.dhcpPath().replace(/default-school\.conf$/, '{school}.conf');
+    const op = env.api.addProvision(
+      'create',
+      { hostname: 'pc30', macAddress: '00:11:22:33:44:30', ipAddress: '10.0.130.30' },
+      'north',
+    );
+    env.spawn({ DEVICES_CSV_MASTER: env.dc.masterPath('north'), DHCP_VERIFY_FILE: dhcpTemplate });
+    await env.publish(op);
+    const done = await env.waitStatus(op.id, ['completed', 'failed']);
+    expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
+    expect(env.dc.importRuns().map((r) => r.argv)).toEqual([['-s', 'north']]);
+    expect(env.dc.readMaster('north')).toBe(
+      `${MANUAL_A}\n${'r100;pc30;win10;00:11:22:33:44:30;10.0.130.30;;;;classroom-studentcomputer;;1;;;;'}\n`,
+    );
+    expect(env.dc.readMaster()).toBe(HEADER);
+    expect(env.dc.computer('NORTH-PC30$')).toBeDefined();
+    expect(env.dc.records('north-pc30', 'A')).toEqual(['10.0.130.30']);
+    expect(env.dc.readDhcp('north')).toContain('host north-pc30 {');
+  });
+
+  describe('delete leftovers sophomorix did not create (SPEC §9 step 8)', () => {
+    const makeManualObjects = (e: WorkerEnv) => {
+      const tool = (...args: string[]) => {
+        const r = spawnSync(e.dc.bin.sambaTool, args, { env: { ...process.env, ...e.dc.env }, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`samba-tool ${args.join(' ')}: ${r.stderr}`);
+      };
+      tool('computer', 'create', 'pc40');
+      tool('dns', 'add', 'localhost', 'linuxmuster.lan', 'pc40', 'A', '10.0.100.40');
+      tool('dns', 'zonecreate', 'localhost', '100.0.10.in-addr.arpa');
+      tool('dns', 'add', 'localhost', '100.0.10.in-addr.arpa', '40', 'PTR', 'pc40.linuxmuster.lan');
+    };
+    const snapshot = { hostname: 'pc40', macAddress: '00:11:22:33:44:40', ipAddress: '10.0.100.40' };
+
+    it('without SAMBA_TOOL_AUTH: the delete fails VERIFY_FAILED naming what is left', async () => {
+      env = await WorkerEnv.create(build.main, { master: HEADER });
+      makeManualObjects(env);
+      const op = env.api.addProvision('delete', snapshot);
+      env.spawn();
+      await env.publish(op);
+      const done = await env.waitStatus(op.id, ['completed', 'failed']);
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(
+        /^VERIFY_FAILED: .*computer account PC40\$ still present; A record pc40\.linuxmuster\.lan → 10\.0\.100\.40 still present; PTR record 40\.100\.0\.10\.in-addr\.arpa → pc40\.linuxmuster\.lan still present/,
+      );
+      expect(env.dc.computer('PC40')).toBeDefined();
+    });
+
+    it('with SAMBA_TOOL_AUTH: leftovers are deleted, then verified absent → completed', async () => {
+      env = await WorkerEnv.create(build.main, { master: HEADER });
+      makeManualObjects(env);
+      const op = env.api.addProvision('delete', snapshot);
+      env.spawn({ SAMBA_TOOL_AUTH: 'global-admin%Muster!' });
+      await env.publish(op);
+      const done = await env.waitStatus(op.id, ['completed', 'failed']);
+      expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
+      expect(done.result).toMatchObject({ verify: { cleaned: 3 } });
+      expect(env.dc.computer('PC40')).toBeUndefined();
+      expect(env.dc.records('pc40', 'A')).toEqual([]);
+      expect(env.dc.records('40', 'PTR', '100.0.10.in-addr.arpa')).toEqual([]);
+      // (the fake DC logs the password as ***)
+      const deletes = env.dc.sambaToolRuns().filter((r) => r.argv.includes('delete'));
+      expect(deletes.map((r) => r.argv)).toEqual(
+        expect.arrayContaining([
+          ['computer', 'delete', 'pc40', '-U', 'global-admin%***'],
+          ['dns', 'delete', 'localhost', 'linuxmuster.lan', 'pc40', 'A', '10.0.100.40', '-U', 'global-admin%***'],
+          [
+            'dns',
+            'delete',
+            'localhost',
+            '100.0.10.in-addr.arpa',
+            '40',
+            'PTR',
+            'pc40.linuxmuster.lan',
+            '-U',
+            'global-admin%***',
+          ],
+        ]),
+      );
+    });
   });
 });
