@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/devices-csv.js');
 const DOC = join(ROOT, 'docs/BENCHMARKS.md');
 const TARGET_MS = 150;
-const SIZES = [10_000, 100_000];
+const SIZES = [10_000, 50_000, 100_000];
 const RUNS = 9;
 const CLI_RUNS = 5;
 
@@ -26,6 +26,7 @@ const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 interface Row {
   masterLines: number;
+  masterBytes: number;
   deltaHosts: number;
   inProcessMs: number;
   minMs: number;
@@ -79,6 +80,7 @@ async function measure(size: number): Promise<Row> {
   }
   return {
     masterLines: input.masterLines,
+    masterBytes: input.master.length,
     deltaHosts: input.deltaHosts,
     inProcessMs: median(times),
     minMs: Math.min(...times),
@@ -90,8 +92,10 @@ async function measure(size: number): Promise<Row> {
 }
 
 function section(rows: Row[], load: number[]): string {
-  const [small, big] = rows;
+  const small = rows[0];
+  const big = rows[rows.length - 1];
   const ratio = big.inProcessMs / small.inProcessMs;
+  const cpuRatio = big.cpuMs / small.cpuMs;
   const fmt = (n: number) => n.toFixed(1);
   const cpu = cpus();
   return [
@@ -117,8 +121,16 @@ function section(rows: Row[], load: number[]): string {
     ),
     '',
     `Target: < ${TARGET_MS} ms in-process for 100k + 10k — ${big.inProcessMs < TARGET_MS ? 'met' : '**missed**'} ` +
-      `(${fmt(big.inProcessMs)} ms). Growth 10k → 100k: × ${ratio.toFixed(1)} for × 10 input (linear: every ` +
-      'lookup is a Map by lower-cased name / normalised MAC / IP, no per-line scan of the other lines).',
+      `(${fmt(big.inProcessMs)} ms wall, ${fmt(big.cpuMs)} ms CPU).`,
+    '',
+    `Growth ${small.masterLines / 1000}k → ${big.masterLines / 1000}k lines (× ${big.masterLines / small.masterLines}): ` +
+      `× ${ratio.toFixed(1)} wall, × ${cpuRatio.toFixed(1)} CPU. The algorithm is linear — one pass per line, every ` +
+      'lookup a Map by lower-cased name / MAC number / IP number, no scan of other lines per line; the ' +
+      'extra factor over × 10 is memory, not algorithm: the 10k case runs inside the CPU caches and the ' +
+      `young generation, the 100k case (${(big.masterBytes / 1e6).toFixed(1)} MB of text, ≈ 300k Map entries) does not. ` +
+      'Per 1,000 master lines: ' +
+      rows.map((r) => `${fmt(r.inProcessMs / (r.masterLines / 1000))} ms at ${r.masterLines / 1000}k`).join(', ') +
+      '.',
     '',
   ].join('\n');
 }

@@ -2,6 +2,7 @@ import { lineKind, parseDevicesCsv } from './csv';
 import { applyRecord, COL, DELTA_HEADER, DEVICE_LINE_WIDTH, formatDeviceLine, recordFromFields } from './device-line';
 import { ipFromKey } from './fast-line';
 import { macFromNumber, macNumber, normalizeMac } from './mac';
+import { NumberIndex } from './number-index';
 import type { BatchInput, BatchJob, BatchPlan, CsvLine, DeviceRecord, Finding, JobOutcome, MergeStats } from './types';
 import { contextOf, type Ctx, DUPLICATE_CODES, fileFindings, type LineFacts, lineFacts } from './validate';
 
@@ -99,8 +100,10 @@ class MasterIndex {
   readonly trailingNewline: boolean;
   private readonly firstByName = new Map<string, number>();
   private readonly moreByName = new Map<string, number[]>();
-  private readonly firstByMac = new Map<number, number>();
-  private readonly firstByIp = new Map<number | string, number>();
+  private readonly firstByMac: NumberIndex;
+  private readonly firstByIp: NumberIndex;
+  /** IPs that are valid but not plain dotted quads (rare) are keyed by their exact string */
+  private readonly firstByIpText = new Map<string, number>();
   /** lines that share a name, MAC or IP with another line of the input master */
   private readonly shared: number[] = [];
   private byMacCache: Map<number, number[]> | null = null;
@@ -120,30 +123,31 @@ class MasterIndex {
       const raw = this.raws[i];
       this.facts.push(lineKind(raw) === 'data' ? lineFacts(raw, undefined, i + 1, ctx) : null);
     }
-    // Backwards with a bare set(): the value left is the first line holding the key, and a size
-    // that does not grow reveals a key held twice — one hash operation per key instead of two.
+    // Backwards with a bare set(): the value left is the first line holding the name, and a size
+    // that does not grow reveals a name held twice — one hash operation per key instead of two.
+    // MACs and plain IPs are numbers and go into typed-array indexes (no allocation per line).
+    this.firstByMac = new NumberIndex(n);
+    this.firstByIp = new NumberIndex(n);
     const dupNames = new Set<string>();
     const dupMacs = new Set<number>();
     const dupIps = new Set<number | string>();
     for (let i = n - 1; i >= 0; i--) {
       const facts = this.facts[i];
+      if (facts === null || facts.nameKey === null) continue;
+      const size = this.firstByName.size;
+      this.firstByName.set(facts.nameKey, i);
+      if (this.firstByName.size === size) dupNames.add(facts.nameKey);
+    }
+    for (let i = 0; i < n; i++) {
+      const facts = this.facts[i];
       if (facts === null) continue;
-      let size: number;
-      if (facts.nameKey !== null) {
-        size = this.firstByName.size;
-        this.firstByName.set(facts.nameKey, i);
-        if (this.firstByName.size === size) dupNames.add(facts.nameKey);
-      }
-      if (facts.macKey !== null) {
-        size = this.firstByMac.size;
-        this.firstByMac.set(facts.macKey, i);
-        if (this.firstByMac.size === size) dupMacs.add(facts.macKey);
-      }
-      if (facts.ipKey !== null) {
-        size = this.firstByIp.size;
-        this.firstByIp.set(facts.ipKey, i);
-        if (this.firstByIp.size === size) dupIps.add(facts.ipKey);
-      }
+      if (facts.macKey !== null && this.firstByMac.putIfAbsent(facts.macKey, i) >= 0) dupMacs.add(facts.macKey);
+      const ip = facts.ipKey;
+      if (ip === null) continue;
+      if (typeof ip === 'number') {
+        if (this.firstByIp.putIfAbsent(ip, i) >= 0) dupIps.add(ip);
+      } else if (this.firstByIpText.has(ip)) dupIps.add(ip);
+      else this.firstByIpText.set(ip, i);
     }
     if (dupNames.size + dupMacs.size + dupIps.size === 0) return;
     // rare (the master already breaks SPEC §2): collect every line of a shared key, in file order
@@ -175,11 +179,12 @@ class MasterIndex {
       if (facts === null) continue;
       mask[i] = 1;
       const a = facts.nameKey === null ? undefined : this.firstByName.get(facts.nameKey);
-      const b = facts.macKey === null ? undefined : this.firstByMac.get(facts.macKey);
-      const c = facts.ipKey === null ? undefined : this.firstByIp.get(facts.ipKey);
+      const b = facts.macKey === null ? -1 : this.firstByMac.get(facts.macKey);
+      const ip = facts.ipKey;
+      const c = ip === null ? undefined : typeof ip === 'number' ? this.firstByIp.get(ip) : this.firstByIpText.get(ip);
       if (a !== undefined) contested.add(a);
-      if (b !== undefined) contested.add(b);
-      if (c !== undefined) contested.add(c);
+      if (b >= 0) contested.add(b);
+      if (c !== undefined && c >= 0) contested.add(c);
     }
     for (const orig of contested) {
       const i = outIndexOfLine[orig + 1];
