@@ -47,13 +47,29 @@ export class JobReporter {
     if (verdict.status === 'failed') this.logger.warn({ ...log, error: report.error }, 'job failed');
     else this.logger.info(log, `job ${verdict.status}`);
     faultPoint(this.config, this.logger, 'before-ack');
-    await this.consumer.ack(job.id);
+    await this.ack(job);
   }
 
   /** The job needs no status change (already terminal, unknown operation): just ACK it. */
   async skip(job: QueuedJob, why: string): Promise<void> {
     this.logger.info({ operationId: job.payload.operation_id, streamId: job.id, why }, 'job skipped');
-    await this.consumer.ack(job.id);
+    await this.ack(job);
+  }
+
+  /**
+   * An ACK that fails (Redis briefly away) must not turn a finished job into a failure: the entry
+   * stays pending, comes back after a restart or claim, finds its operation terminal and is ACKed
+   * then (at-least-once delivery, idempotent handling).
+   */
+  private async ack(job: QueuedJob): Promise<void> {
+    try {
+      await this.consumer.ack(job.id);
+    } catch (err) {
+      this.logger.error(
+        { operationId: job.payload.operation_id, streamId: job.id, err: (err as Error).message },
+        'XACK failed; the entry stays pending and is settled on redelivery',
+      );
+    }
   }
 
   /** Reports `running`; false when the API refuses the move (e.g. cancelled meanwhile). */
