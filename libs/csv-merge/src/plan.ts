@@ -110,7 +110,7 @@ class MasterIndex {
   private widthCache = 0;
 
   constructor(
-    text: string,
+    readonly text: string,
     private readonly ctx: Ctx,
   ) {
     this.raws = text === '' ? [] : text.split('\n');
@@ -195,6 +195,46 @@ class MasterIndex {
 
   get length(): number {
     return this.raws.length;
+  }
+
+  /**
+   * The merged file's text. Runs of untouched input lines are copied as one slice of the input
+   * text (a 100k-line master with a few thousand edits joins a few thousand pieces, not 100k).
+   */
+  render(out: Merged, trailingNewline: boolean): string {
+    const rows = out.raws.length;
+    if (rows === 0) return '';
+    const changed = new Uint8Array(rows);
+    for (const i of out.changed) changed[i] = 1;
+    const pieces: string[] = [];
+    let i = 0;
+    while (i < rows) {
+      if (changed[i] === 1) {
+        pieces.push(out.raws[i++]);
+        continue;
+      }
+      // extend over input lines that follow each other unchanged
+      const first = out.lineNos[i] - 1;
+      let last = first;
+      i++;
+      while (i < rows && changed[i] === 0 && out.lineNos[i] - 1 === last + 1) {
+        last++;
+        i++;
+      }
+      pieces.push(first === last ? this.raws[first] : this.text.slice(this.offset(first), this.offset(last + 1) - 1));
+    }
+    return pieces.join('\n') + (trailingNewline ? '\n' : '');
+  }
+
+  private offsets: Float64Array | null = null;
+
+  /** Start of input line i in the text (i = length: one past the end, as if a '\n' followed). */
+  private offset(i: number): number {
+    if (this.offsets === null) {
+      this.offsets = new Float64Array(this.raws.length + 1);
+      for (let k = 0; k < this.raws.length; k++) this.offsets[k + 1] = this.offsets[k] + this.raws[k].length + 1;
+    }
+    return this.offsets[i];
   }
 
   /** Data lines whose hostname is `key` (lower-cased), in file order. */
@@ -601,9 +641,7 @@ export function planBatch(input: BatchInput): BatchPlan {
     const deltaRecords = [...pass.delta.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, entry]) => entry.record);
-    const masterOut = pass.changed
-      ? out.raws.join('\n') + (pass.trailingNewline && out.raws.length > 0 ? '\n' : '')
-      : input.masterText;
+    const masterOut = pass.changed ? master.render(out, pass.trailingNewline) : input.masterText;
     return {
       master: masterOut,
       delta: formatDelta(deltaRecords),
