@@ -121,6 +121,8 @@ describe('macct repair', () => {
     const create = env.api.addProvision('create', { hostname: 'pc13', macAddress: mac(13), ipAddress: '10.0.100.13' });
     const repair = env.api.addRepair('pc13');
     await env.publish(create);
+    // the batch is open (its first job read) before the repair arrives
+    await waitFor(() => w.logs.some((l) => l.msg === 'jobs queued'), 'first job read');
     await env.publish(repair);
     // a later provision job, still inside the debounce window, joins the batch; the repair does not wait for another debounce
     const late = env.api.addProvision('create', { hostname: 'pc13b', macAddress: mac(14), ipAddress: '10.0.100.14' });
@@ -136,6 +138,19 @@ describe('macct repair', () => {
     expect(gap).toBeLessThan(1500);
     expect(env.dc.importRuns()).toHaveLength(1);
     expect(batchSizes(w.logs)).toEqual([2]);
+  });
+
+  it('a repair ahead of a create in the stream runs first, without waiting for the debounce', async () => {
+    env = await WorkerEnv.create(build.main, { master: HEADER, debounceSec: 1.5 });
+    const repair = env.api.addRepair('nosuchhost');
+    const create = env.api.addProvision('create', { hostname: 'pc15', macAddress: mac(15), ipAddress: '10.0.100.15' });
+    await env.publish(repair);
+    await env.publish(create);
+    env.spawn();
+    await env.waitStatus(repair.id, ['completed', 'failed']);
+    expect(env.dc.importRuns()).toHaveLength(0);
+    await env.waitStatus(create.id, 'completed');
+    expect(Date.parse(env.dc.repairRuns()[0].at)).toBeLessThan(Date.parse(env.dc.importRuns()[0].at));
   });
 
   it('a failing repair is reported failed with the script message', async () => {

@@ -11,12 +11,14 @@ export type WorkItem =
  * SPEC §9 step 2. The first provision job opens a batch; we wait PROVISION_DEBOUNCE_SEC (ended
  * early once the batch is full), then drain until PROVISION_BATCH_SIZE or the stream is empty.
  * Nothing read is dropped: jobs beyond the batch, of another school, or macct repairs stay in
- * `queue` (un-ACKed, so a crash loses nothing either). Queued macct repairs run before the next
- * provision batch, so a repair read during a debounce runs right after that batch (scenario 13).
+ * `queue` (un-ACKed, so a crash loses nothing either). A macct repair read while a batch was being
+ * collected runs right after that batch, before the next one opens (scenario 13); otherwise jobs
+ * go in stream order.
  */
 @Injectable()
 export class BatchCoordinator {
   private readonly queue: QueuedJob[] = [];
+  private readonly repairsDue = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -31,10 +33,13 @@ export class BatchCoordinator {
       await this.fill(this.waitForReady(), this.config.batchSize);
       if (!this.ready()) return null;
     }
-    const repair = this.queue.findIndex((j) => this.isReady(j) && j.payload.type === 'macct_repair');
-    if (repair >= 0) return { kind: 'macct_repair', job: this.queue.splice(repair, 1)[0] };
-
-    const first = this.queue.find((j) => this.isReady(j))!;
+    // repairs read while the previous batch was being collected run first, right after it;
+    // otherwise stream order decides (a repair queued behind a create waits for that batch)
+    const due = this.queue.findIndex((j) => this.isReady(j) && this.repairsDue.has(j.id));
+    if (due >= 0) return this.repair(due);
+    const firstIndex = this.queue.findIndex((j) => this.isReady(j));
+    const first = this.queue[firstIndex];
+    if (first.payload.type === 'macct_repair') return this.repair(firstIndex);
     const school = first.payload.school;
     const size = () => this.queue.filter((j) => this.belongs(j, school)).length;
     const deadline = first.readAt + this.config.debounceMs;
@@ -52,7 +57,14 @@ export class BatchCoordinator {
       if (this.belongs(this.queue[i], school)) jobs.push(...this.queue.splice(i, 1));
       else i++;
     }
+    for (const j of this.queue) if (j.payload.type === 'macct_repair') this.repairsDue.add(j.id);
     return { kind: 'provision', school, jobs };
+  }
+
+  private repair(index: number): WorkItem {
+    const [job] = this.queue.splice(index, 1);
+    this.repairsDue.delete(job.id);
+    return { kind: 'macct_repair', job };
   }
 
   /** Puts jobs back (transient failure: lock timeout, API down) to be tried after RETRY_DELAY_SEC. */
