@@ -97,6 +97,17 @@ describe('devices-csv validate', () => {
     expect(r.stderr).toContain('valid.csv: 0 error(s), 0 warning(s)');
   });
 
+  it('compares MACs and IPs across the files of one run (sophomorix reads every school)', async () => {
+    const alone = await cli('validate', fixture('school2.devices.csv'));
+    expect(alone.exitCode).toBe(0);
+    const r = await cli('validate', fixture('valid.csv'), fixture('school2.devices.csv'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      `${fixture('school2.devices.csv')}:1: error: MAC 00:11:22:33:44:01 already used by host pc01 (${fixture('valid.csv')} line 2) [DUPLICATE_MAC]`,
+      `${fixture('school2.devices.csv')}:2: error: IP 10.0.0.1 already used by host pc01 (${fixture('valid.csv')} line 2) [DUPLICATE_IP]`,
+    ]);
+  });
+
   it('exits 2 for a missing file', async () => {
     const r = await cli('validate', fixture('does-not-exist.csv'));
     expect(r.exitCode).toBe(2);

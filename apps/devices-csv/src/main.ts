@@ -9,14 +9,15 @@ import {
   mergeDelta,
   parseSubnet,
   sophomorixOutcome,
-  validateDevicesCsv,
+  validateDevicesFiles,
   type SophomorixOutcome,
 } from '@app/csv-merge';
 
 export const USAGE = `Usage: devices-csv <command> [options]
 
 Commands:
-  validate FILE...       check devices.csv files with the sophomorix-device rules
+  validate FILE...       check devices.csv files with the sophomorix-device rules (several
+                         files are read as one run: MACs and IPs must be unique across them)
       --strict           warnings fail too
       --json             machine-readable output (one object for all files)
       --subnet CIDR      warn about IPs outside the given subnets (repeatable, comma separated)
@@ -106,11 +107,13 @@ interface Io {
 function validate(argv: readonly string[], io: Io): number {
   const opts = parseArgs(argv, new Set(['--strict', '--json', '--subnet']));
   if (opts.args.length === 0) throw new UsageError('validate needs at least one FILE');
-  const texts = opts.args.map((file) => [file, readText(file)] as const);
+  const texts = opts.args.map((file) => ({ file, text: readText(file) }));
+  // one sophomorix run reads every school's file: MACs and IPs are also compared across the files
+  const perFile = validateDevicesFiles(texts, { subnets: opts.subnets.length > 0 ? opts.subnets : undefined });
   let failed = false;
   const report = [];
-  for (const [file, text] of texts) {
-    const findings = validateDevicesCsv(text, { file, subnets: opts.subnets.length > 0 ? opts.subnets : undefined });
+  for (const [k, { file }] of texts.entries()) {
+    const findings = perFile[k];
     const outcome = sophomorixOutcome(findings);
     const errors = findings.filter((f) => f.severity === 'error').length;
     if (errors > 0 || (opts.strict && findings.length > 0)) failed = true;

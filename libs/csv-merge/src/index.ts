@@ -15,6 +15,7 @@ export {
   type Subnet,
   validateCsvLines,
   validateDevicesCsv,
+  validateDevicesFiles,
   validateLine,
   type ValidateOptions,
 } from './validate';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from './types';
-import { lineVerdicts, sophomorixOutcome, validateDevicesCsv, validateLine } from './validate';
+import { lineVerdicts, sophomorixOutcome, validateDevicesCsv, validateDevicesFiles, validateLine } from './validate';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/devices-csv');
 
@@ -98,5 +98,27 @@ describe('validateLine options', () => {
     expect(validateLine(line('10.0.0.inf'), 1).map((f) => f.code)).toEqual(['INVALID_IP']);
     expect(validateLine(line('10.0..'), 1).map((f) => f.code)).toEqual(['IP_NOT_PLAIN']);
     expect(validateLine(line(''), 1).map((f) => f.code)).toEqual(['INVALID_IP']);
+  });
+});
+
+describe('validateDevicesFiles (one sophomorix run over every school)', () => {
+  it('compares MACs and IPs across files, names only within a file', () => {
+    const a = 'r;pc01;g;00:11:22:33:44:01;10.0.0.1;;;;;;1\nr;pc02;g;00:11:22:33:44:02;DHCP;;;;;;1\n';
+    const b = [
+      'r;pc01;g;00-11-22-33-44-01;10.0.0.9;;;;;;1', // same name (other school: fine), same MAC (dash form)
+      'r;pc03;g;00:11:22:33:44:03;10.0.0.1;;;;;;1', // same IP as a.csv line 1
+      'r;pc04;g;00:11:22:33:44:03;10.0.0.4;;;;;;1', // same MAC as the line before (within b)
+    ].join('\n');
+    const [fa, fb] = validateDevicesFiles([
+      { file: 'a.csv', text: a },
+      { file: 'b.csv', text: b },
+    ]);
+    expect(fa).toEqual([]);
+    expect(fb.map((f) => [f.line, f.code, f.message])).toEqual([
+      [1, 'DUPLICATE_MAC', 'MAC 00:11:22:33:44:01 already used by host pc01 (a.csv line 1)'],
+      [2, 'DUPLICATE_IP', 'IP 10.0.0.1 already used by host pc01 (a.csv line 1)'],
+      [3, 'DUPLICATE_MAC', 'MAC 00:11:22:33:44:03 already used by host pc03 (b.csv line 2)'],
+    ]);
+    expect(validateDevicesFiles([{ file: 'a.csv', text: a }])[0]).toEqual(validateDevicesCsv(a, { file: 'a.csv' }));
   });
 });

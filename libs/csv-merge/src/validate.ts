@@ -393,15 +393,76 @@ export function fileFindings(
 export function validateDevicesCsv(input: string | ParsedCsv, opts?: ValidateOptions): Finding[] {
   const ctx = contextOf(opts);
   if (typeof input !== 'string') return validateLinesWith(input.lines, ctx);
-  const raws = input === '' ? [] : input.split('\n');
-  if (input.endsWith('\n')) raws.pop();
+  const { lineNos, facts } = textFacts(input, ctx);
+  return fileFindings(lineNos, facts, ctx);
+}
+
+function textFacts(text: string, ctx: Ctx): { lineNos: number[]; facts: (LineFacts | null)[] } {
+  const raws = text === '' ? [] : text.split('\n');
+  if (text.endsWith('\n')) raws.pop();
   const lineNos: number[] = [];
   const facts: (LineFacts | null)[] = [];
   for (let i = 0; i < raws.length; i++) {
     lineNos.push(i + 1);
     facts.push(lineKind(raws[i]) === 'data' ? lineFacts(raws[i], undefined, i + 1, ctx) : null);
   }
-  return fileFindings(lineNos, facts, ctx);
+  return { lineNos, facts };
+}
+
+/**
+ * Several devices.csv files as one sophomorix-device run reads them (SPEC §2: the files of all
+ * schools, one bad line anywhere blocks every school). Each file gets its own findings; on top,
+ * a MAC or IP already used in an earlier file is a duplicate (sophomorix keeps one MAC and one IP
+ * table for all files: exit 88). Names are not compared across files: sophomorix prefixes them
+ * with the school.
+ */
+export function validateDevicesFiles(
+  files: readonly { file: string; text: string }[],
+  opts?: Omit<ValidateOptions, 'file'>,
+): Finding[][] {
+  const macs = new Map<number, { file: string; line: number; host: string }>();
+  const ips = new Map<number | string, { file: string; line: number; host: string }>();
+  return files.map(({ file, text }) => {
+    const ctx = contextOf({ ...opts, file });
+    const { lineNos, facts } = textFacts(text, ctx);
+    const findings = fileFindings(lineNos, facts, ctx);
+    const cross: Finding[] = [];
+    const firstHere = (key: number | string, table: Map<number | string, unknown>) => !table.has(key);
+    const ownMacs = new Set<number>();
+    const ownIps = new Set<number | string>();
+    facts.forEach((fa, i) => {
+      if (fa === null) return;
+      const line = lineNos[i];
+      if (fa.macKey !== null && !ownMacs.has(fa.macKey)) {
+        ownMacs.add(fa.macKey);
+        const other = macs.get(fa.macKey);
+        if (other) {
+          const message = `MAC ${macFromNumber(fa.macKey)} already used by host ${other.host} (${other.file} line ${other.line})`;
+          cross.push(makeError(ctx, line, COL.mac, 'DUPLICATE_MAC', 'exit88', message));
+        }
+      }
+      if (fa.ipKey !== null && !ownIps.has(fa.ipKey)) {
+        ownIps.add(fa.ipKey);
+        const other = ips.get(fa.ipKey);
+        if (other) {
+          const message = `IP ${show(ipFromKey(fa.ipKey))} already used by host ${other.host} (${other.file} line ${other.line})`;
+          cross.push(makeError(ctx, line, COL.ip, 'DUPLICATE_IP', 'exit88', message));
+        }
+      }
+    });
+    facts.forEach((fa, i) => {
+      if (fa === null) return;
+      if (fa.macKey !== null && firstHere(fa.macKey, macs))
+        macs.set(fa.macKey, { file, line: lineNos[i], host: fa.host });
+      if (fa.ipKey !== null && firstHere(fa.ipKey, ips)) ips.set(fa.ipKey, { file, line: lineNos[i], host: fa.host });
+    });
+    if (cross.length === 0) return findings;
+    // as within a file: a duplicate MAC/IP replaces the warnings about that column of the line
+    const covered = new Set(cross.map((f) => `${f.line}:${f.column}`));
+    const kept = findings.filter((f) => f.severity === 'error' || !covered.has(`${f.line}:${f.column}`));
+    // keep sophomorix's order: by line, then by check order within the line (stable)
+    return [...kept, ...cross].sort((a, b) => a.line - b.line || rank(a) - rank(b));
+  });
 }
 
 /** As validateDevicesCsv, over lines that may come from anywhere. */
