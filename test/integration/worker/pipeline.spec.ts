@@ -401,4 +401,34 @@ describe('dc-worker pipeline', () => {
       );
     });
   });
+
+  it('LINBO_DOMAIN=auto: the domain comes from samba-tool domain info', async () => {
+    env = await WorkerEnv.create(build.main, { master: HEADER, domain: 'school.example' });
+    const op = env.api.addProvision('create', {
+      hostname: 'pc50',
+      macAddress: '00:11:22:33:44:50',
+      ipAddress: '10.0.100.50',
+    });
+    env.spawn({ LINBO_DOMAIN: 'auto' });
+    await env.publish(op);
+    const done = await env.waitStatus(op.id, ['completed', 'failed']);
+    expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
+    expect(env.dc.sambaToolRuns().filter((r) => r.argv[0] === 'domain')).toHaveLength(1);
+    expect(env.dc.sambaToolRuns().some((r) => r.argv.includes('school.example'))).toBe(true);
+  });
+
+  it('an import that hangs is killed at IMPORT_TIMEOUT_SEC and the jobs fail with IMPORT_TIMEOUT', async () => {
+    env = await WorkerEnv.create(build.main, { master: HEADER, hang: true });
+    const op = env.api.addProvision('create', {
+      hostname: 'pc51',
+      macAddress: '00:11:22:33:44:51',
+      ipAddress: '10.0.100.51',
+    });
+    env.spawn({ IMPORT_TIMEOUT_SEC: '1' });
+    await env.publish(op);
+    const done = await env.waitStatus(op.id, ['completed', 'failed']);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/^IMPORT_TIMEOUT: import timed out after 1 s; computer account PC51\$ missing/);
+    await waitFor(async () => (await env!.pending()) === 0, 'ACK');
+  });
 });
