@@ -265,4 +265,38 @@ describe('recovery from other consumers and poison messages', () => {
     env.spawn({ PROVISION_DEBOUNCE_SEC: '0.1' });
     await env.waitStatus(op.id, 'completed');
   });
+
+  it('SIGTERM while a report is being retried → stops after SHUTDOWN_TIMEOUT_SEC, job un-ACKed, finished by the next start', async () => {
+    env = await WorkerEnv.create(build.main, { master: MASTER });
+    const op = env.api.addProvision('create', {
+      hostname: 'pc21',
+      macAddress: '00:11:22:33:44:21',
+      ipAddress: '10.0.100.21',
+    });
+    env.api.failReportsOf.add('completed');
+    const w = env.spawn({ SHUTDOWN_TIMEOUT_SEC: '1' });
+    await env.publish(op);
+    await waitFor(
+      () => env!.api.reports.some((r) => r.id === op.id && r.body.status === 'completed'),
+      'a refused report',
+    );
+    const stopped = Date.now();
+    const exit = await w.stop();
+    expect(Date.now() - stopped).toBeLessThan(5_000);
+    expect(exit.signal).toBeNull();
+    expect(w.logs.some((l) => /status report abandoned at shutdown/.test(String(l.msg)))).toBe(true);
+    expect(await env.pending()).toBe(1);
+
+    env.api.failReportsOf.clear();
+    env.spawn();
+    await env.waitStatus(op.id, 'completed');
+    await waitFor(async () => (await env!.pending()) === 0, 'ACK');
+    // the replay found devices.csv already merged: one line, and the import ran again to verify
+    expect(
+      env.dc
+        .readMaster()
+        .split('\n')
+        .filter((l) => l.includes(';pc21;')),
+    ).toHaveLength(1);
+  });
 });
