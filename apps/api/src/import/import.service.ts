@@ -240,7 +240,7 @@ export class ImportService {
 
   /**
    * Writes the planned rows and their jobs in the caller's transaction. New hosts go in with one
-   * INSERT (createManyAndReturn); their room/config names are known from the plan, so no re-read.
+   * INSERT (createManyAndReturn); room/config names are known from the plan, so nothing is re-read.
    */
   private async applyAll(
     tx: Prisma.TransactionClient,
@@ -281,7 +281,7 @@ export class ImportService {
       const host =
         change.action === 'create' || !existing
           ? withNames(createdByName.get(desired.hostname) as Host, desired)
-          : await tx.host.update({ where: { id: existing.id }, data: row(desired), include: HOST_WITH_NAMES });
+          : withNames(await tx.host.update({ where: { id: existing.id }, data: row(desired) }), desired);
       ops.push(await this.provisioning.enqueueHostChange(tx, { action: change.action, host }));
     }
     return ops;
