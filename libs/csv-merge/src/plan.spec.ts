@@ -361,6 +361,34 @@ describe('planBatch: file details', () => {
     expect(second.stats).toMatchObject({ patched: 0, appended: 0 });
   });
 
+  it('rename + a new host taking the old name in one batch: renamed line in place, new one appended', () => {
+    const renamed = { ...PC05, hostname: 'pc05new' };
+    const newcomer = rec('pc05', '00:00:00:00:05:05', '10.0.0.205');
+    const jobs = [update('r', renamed, { oldHostname: 'pc05' }), create('c', newcomer)];
+    const p = plan(jobs);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    const out = lines(p.master);
+    expect(out[5]).toMatch(/^r101;pc05new;win11;00:00:00:00:00:05;10\.0\.0\.5;OFFICE;/);
+    expect(out[9]).toBe(formatDeviceLine(newcomer));
+    expectIdempotent(p, jobs);
+  });
+
+  it('two hosts trading names in one batch: both lines patched in place, re-application changes nothing', () => {
+    const a = { ...PC05, hostname: 'tmp05' };
+    const b = { ...PC06, hostname: 'pc05' };
+    const jobs = [update('a', a, { oldHostname: 'pc05' }), update('b', b, { oldHostname: 'pc06' })];
+    const p = plan(jobs);
+    expect(p.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    const out = lines(p.master);
+    expect(out[5]).toMatch(/^r101;tmp05;win11;00:00:00:00:00:05;/);
+    expect(out[7]).toBe(formatDeviceLine(b));
+    expect(p.delta).toBe(delta(b, a));
+    const again = planBatch({ masterText: p.master, deltaText: p.delta, jobs, masterName: 'devices.csv' });
+    expect(again.outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect(again.master).toBe(p.master);
+    expect(again.delta).toBe(p.delta);
+  });
+
   it('rename then delete in one batch removes the old line', () => {
     const renamed = { ...PC05, hostname: 'pc05c' };
     const p = plan([update('r', renamed, { oldHostname: 'pc05' }), del('d', renamed)]);
@@ -454,6 +482,7 @@ describe('planBatch properties', () => {
         const again = planBatch({ masterText: p2.master, deltaText: p2.delta, jobs: b2 });
         expect(again.master).toBe(p2.master);
         expect(again.delta).toBe(p2.delta);
+        expect(again.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
         // every manual line survives byte for byte, in order
         const manual = parseDevicesCsv(master).lines.map((l) => l.raw);
         expect(

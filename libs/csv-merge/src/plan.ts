@@ -333,10 +333,16 @@ function applyJobs(initial: Map<string, DeviceRecord>, jobs: readonly BatchJob[]
     }
     const old = job.oldHostname !== undefined ? lower(job.oldHostname) : key;
     if (old !== key) {
-      // A re-applied rename finds the new name already owned and the old one gone: keep the new line.
-      if (delta.has(old) || !delta.has(key)) origin.set(key, origin.get(old) ?? old);
-      delta.delete(old);
-      origin.delete(old);
+      // When the new name is owned already, this rename was applied before (crash recovery
+      // re-applies a batch; names are unique in the API): it updates that entry, and an old name
+      // still owned from the file belongs to another host by now (two hosts traded names). An old
+      // entry written by an earlier job of this batch is this host's (e.g. create, then rename).
+      const renameNow = !delta.has(key);
+      if (renameNow) origin.set(key, origin.get(old) ?? old);
+      if (renameNow || delta.get(old)?.job != null) {
+        delta.delete(old);
+        origin.delete(old);
+      }
     }
     const prev = delta.get(key);
     delta.set(key, { record: job.record, job: i, adopt: job.adopt === true || (prev?.job != null && prev.adopt) });
