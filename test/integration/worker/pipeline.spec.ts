@@ -66,7 +66,7 @@ describe('dc-worker pipeline', () => {
   });
 
   it('scenario 2: 10 creates within a second → one import run, all synced', async () => {
-    env = await WorkerEnv.create(build.main, { master: HEADER, debounceSec: 0.5 });
+    env = await WorkerEnv.create(build.main, { master: HEADER, debounceSec: 1 });
     const w = env.spawn();
     await waitFor(() => w.logs.some((l) => l.msg === 'worker started'), 'worker start');
     const ops = Array.from({ length: 10 }, (_, i) =>
