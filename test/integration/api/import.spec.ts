@@ -40,10 +40,9 @@ describe('POST /import/devices and GET /export/devices (SPEC §7)', () => {
   const importCsv = (csv: string, qs = '') =>
     t.http.post(`${PREFIX}/import/devices${qs}`).set(op).set('Content-Type', 'text/csv').send(csv);
 
-  it('imports 200 devices: 200 hosts, 200 jobs, rooms and configs on demand, in under 3 s', async () => {
-    const started = Date.now();
+  it('imports 200 devices: 200 hosts, 200 jobs, rooms and configs on demand', async () => {
+    // speed is proven by `npm run bench:api` (docs/BENCHMARKS.md), never by a timed test
     const res = await importCsv(devicesCsv(200)).expect(200);
-    const elapsed = Date.now() - started;
     expect(res.body.data).toEqual({
       dryRun: false,
       created: 200,
@@ -55,7 +54,6 @@ describe('POST /import/devices and GET /export/devices (SPEC §7)', () => {
       configsCreated: ['win11'],
       jobsQueued: 200,
     });
-    expect(elapsed).toBeLessThan(3000);
     expect(await t.prisma.host.count()).toBe(200);
     expect(await t.prisma.operation.count({ where: { action: 'create', status: 'pending' } })).toBe(200);
     expect(await t.prisma.host.count({ where: { provisionStatus: 'pending' } })).toBe(200);

@@ -55,10 +55,10 @@ describe('WebSocket events at /ws (SPEC §7)', () => {
       .get(JwtService)
       .sign({ sub: user.id, username: user.username, role: user.role }, { expiresIn: 2 });
     const short = await connectEvents(t, token);
-    const started = Date.now();
+    // closed by the server on its own (the client sends nothing); no wall-clock bound: timed
+    // assertions flake on a loaded CI (developers' guide)
     const closed = await short.closed;
     expect(closed).toEqual({ code: WS_CLOSE_UNAUTHORIZED, reason: 'unauthorized: token expired' });
-    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('a viewer receives provision.job.updated after an internal status report, with the agreed data', async () => {
