@@ -3,7 +3,7 @@ import { BatchCoordinator, WorkItem } from './batch/batch-coordinator';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { StreamConsumer } from './consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
-import { failed, JobReporter } from './processors/job-reporter';
+import { JobReporter } from './processors/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient, ReportAbortedError } from './report/api-client';
@@ -144,13 +144,20 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     this.coordinator.handBack(jobs);
   }
 
-  /** An unexpected error (e.g. EACCES writing the master): fail the item's jobs with the reason. */
+  /**
+   * An unexpected error (e.g. EIO writing the master): each job gets another bounded try through
+   * the API (SPEC §8); past the bound the API dead-letters it with this message.
+   */
   private async failItem(item: WorkItem, err: Error): Promise<void> {
     this.logger.error({ err: err.message, stack: err.stack }, 'batch failed unexpectedly');
     const jobs = item.kind === 'macct_repair' ? [item.job] : item.jobs;
     for (const job of jobs) {
       try {
-        await this.reporter.finish(job, failed('WORKER_ERROR', `worker error: ${err.message}`));
+        await this.reporter.finish(job, {
+          status: 'retry',
+          code: 'WORKER_ERROR',
+          message: `worker error: ${err.message}`,
+        });
       } catch (reportErr) {
         this.logger.error(
           { operationId: job.payload.operation_id, err: (reportErr as Error).message },

@@ -41,6 +41,9 @@ export class FakeApi {
   /** answer 503 to every request while true */
   down = false;
   url = '';
+  /** what the API's outbox does after a worker-initiated retry: republish the job */
+  onRetry: ((op: OperationView) => Promise<unknown>) | null = null;
+  readonly deadLettered: string[] = [];
   private server: Server | null = null;
 
   async start(): Promise<string> {
@@ -131,6 +134,33 @@ export class FakeApi {
     return op;
   }
 
+  /** POST /internal/operations/:id/retry as the real API does it (SPEC §8 bounded retries). */
+  private async workerRetry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    op: OperationView,
+    chunks: Buffer[],
+  ): Promise<void> {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { error?: string };
+    if (op.status === 'completed' || op.status === 'cancelled') {
+      return this.send(req, res, 409, { error: { code: 'RETRY_NOT_ALLOWED', message: `operation is ${op.status}` } });
+    }
+    const tries = op.status === 'pending' ? op.attempt + 1 : op.attempt;
+    const error = body.error ?? op.error ?? 'unknown error';
+    if (tries < op.maxAttempts) {
+      op.status = 'retrying';
+      op.attempt = tries;
+      op.error = error;
+      this.send(req, res, 200, { data: { retried: true, attempt: tries } });
+      await this.onRetry?.(op);
+      return;
+    }
+    op.status = 'failed';
+    op.error = `gave up after ${tries} attempts: ${error}`;
+    this.deadLettered.push(op.id);
+    return this.send(req, res, 200, { data: { retried: false, deadLettered: true, attempt: tries } });
+  }
+
   private send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
     this.requests.push({ method: req.method ?? '', path: req.url ?? '', answered: status });
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -144,11 +174,12 @@ export class FakeApi {
     if (req.headers[INTERNAL_KEY_HEADER] !== FAKE_API_KEY) {
       return this.send(req, res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad key' } });
     }
-    const m = /^\/api\/v1\/internal\/operations\/([^/]+)(\/status)?$/.exec(req.url ?? '');
+    const m = /^\/api\/v1\/internal\/operations\/([^/]+)(\/status|\/retry)?$/.exec(req.url ?? '');
     const op = m ? this.ops.get(m[1]) : undefined;
     if (!m) return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
     if (!op) return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no such operation' } });
     if (req.method === 'GET' && !m[2]) return this.send(req, res, 200, { data: op });
+    if (req.method === 'POST' && /\/retry$/.test(req.url ?? '')) return this.workerRetry(req, res, op, chunks);
     if (req.method !== 'PATCH' || !m[2])
       return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
 

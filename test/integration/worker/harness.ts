@@ -94,7 +94,10 @@ export class WorkerEnv {
     const { debounceSec: _d, batchSize: _b, ...dcOpts } = opts;
     const api = new FakeApi();
     await api.start();
-    return new WorkerEnv(main, createFakeDc(dcOpts), api, opts);
+    const env = new WorkerEnv(main, createFakeDc(dcOpts), api, opts);
+    // the real API republishes a retried operation through its outbox
+    api.onRetry = (op) => env.publish(op);
+    return env;
   }
 
   get deltaPath(): string {

@@ -417,7 +417,7 @@ describe('dc-worker pipeline', () => {
     expect(env.dc.sambaToolRuns().some((r) => r.argv.includes('school.example'))).toBe(true);
   });
 
-  it('an import that hangs is killed at IMPORT_TIMEOUT_SEC and the jobs fail with IMPORT_TIMEOUT', async () => {
+  it('an import that hangs is killed at IMPORT_TIMEOUT_SEC and retried (bounded); a later try succeeds', async () => {
     env = await WorkerEnv.create(build.main, { master: HEADER, hang: true });
     const op = env.api.addProvision('create', {
       hostname: 'pc51',
@@ -426,9 +426,29 @@ describe('dc-worker pipeline', () => {
     });
     env.spawn({ IMPORT_TIMEOUT_SEC: '1' });
     await env.publish(op);
+    await waitFor(() => env!.api.status(op.id) === 'retrying', 'the worker-initiated retry');
+    expect(env.api.ops.get(op.id)!.error).toMatch(
+      /^IMPORT_TIMEOUT: import timed out after 1 s; computer account PC51\$ missing/,
+    );
+    env.dc.setConfig({ hang: false });
     const done = await env.waitStatus(op.id, ['completed', 'failed']);
-    expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/^IMPORT_TIMEOUT: import timed out after 1 s; computer account PC51\$ missing/);
+    expect({ status: done.status, attempt: done.attempt }).toEqual({ status: 'completed', attempt: 2 });
+    await waitFor(async () => (await env!.pending()) === 0, 'ACK');
+  });
+
+  it('an import that keeps hanging is given up after maxAttempts with a clear message', async () => {
+    env = await WorkerEnv.create(build.main, { master: HEADER, hang: true });
+    const op = env.api.addProvision('create', {
+      hostname: 'pc52',
+      macAddress: '00:11:22:33:44:52',
+      ipAddress: '10.0.100.52',
+    });
+    env.spawn({ IMPORT_TIMEOUT_SEC: '1' });
+    await env.publish(op);
+    const done = await env.waitStatus(op.id, 'failed', 30_000);
+    expect(done.error).toMatch(/^gave up after 3 attempts: IMPORT_TIMEOUT: import timed out after 1 s/);
+    expect(env.api.deadLettered).toEqual([op.id]);
+    expect(env.dc.importRuns()).toHaveLength(3);
     await waitFor(async () => (await env!.pending()) === 0, 'ACK');
   });
 });

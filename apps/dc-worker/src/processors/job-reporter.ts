@@ -10,7 +10,9 @@ import { faultPoint } from './fault-injection';
 export type JobVerdict =
   | { status: 'completed'; result: Record<string, unknown> }
   | { status: 'failed'; code: JobErrorCode; message: string; result?: Record<string, unknown> }
-  | { status: 'cancelled'; message: string; result?: Record<string, unknown> };
+  | { status: 'cancelled'; message: string; result?: Record<string, unknown> }
+  /** transient (SPEC §8): ask the API for another bounded try instead of failing for good */
+  | { status: 'retry'; code: JobErrorCode; message: string };
 
 export function failed(code: JobErrorCode, message: string, result?: Record<string, unknown>): JobVerdict {
   return { status: 'failed', code, message, result };
@@ -32,6 +34,17 @@ export class JobReporter {
 
   async finish(job: QueuedJob, verdict: JobVerdict): Promise<void> {
     const opId = job.payload.operation_id;
+    if (verdict.status === 'retry') {
+      const error = `${verdict.code}: ${verdict.message}`;
+      const { outcome, data } = await this.api.retry(opId, error);
+      this.logger.warn(
+        { operationId: opId, streamId: job.id, error, outcome, retry: data },
+        'job handed to the API for a retry',
+      );
+      faultPoint(this.config, this.logger, 'before-ack');
+      await this.ack(job);
+      return;
+    }
     const report: StatusReport =
       verdict.status === 'completed'
         ? { status: 'completed', result: verdict.result }

@@ -327,7 +327,7 @@ export class ProvisionProcessor {
             'CSV_MANUAL_LINE_INVALID',
             `devices.csv has invalid manual lines, nothing imported: ${lines.join('; ')}${more}`,
             {
-              manualErrors: plan.manualErrors,
+              manualErrors: plan.manualErrors.slice(0, 50),
             },
           ),
         );
@@ -411,7 +411,8 @@ export class ProvisionProcessor {
   /** An import that showed failure signs is IMPORT_FAILED (its message first), else VERIFY_FAILED. */
   private failure(run: ImportRun, problems: string[], result: Record<string, unknown>): JobVerdict {
     const found = problems.slice(0, 4).join('; ') + (problems.length > 4 ? ` (+${problems.length - 4} more)` : '');
-    if (run.timedOut) return failed('IMPORT_TIMEOUT', `${describeImport(run)}; ${found}`, { ...result, problems });
+    // a hung import is the one import failure that may heal by itself: another bounded try
+    if (run.timedOut) return { status: 'retry', code: 'IMPORT_TIMEOUT', message: `${describeImport(run)}; ${found}` };
     if (run.looksFailed) return failed('IMPORT_FAILED', `${describeImport(run)}; ${found}`, { ...result, problems });
     // 7.3 swallows sophomorix errors and prints OK (SPEC §3): quote what it said next to what is missing
     const said =

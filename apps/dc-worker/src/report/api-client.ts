@@ -13,6 +13,20 @@ export class ReportAbortedError extends Error {}
 export type ReportOutcome = 'stored' | 'rejected' | 'not_found';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Operation errors are for people: long enough for the first ERROR lines, far below the API's limit. */
+const MAX_ERROR_CHARS = 4_000;
+
+/** `data` of POST /internal/operations/:id/retry. */
+export interface WorkerRetryResult {
+  retried: boolean;
+  attempt?: number;
+  deadLettered?: boolean;
+  superseded?: boolean;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 
 /**
  * The worker's side of the internal endpoints (SPEC §7). A status report is retried with
@@ -39,30 +53,73 @@ export class ApiClient {
 
   /** Reports a status; retries 5xx/network errors until stored or the worker stops. */
   async report(id: string, report: StatusReport): Promise<ReportOutcome> {
+    const path = `/internal/operations/${encodeURIComponent(id)}/status`;
+    const body: StatusReport = report.error ? { ...report, error: clip(report.error, MAX_ERROR_CHARS) } : report;
+    const res = await this.untilAnswered(id, 'PATCH', path, body);
+    if (res.status === 400 && body.result !== undefined) {
+      // the API refused the body (e.g. a result it cannot store): the status itself matters more
+      this.logger.error({ operationId: id, body: res.body }, 'status report refused (400); sending it without result');
+      const bare = await this.untilAnswered(id, 'PATCH', path, { status: body.status, error: body.error });
+      return this.outcome(id, bare, body.status);
+    }
+    return this.outcome(id, res, body.status);
+  }
+
+  /**
+   * Worker-initiated retry after a transient failure (SPEC §8): the API counts the attempt and
+   * republishes the job, or past the bound dead-letters it and fails the operation.
+   */
+  async retry(id: string, error: string): Promise<{ outcome: ReportOutcome; data?: WorkerRetryResult }> {
+    const path = `/internal/operations/${encodeURIComponent(id)}/retry`;
+    const res = await this.untilAnswered(id, 'POST', path, { error: clip(error, MAX_ERROR_CHARS) });
+    const outcome = this.outcome(id, res, 'retrying');
+    const data = outcome === 'stored' ? (res.body as { data?: WorkerRetryResult } | null)?.data : undefined;
+    return { outcome, data };
+  }
+
+  private outcome(id: string, res: { status: number; body: unknown }, status: string): ReportOutcome {
+    if (res.status >= 200 && res.status < 300) return 'stored';
+    if (res.status === 404) return 'not_found';
+    // 409: an illegal move (e.g. the operation was superseded meanwhile); 400: a body the API will
+    // never take. Both are final: retrying cannot change the answer.
+    this.logger.warn({ operationId: id, status, httpStatus: res.status, body: res.body }, 'status report rejected');
+    return 'rejected';
+  }
+
+  /**
+   * Sends until the API gives an answer that retrying cannot change: 2xx, 400, 404, 409. Network
+   * errors, 5xx and 429 are retried with back-off; 401/403 too (a wrong key heals when the admin
+   * fixes it — giving up would ACK an unreported job), at the slowest pace.
+   */
+  private async untilAnswered(
+    id: string,
+    method: string,
+    path: string,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown }> {
     let delay = 200;
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await this.request('PATCH', `/internal/operations/${encodeURIComponent(id)}/status`, report);
-        if (res.status >= 200 && res.status < 300) return 'stored';
-        if (res.status === 409) {
-          this.logger.warn({ operationId: id, status: report.status, body: res.body }, 'status report rejected (409)');
-          return 'rejected';
-        }
-        if (res.status === 404) return 'not_found';
-        if (res.status < 500 && res.status !== 429) {
-          // 400/401/403 will not heal by retrying quickly, but giving up would ACK an unreported
-          // job; keep retrying at the slowest pace and say why.
-          this.logger.error({ operationId: id, httpStatus: res.status, body: res.body }, 'status report refused');
+        const res = await this.request(method, path, body);
+        if (res.status < 300 || [400, 404, 409].includes(res.status)) return res;
+        if (res.status === 401 || res.status === 403) {
+          this.logger.error(
+            { operationId: id, httpStatus: res.status, body: res.body },
+            'API refused the internal key',
+          );
           delay = this.config.reportRetryMaxDelayMs;
         }
-        this.logger.warn({ operationId: id, httpStatus: res.status, attempt }, 'status report not stored, retrying');
+        this.logger.warn(
+          { operationId: id, httpStatus: res.status, attempt },
+          `${method} ${path} not stored, retrying`,
+        );
       } catch (err) {
         if (!(err instanceof ApiUnavailableError)) throw err;
-        this.logger.warn({ operationId: id, err: err.message, attempt }, 'status report failed, retrying');
+        this.logger.warn({ operationId: id, err: err.message, attempt }, `${method} ${path} failed, retrying`);
       }
-      if (this.stopping) throw new ReportAbortedError(`worker stopping; status of ${id} not reported`);
+      if (this.stopping) throw new ReportAbortedError(`worker stopping; ${method} ${path} not stored`);
       await this.pause(delay);
-      if (this.stopping) throw new ReportAbortedError(`worker stopping; status of ${id} not reported`);
+      if (this.stopping) throw new ReportAbortedError(`worker stopping; ${method} ${path} not stored`);
       delay = Math.min(delay * 2, this.config.reportRetryMaxDelayMs);
     }
   }
