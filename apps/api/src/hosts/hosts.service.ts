@@ -129,10 +129,16 @@ export class HostsService {
           role: dto.role ?? DEFAULT_ROLE,
           // SPEC §6: default 1 (LINBO) with a config, else 0
           pxeFlag: dto.pxeFlag ?? (dto.configId ? 1 : 0),
+          // already pending with its job's id: no UPDATE after the operation is written
+          ...this.provisioning.pendingMark(),
         },
       });
       const created = withNames(row, refs.room, refs.config);
-      const queued = await this.provisioning.enqueueHostChange(tx, { action: 'create', host: created });
+      const queued = await this.provisioning.enqueueHostChange(tx, {
+        action: 'create',
+        host: created,
+        inserted: true,
+      });
       return { host: created, op: queued };
     });
     return this.publish(host, op, 'host.created');

@@ -271,18 +271,21 @@ export class ImportService {
     };
 
     const creates = changes.filter((c) => c.action === 'create' || !c.existing);
+    // new rows go in already pending with their job's id (no UPDATE per row afterwards)
     const created = creates.length
-      ? await tx.host.createManyAndReturn({ data: creates.map((c) => row(c.desired)) })
+      ? await tx.host.createManyAndReturn({
+          data: creates.map((c) => ({ ...row(c.desired), ...this.provisioning.pendingMark() })),
+        })
       : [];
     const createdByName = new Map(created.map((h) => [h.hostname, h]));
     const ops: Array<Operation | null> = [];
     for (const change of changes) {
       const { desired, existing } = change;
-      const host =
-        change.action === 'create' || !existing
-          ? withNames(createdByName.get(desired.hostname) as Host, desired)
-          : withNames(await tx.host.update({ where: { id: existing.id }, data: row(desired) }), desired);
-      ops.push(await this.provisioning.enqueueHostChange(tx, { action: change.action, host }));
+      const inserted = change.action === 'create' || !existing;
+      const host = inserted
+        ? withNames(createdByName.get(desired.hostname) as Host, desired)
+        : withNames(await tx.host.update({ where: { id: existing.id }, data: row(desired) }), desired);
+      ops.push(await this.provisioning.enqueueHostChange(tx, { action: change.action, host, inserted }));
     }
     return ops;
   }

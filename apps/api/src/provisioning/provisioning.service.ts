@@ -24,6 +24,21 @@ export interface HostChange {
   oldHostname?: string;
   /** explicitly adopt a manual devices.csv line with the same name or MAC (SPEC §9) */
   adopt?: boolean;
+  /**
+   * The host row was INSERTed by this same transaction. Nobody else can see it yet and it has no
+   * earlier operation (a new row has a new id; a deleted and re-created hostname is a new host, and
+   * the old host's delete job stays queued ahead of this create in the stream), so the row lock and
+   * both operation look-ups are skipped: they could not find anything. If the row was inserted with
+   * `pendingMark()`, the operation takes that id and the host needs no UPDATE.
+   */
+  inserted?: boolean;
+}
+
+/** Fields to INSERT a new host with so that it already points at its (not yet written) create job. */
+export interface PendingMark {
+  provisionStatus: 'pending';
+  provisionOpId: string;
+  provisionError: null;
 }
 
 /** Operations this process cancelled while enqueueing `op` (for the events after commit). */
@@ -69,13 +84,18 @@ export class ProvisioningService {
   async enqueueHostChange(tx: Prisma.TransactionClient, change: HostChange): Promise<Operation | null> {
     if (!this.config.provisioningEnabled) return null;
     const { host } = change;
-    // Serialise changes of one host: a concurrent change waits here and then sees this op.
-    await tx.$queryRaw`SELECT 1 FROM hosts WHERE id = ${host.id}::uuid FOR UPDATE`;
+    const fresh = change.inserted === true;
+    if (!fresh) {
+      // Serialise changes of one host: a concurrent change waits here and then sees this op.
+      await tx.$queryRaw`SELECT 1 FROM hosts WHERE id = ${host.id}::uuid FOR UPDATE`;
+    }
 
-    const previous = await tx.operation.findFirst({
-      where: { hostId: host.id, type: 'provision_host' },
-      orderBy: { seq: 'desc' },
-    });
+    const previous = fresh
+      ? null
+      : await tx.operation.findFirst({
+          where: { hostId: host.id, type: 'provision_host' },
+          orderBy: { seq: 'desc' },
+        });
     const known = dcView(previous, change.oldHostname);
     const action: ProvisionAction =
       change.action === 'update' && !known.onDc && previous?.action === 'create' ? 'create' : change.action;
@@ -87,11 +107,16 @@ export class ProvisioningService {
       ...(oldHostname ? { oldHostname } : {}),
       ...(change.adopt || known.adopt ? { adopt: true } : {}),
     };
-    const id = randomUUID();
+    // a host inserted with pendingMark() already names its operation
+    const markedAtInsert =
+      fresh && change.action !== 'delete' && host.provisionStatus === 'pending' && host.provisionOpId !== null;
+    const id = markedAtInsert ? host.provisionOpId! : randomUUID();
 
-    const queued = await tx.operation.findMany({
-      where: { hostId: host.id, type: 'provision_host', status: { in: QUEUED } },
-    });
+    const queued = fresh
+      ? []
+      : await tx.operation.findMany({
+          where: { hostId: host.id, type: 'provision_host', status: { in: QUEUED } },
+        });
     const now = new Date();
     if (queued.length > 0) {
       // SPEC §8: a newer change supersedes older queued ones; a published one is skipped by the
@@ -114,7 +139,7 @@ export class ProvisioningService {
         maxAttempts: this.config.maxAttempts,
       },
     });
-    if (change.action !== 'delete') {
+    if (change.action !== 'delete' && !markedAtInsert) {
       await tx.host.update({
         where: { id: host.id },
         data: { provisionStatus: 'pending', provisionOpId: op.id, provisionError: null },
@@ -125,6 +150,17 @@ export class ProvisioningService {
       queued.map((q) => ({ ...q, status: 'cancelled', completedAt: now, error: `superseded by operation ${id}` })),
     );
     return op;
+  }
+
+  /**
+   * For a host about to be INSERTed: the provisioning fields to insert it with (pending, pointing at
+   * the create job enqueueHostChange({ inserted: true }) then writes with that id in the same
+   * transaction), saving the UPDATE of the new row. null when provisioning is off (SPEC §7: the
+   * host keeps provisionStatus null).
+   */
+  pendingMark(): PendingMark | null {
+    if (!this.config.provisioningEnabled) return null;
+    return { provisionStatus: 'pending', provisionOpId: randomUUID(), provisionError: null };
   }
 
   /**
