@@ -7,6 +7,13 @@ import { PrismaService } from '../prisma/prisma.service';
 
 /** Rows per relay transaction: bounded so one transaction never holds many locks for long. */
 export const OUTBOX_BATCH_SIZE = 100;
+/**
+ * Pause before the follow-up pass for commits that woke the relay while it was publishing, so a
+ * burst of commits (concurrent POST /hosts, an import's chunks) shares one pass — one transaction
+ * and one pipelined XADD batch — instead of one pass per commit competing with the requests for
+ * the CPU. An idle relay does not wait. Short against the worker's batching.
+ */
+export const OUTBOX_COALESCE_MS = 10;
 /** pg advisory lock key of the relay (any constant unique in this database). */
 const OUTBOX_LOCK_KEY = 72707370;
 
@@ -23,7 +30,7 @@ interface OutboxRow {
  * The transactional outbox relay (SPEC §8): operations are written in the same database
  * transaction as the host change with `published_at` null; this relay XADDs them to `linbo:jobs`
  * and marks them published. It runs every AppConfig.outboxPollMs and right after a commit
- * (`wake()`).
+ * (`wake()`, coalesced: at most one pass in flight plus one scheduled).
  *
  * - Exactly-once between API instances: the batch is selected `FOR UPDATE SKIP LOCKED` inside a
  *   transaction that also holds a transaction-level advisory lock, so two relays never publish
@@ -41,6 +48,7 @@ interface OutboxRow {
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelay.name);
   private timer?: NodeJS.Timeout;
+  private scheduled?: NodeJS.Timeout;
   private running?: Promise<number>;
   private again = false;
   private stopped = false;
@@ -59,18 +67,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.timer);
+    if (this.scheduled) {
+      // commits woke a pass that has not started yet: publish them now, not at the next start
+      clearTimeout(this.scheduled);
+      this.scheduled = undefined;
+      this.run();
+    }
+    this.stopped = true;
     await this.running?.catch(() => undefined);
   }
 
-  /** Publish soon; coalesces calls while a pass is running into one more pass. */
+  /**
+   * Publish soon. An idle relay starts a pass at once (a single change is published without
+   * delay); wakes while a pass runs schedule exactly one more, OUTBOX_COALESCE_MS after it ends, so
+   * a burst of commits shares that pass; wakes while it is scheduled join it.
+   */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    if (this.scheduled) return;
+    this.run();
+  }
+
+  private run(): void {
+    if (this.stopped || this.running) return;
     this.running = this.drain()
       .catch((err: Error) => {
         if (!this.stopped) this.logger.error(`outbox relay pass failed: ${err.message}`);
@@ -78,10 +102,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       })
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
+        if (!this.again || this.stopped) return;
+        this.again = false;
+        this.scheduled = setTimeout(() => {
+          this.scheduled = undefined;
+          this.run();
+        }, OUTBOX_COALESCE_MS);
       });
   }
 
