@@ -176,6 +176,40 @@ describe('provisioning jobs: transactional outbox and superseding (SPEC §8)', (
     expect(work.map((o) => o.action)).toEqual(['create', 'delete']);
   });
 
+  it('a delete and the re-create of the same name: the queued delete is not superseded, both reach the worker in order', async () => {
+    const first = await createHost(t, { hostname: 'pc-again', ipAddress: '10.1.0.41' });
+    await report(t, first.provisionOpId, { status: 'running' }).expect(200);
+    await report(t, first.provisionOpId, { status: 'completed', result: { imported: true } }).expect(200);
+    await t.http
+      .delete(`${API}/hosts/${first.id}`)
+      .set(await t.authHeader('operator'))
+      .expect((r) => {
+        expect([200, 204]).toContain(r.status);
+      });
+    // the new row is inserted with its job in one transaction (no look-ups for a fresh host)
+    const second = await createHost(t, { hostname: 'pc-again', ipAddress: '10.1.0.42' });
+    expect(second.id).not.toBe(first.id);
+    const [del] = await opsOf(first.id).then((ops) => ops.filter((o) => o.action === 'delete'));
+    expect(del).toMatchObject({ status: 'pending', targetHost: 'pc-again' });
+    const [create, ...more] = await opsOf(second.id);
+    expect(more).toHaveLength(0);
+    expect(create).toMatchObject({ id: second.provisionOpId, action: 'create', status: 'pending' });
+    expect(create.options).toMatchObject({ hostId: second.id, hostname: 'pc-again', ipAddress: '10.1.0.42' });
+    expect(create.options).not.toHaveProperty('oldHostname');
+    expect(await t.prisma.host.findUniqueOrThrow({ where: { id: second.id } })).toMatchObject({
+      provisionStatus: 'pending',
+      provisionOpId: create.id,
+    });
+
+    await waitFor(async () => (await jobs(redis)).some((j) => j.operation_id === create.id), 'the re-create job');
+    const work = await actionable();
+    expect(work.map((o) => [o.id, o.action])).toEqual([
+      [first.provisionOpId, 'create'],
+      [del.id, 'delete'],
+      [create.id, 'create'],
+    ]);
+  });
+
   it('a running operation is not cancelled; the change after it is an update (the stream is ordered)', async () => {
     const host = await createHost(t, { hostname: 'pc-run' });
     const [create] = await opsOf(host.id);
