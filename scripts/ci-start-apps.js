@@ -108,10 +108,13 @@ async function main() {
     const codes = await Promise.all([worker ? stop(worker) : 0, stop(api)]);
     rmSync(dir, { recursive: true, force: true });
     console.log(`stopped: worker ${codes[0]}, API ${codes[1]}`);
-    // Nest exits 143 after SIGTERM with shutdown hooks; 0 is fine too
-    for (const c of codes) if (![0, 143, 'SIGTERM'].includes(c)) throw new Error(`unclean exit: ${codes.join(', ')}`);
+    stopCodes = codes;
   }
+  // Nest ends with the signal itself after SIGTERM with shutdown hooks; 0/143 are fine too
+  for (const c of stopCodes)
+    if (![0, 143, 'SIGTERM'].includes(c)) throw new Error(`unclean exit: ${stopCodes.join(', ')}`);
 }
+let stopCodes = [];
 
 main().catch((err) => {
   console.error(`ci-start-apps: ${err.message}`);

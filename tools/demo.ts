@@ -184,8 +184,12 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: nu
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
+/** The demo reads a few well-known fields of the API's JSON answers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON from our own API
+type Json = any;
+
 interface Api {
-  (method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
+  (method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: Json }>;
 }
 
 function apiClient(base: string, token?: string): Api {
@@ -290,7 +294,10 @@ async function main(): Promise<void> {
   let jobEvents = 0;
   const ws = new WebSocket(wsUrl);
   ws.on('message', (raw) => {
-    const msg = JSON.parse(String(raw)) as { type: string; data: any };
+    const msg = JSON.parse(String(raw)) as {
+      type: string;
+      data: { hostname?: string; provisionStatus?: string | null };
+    };
     if (msg.type.startsWith('provision.job.')) {
       jobEvents += 1;
       if (msg.data.hostname && msg.data.provisionStatus) finalStatus.set(msg.data.hostname, msg.data.provisionStatus);
