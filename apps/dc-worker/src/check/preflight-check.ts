@@ -51,7 +51,7 @@ export async function runChecks(config: WorkerConfig, logger: WorkerLogger): Pro
   const school = config.school;
   const master = masterPathFor(config, school);
   await check(`master ${master}`, async () => {
-    const text = await fs.readFile(master, 'utf8');
+    const text = await fs.readFile(master, 'latin1');
     await fs.access(master, fsConstants.W_OK);
     return `readable and writable, ${text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).length} host lines`;
   });

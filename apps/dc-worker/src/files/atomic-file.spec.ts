@@ -39,6 +39,19 @@ describe('writeFileAtomic (SPEC §9 step 6)', () => {
     expect(fs.readFileSync(backupPath(file, 1), 'utf8')).toBe('a\n');
   });
 
+  it('writes latin1 text back as the exact bytes it was read from; refuses text that is not bytes', async () => {
+    const file = path.join(dir, 'devices.csv');
+    const bytes = Buffer.concat([Buffer.from('# Ger\xe4te\n', 'latin1'), Buffer.from('# Schüler ✓\n', 'utf8')]);
+    fs.writeFileSync(file, bytes);
+    const text = await new MasterFile().read(file);
+    await writeFileAtomic(file, `${text}x\n`, { backups: 1 });
+    expect(fs.readFileSync(file).equals(Buffer.concat([bytes, Buffer.from('x\n')]))).toBe(true);
+    await expect(writeFileAtomic(file, 'café ✓\n', { backups: 1 })).rejects.toThrow(
+      /U\+2713 at offset 5 is not latin1/,
+    );
+    expect(fs.readFileSync(file).equals(Buffer.concat([bytes, Buffer.from('x\n')]))).toBe(true);
+  });
+
   it('creates a file that did not exist (the delta) without a backup', async () => {
     const file = path.join(dir, 'linbo-docker.devices.csv');
     await writeFileAtomic(file, '# managed\n', { backups: 1 });

@@ -18,13 +18,27 @@ export function backupPath(path: string, n: number): string {
   return `${path}.bak.${n}`;
 }
 
+/** Any code point latin1 cannot carry one-to-one (a string not read from a file as latin1). */
+const BEYOND_LATIN1 = /[\u0100-\u{10ffff}]/u;
+
 /**
  * Replaces `path` atomically (SPEC §9 step 6): write a temp file in the same folder, fsync it,
  * give it the old file's mode and owner, rotate numbered backups (the previous content becomes
  * `.bak.1`, as a hard link so the target never disappears), rename over the target and fsync the
  * folder. A crash at any point leaves either the old or the new content under `path`.
+ *
+ * `content` is latin1 text (one char per byte, as MasterFile/DeltaFile read it): whatever bytes
+ * the file held — Latin-1 umlauts of an old school server, UTF-8, anything — are written back
+ * unchanged (SPEC §9: untouched lines byte for byte). A char above U+00FF cannot come from such a
+ * read and would be truncated by the encoder, so it is refused instead.
  */
 export async function writeFileAtomic(path: string, content: string, opts: AtomicWriteOptions): Promise<void> {
+  const wide = BEYOND_LATIN1.exec(content);
+  if (wide) {
+    throw new Error(
+      `refusing to write ${path}: U+${wide[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at offset ${wide.index} is not latin1 (bytes) text`,
+    );
+  }
   const dir = dirname(path);
   let previous: import('node:fs').Stats | null = null;
   try {
@@ -35,7 +49,7 @@ export async function writeFileAtomic(path: string, content: string, opts: Atomi
   const temp = tempPathFor(path);
   const handle = await fs.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content, 'latin1');
     if (previous) {
       await handle.chmod(previous.mode & 0o7777);
       if (process.getuid?.() === 0) await handle.chown(previous.uid, previous.gid);

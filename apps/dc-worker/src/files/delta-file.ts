@@ -10,7 +10,7 @@ import { writeFileAtomic } from './atomic-file';
 export class DeltaFile {
   async read(path: string): Promise<string> {
     try {
-      return await fs.readFile(path, 'utf8');
+      return await fs.readFile(path, 'latin1');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
       throw err;

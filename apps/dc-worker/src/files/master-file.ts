@@ -15,7 +15,7 @@ export class MasterMissingError extends Error {
 export class MasterFile {
   async read(path: string): Promise<string> {
     try {
-      return await fs.readFile(path, 'utf8');
+      return await fs.readFile(path, 'latin1');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`;
