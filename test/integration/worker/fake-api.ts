@@ -40,6 +40,11 @@ export class FakeApi {
   readonly failReportsOf = new Set<OperationStatus>();
   /** answer 503 to every request while true */
   down = false;
+  /**
+   * Operations the API cancels (superseded by a newer change) just before their `running` report
+   * arrives: the race between the worker's snapshot fetch and its running report (SPEC §8).
+   */
+  readonly cancelBeforeRunning = new Set<string>();
   url = '';
   /** what the API's outbox does after a worker-initiated retry: republish the job */
   onRetry: ((op: OperationView) => Promise<unknown>) | null = null;
@@ -184,6 +189,10 @@ export class FakeApi {
       return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
 
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as StatusReport;
+    if (body.status === 'running' && this.cancelBeforeRunning.delete(op.id)) {
+      op.status = 'cancelled';
+      op.error = 'superseded by a newer change of the host';
+    }
     const record: ReportRecord = { id: op.id, body, answered: 0, from: op.status, to: op.status, at: Date.now() };
     this.reports.push(record);
     if (this.failReports > 0 || this.failReportsOf.has(body.status)) {
@@ -208,10 +217,12 @@ export class FakeApi {
       op.status = body.status;
       if (body.result !== undefined) op.result = body.result;
       if (body.error !== undefined) op.error = body.error;
+      if (body.status === 'completed') op.error = null; // as the real API: a success clears the last error
       op.updatedAt = new Date().toISOString();
     }
     record.to = op.status;
     record.answered = 200;
-    return this.send(req, res, 200, { data: op });
+    // as the real API: the stored operation (a late `running` on a terminal one: unchanged, 200)
+    return this.send(req, res, 200, { data: { ...op, changed: verdict === 'apply' } });
   }
 }

@@ -85,9 +85,19 @@ export class JobReporter {
     }
   }
 
-  /** Reports `running`; false when the API refuses the move (e.g. cancelled meanwhile). */
+  /**
+   * Reports `running`; true only when the API now holds `running` (also on a redelivery after a
+   * crash, when it already did). A 200 carrying another status — the operation was cancelled
+   * (superseded) or finished between our fetch and this report — or a refusal means: do not run it.
+   */
   async running(job: QueuedJob): Promise<boolean> {
-    const outcome = await this.api.report(job.payload.operation_id, { status: 'running' });
-    return outcome === 'stored';
+    const stored = await this.api.reportRunning(job.payload.operation_id);
+    if (stored !== 'running') {
+      this.logger.info(
+        { operationId: job.payload.operation_id, streamId: job.id, stored },
+        'running not taken by the API; the job is not run',
+      );
+    }
+    return stored === 'running';
   }
 }

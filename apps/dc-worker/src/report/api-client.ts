@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { INTERNAL_KEY_HEADER, OperationView, StatusReport } from '@app/provisioning';
+import {
+  INTERNAL_KEY_HEADER,
+  isOperationStatus,
+  OperationStatus,
+  OperationView,
+  StatusReport,
+} from '@app/provisioning';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 
@@ -63,6 +69,22 @@ export class ApiClient {
       return this.outcome(id, bare, body.status);
     }
     return this.outcome(id, res, body.status);
+  }
+
+  /**
+   * Reports `running` and returns the status the API holds afterwards, or null when it refused
+   * (409/404/400). The API answers a late `running` for a terminal operation (e.g. cancelled as
+   * superseded since we fetched it) with 200 and no change (SPEC §8); only `running` in the answer
+   * means this try really started.
+   */
+  async reportRunning(id: string): Promise<OperationStatus | null> {
+    const path = `/internal/operations/${encodeURIComponent(id)}/status`;
+    const res = await this.untilAnswered(id, 'PATCH', path, { status: 'running' });
+    if (this.outcome(id, res, 'running') !== 'stored') return null;
+    const status = (res.body as { data?: { status?: unknown } } | null)?.data?.status;
+    if (isOperationStatus(status)) return status;
+    this.logger.warn({ operationId: id, body: res.body }, 'running report answered without an operation status');
+    return null;
   }
 
   /**
