@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatchJob, BatchPlan, DeviceRecord, planBatch } from '@app/csv-merge';
+import { BatchJob, BatchPlan, DeviceRecord, Finding, planBatch, validateDevicesFiles } from '@app/csv-merge';
 import { isTerminal, OperationView, PROVISION_ACTIONS, ProvisionOptions } from '@app/provisioning';
 import { deltaPathFor, masterPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob } from '../consumer/stream-consumer';
 import { DeltaFile } from '../files/delta-file';
 import { MasterFile, MasterMissingError } from '../files/master-file';
+import { otherSchoolFiles, readable } from '../files/school-files';
 import { describeImport, ImportRun, ImportRunner } from '../import/import-runner';
 import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
@@ -107,7 +108,7 @@ export class ProvisionProcessor {
     // 2. coalesce per host: the newest job wins (SPEC §8: a stale job never overwrites newer data)
     jobs = await this.coalesce(jobs);
 
-    // 3. running (a 409 here means the operation was cancelled meanwhile: drop it)
+    // 3. running: a refusal, or a 200 holding another status (cancelled/finished meanwhile), drops it
     const accepted = await mapLimit(jobs, API_CONCURRENCY, (j) => this.reporter.running(j.job));
     const live = jobs.filter((_, i) => accepted[i]);
     for (const [i, j] of jobs.entries()) {
@@ -268,7 +269,8 @@ export class ProvisionProcessor {
       return out;
     }
     const plan = this.plan(inputs, jobs);
-    const manual = plan.manualErrors.map((f) => `${f.file ?? inputs.masterPath}:${f.line}: ${f.message}`);
+    const blocking = [...plan.manualErrors, ...(await this.otherSchoolErrors(school, inputs.masterPath, plan.master))];
+    const manual = blocking.map((f) => where(f, inputs.masterPath));
     jobs.forEach((j, i) => {
       const outcome = plan.outcomes[i];
       const result = { dryRun: true, stats: plan.stats, manualErrors: manual };
@@ -317,18 +319,21 @@ export class ProvisionProcessor {
       if (applied.length === 0) return out;
 
       if (plan.manualErrors.length) {
-        const lines = plan.manualErrors
-          .slice(0, 5)
-          .map((f) => `${f.file ?? inputs.masterPath}:${f.line}: ${f.message}`);
-        const more = plan.manualErrors.length > 5 ? ` (+${plan.manualErrors.length - 5} more)` : '';
         failAll(
           applied,
-          failed(
-            'CSV_MANUAL_LINE_INVALID',
-            `devices.csv has invalid manual lines, nothing imported: ${lines.join('; ')}${more}`,
-            {
-              manualErrors: plan.manualErrors.slice(0, 50),
-            },
+          manualLinesInvalid('devices.csv has invalid manual lines', plan.manualErrors, inputs.masterPath),
+        );
+        return out;
+      }
+      // SPEC §2: sophomorix-device reads every school's file; a bad line there blocks our import too
+      const foreign = await this.otherSchoolErrors(school, inputs.masterPath, plan.master);
+      if (foreign.length) {
+        failAll(
+          applied,
+          manualLinesInvalid(
+            "another school's devices file blocks the import (sophomorix-device reads every school's file)",
+            foreign,
+            inputs.masterPath,
           ),
         );
         return out;
@@ -408,6 +413,22 @@ export class ProvisionProcessor {
     }
   }
 
+  /**
+   * Errors sophomorix would raise in the other schools' files (read-only, SPEC §2), the merged
+   * master included first so a MAC/IP used in both is caught too (named in the other file).
+   */
+  private async otherSchoolErrors(school: string, masterPath: string, plannedMaster: string): Promise<Finding[]> {
+    const { files, unreadable } = await otherSchoolFiles(masterPath, school);
+    if (unreadable.length)
+      this.logger.warn({ school, unreadable }, "other schools' devices files not readable; not checked");
+    if (files.length === 0) return [];
+    const findings = validateDevicesFiles([{ file: masterPath, text: plannedMaster }, ...files]);
+    return findings
+      .slice(1)
+      .flatMap((list, i) => list.map((f) => ({ ...f, file: f.file ?? files[i].file })))
+      .filter((f) => f.severity === 'error');
+  }
+
   /** An import that showed failure signs is IMPORT_FAILED (its message first), else VERIFY_FAILED. */
   private failure(run: ImportRun, problems: string[], result: Record<string, unknown>): JobVerdict {
     const found = problems.slice(0, 4).join('; ') + (problems.length > 4 ? ` (+${problems.length - 4} more)` : '');
@@ -423,6 +444,19 @@ export class ProvisionProcessor {
       problems,
     });
   }
+}
+
+function where(f: Finding, masterPath: string): string {
+  return `${f.file ?? masterPath}:${f.line}: ${readable(f.message)}`;
+}
+
+/** A bad manual line fails the whole batch, naming file and line; nothing is imported (SPEC §9 step 5). */
+function manualLinesInvalid(what: string, findings: Finding[], masterPath: string): JobVerdict {
+  const lines = findings.slice(0, 5).map((f) => where(f, masterPath));
+  const more = findings.length > 5 ? ` (+${findings.length - 5} more)` : '';
+  return failed('CSV_MANUAL_LINE_INVALID', `${what}, nothing imported: ${lines.join('; ')}${more}`, {
+    manualErrors: findings.slice(0, 50).map((f) => ({ ...f, message: readable(f.message) })),
+  });
 }
 
 function importSummary(run: ImportRun): Record<string, unknown> {

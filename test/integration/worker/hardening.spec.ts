@@ -1,0 +1,156 @@
+// Worker hardening against the real worker process (Redis DB 3, fake DC, fake internal API):
+// devices.csv bytes kept exactly (Latin-1 and UTF-8 alike), a `running` report answered for an
+// operation cancelled meanwhile, and other schools' files that would block sophomorix (SPEC §2).
+import * as fs from 'node:fs';
+import { buildWorker, manualLine, waitFor, WorkerEnv } from './harness';
+
+jest.setTimeout(60_000);
+
+let build: ReturnType<typeof buildWorker>;
+let env: WorkerEnv | undefined;
+
+beforeAll(() => {
+  build = buildWorker();
+});
+afterAll(() => build.cleanup());
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+const latin1 = (s: string) => Buffer.from(s, 'latin1');
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
+
+describe('devices.csv bytes (SPEC §9: untouched lines byte for byte)', () => {
+  it('a master with Latin-1 bytes (0xE4) and UTF-8 text survives a batch byte for byte; a patched line keeps its comment bytes', async () => {
+    const adoptedBefore = manualLine('r200', 'manual01', '00:AA:00:00:00:01', '10.0.200.1', 'Lehrerzimmer M\xe4rz');
+    const master = Buffer.concat([
+      latin1('# Ger\xe4te der Schule (Latin-1 from an old server)\n'),
+      utf8('# Schüler-PCs — UTF-8 ✓\n'),
+      latin1(`${adoptedBefore}\n`),
+      utf8(`${manualLine('r200', 'manual02', '00:AA:00:00:00:02', '10.0.200.2', 'Büro ✓')}\r\n`),
+      latin1('\n# \xff\xfe\xe4\xf6\xfc\xdf end\n'),
+    ]);
+    expect(master.includes(0xe4)).toBe(true);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(master)).toThrow();
+    env = await WorkerEnv.create(build.main);
+    fs.writeFileSync(env.dc.masterPath(), master);
+    const create = env.api.addProvision('create', {
+      hostname: 'pc01',
+      macAddress: '00:11:22:33:44:01',
+      ipAddress: '10.0.100.1',
+    });
+    // same name and MAC as the manual line: adopted, its IP patched in place (SPEC §9 merge rules)
+    const adopt = env.api.addProvision('update', {
+      hostname: 'manual01',
+      macAddress: '00:AA:00:00:00:01',
+      ipAddress: '10.0.200.11',
+      room: 'r200',
+    });
+    env.spawn();
+    await env.publish(create);
+    await env.publish(adopt);
+    for (const op of [create, adopt]) {
+      const done = await env.waitStatus(op.id, ['completed', 'failed']);
+      expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
+    }
+
+    const after = fs.readFileSync(env.dc.masterPath());
+    const adoptedAfter = manualLine('r200', 'manual01', '00:AA:00:00:00:01', '10.0.200.11', 'Lehrerzimmer M\xe4rz');
+    const expected = Buffer.concat([
+      latin1(master.toString('latin1').replace(adoptedBefore, adoptedAfter)),
+      latin1('r100;pc01;win10;00:11:22:33:44:01;10.0.100.1;;;;classroom-studentcomputer;;1;;;;\n'),
+    ]);
+    expect(after.equals(expected)).toBe(true);
+    expect(fs.readFileSync(`${env.dc.masterPath()}.bak.1`).equals(master)).toBe(true);
+    expect(env.dc.importRuns()).toHaveLength(1);
+  });
+});
+
+describe('a running report for an operation cancelled meanwhile (SPEC §8)', () => {
+  it('the 200 carrying `cancelled` is not taken as running: the job is ACKed and not run; the rest of the batch is', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const stale = env.api.addProvision('create', {
+      hostname: 'pc50',
+      macAddress: '00:11:22:33:44:50',
+      ipAddress: '10.0.100.50',
+    });
+    const live = env.api.addProvision('create', {
+      hostname: 'pc51',
+      macAddress: '00:11:22:33:44:51',
+      ipAddress: '10.0.100.51',
+    });
+    env.api.cancelBeforeRunning.add(stale.id);
+    const w = env.spawn();
+    await env.publish(stale);
+    await env.publish(live);
+    await env.waitStatus(live.id, 'completed');
+    await waitFor(async () => (await env!.pending()) === 0, 'both entries ACKed');
+
+    expect(env.api.status(stale.id)).toBe('cancelled');
+    const reports = env.api.reports.filter((r) => r.id === stale.id);
+    // exactly the running report, answered like the real API (200, no change) — nothing after it
+    expect(reports.map((r) => [r.body.status, r.answered, r.from, r.to])).toEqual([
+      ['running', 200, 'cancelled', 'cancelled'],
+    ]);
+    const master = env.dc.readMaster();
+    expect(master).not.toContain('pc50');
+    expect(master).toContain(';pc51;');
+    expect(env.dc.computer('PC50$')).toBeUndefined();
+    expect(w.logs.some((l) => l.operationId === stale.id && l.msg === 'job skipped')).toBe(true);
+  });
+});
+
+describe("other schools' devices files (SPEC §2: sophomorix reads all of them)", () => {
+  const schoolFile = (bad: string) =>
+    `# school north\n${manualLine('r1', 'n01', '00:BB:00:00:00:01', '10.1.0.1')}\n${bad}\n`;
+
+  it('a bad line in another school blocks the batch: failed CSV_MANUAL_LINE_INVALID naming that file and line, no import; after the fix the retry syncs', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    env.dc.writeMaster(
+      schoolFile('r1;n02;win10;00:BB:00:00:00:02;10.1.0.2;;;;classroom-studentcomputer;;;;;;'),
+      'north',
+    );
+    const northBefore = fs.readFileSync(env.dc.masterPath('north'));
+    const op = env.api.addProvision('create', {
+      hostname: 'pc60',
+      macAddress: '00:11:22:33:44:60',
+      ipAddress: '10.0.100.60',
+    });
+    env.spawn();
+    await env.publish(op);
+    const done = await env.waitStatus(op.id, ['completed', 'failed']);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/^CSV_MANUAL_LINE_INVALID: another school's devices file blocks the import/);
+    expect(done.error).toContain(`${env.dc.masterPath('north')}:3: `);
+    expect(done.error).toMatch(/pxe/i);
+    expect(env.dc.importRuns()).toHaveLength(0);
+    expect(env.dc.readMaster()).toBe('# devices\n');
+    expect(fs.existsSync(env.deltaPath)).toBe(false);
+    expect(fs.readFileSync(env.dc.masterPath('north')).equals(northBefore)).toBe(true);
+    await waitFor(async () => (await env!.pending()) === 0, 'ACK');
+
+    env.dc.writeMaster(schoolFile(manualLine('r1', 'n02', '00:BB:00:00:00:02', '10.1.0.2')), 'north');
+    await env.publish(env.api.retry(op.id));
+    const retried = await env.waitStatus(op.id, ['completed', 'failed']);
+    expect({ status: retried.status, error: retried.error }).toEqual({ status: 'completed', error: null });
+    expect(env.dc.importRuns()).toHaveLength(1);
+  });
+
+  it("a MAC already used in another school's file (sophomorix keeps one MAC table) blocks the batch, naming that file", async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    env.dc.writeMaster(schoolFile(manualLine('r1', 'n02', '00:11:22:33:44:61', '10.1.0.2')), 'north');
+    const op = env.api.addProvision('create', {
+      hostname: 'pc61',
+      macAddress: '00:11:22:33:44:61',
+      ipAddress: '10.0.100.61',
+    });
+    env.spawn();
+    await env.publish(op);
+    const done = await env.waitStatus(op.id, ['completed', 'failed']);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain(`${env.dc.masterPath('north')}:3: `);
+    expect(done.error).toMatch(/MAC 00:11:22:33:44:61 already used by host pc61/);
+    expect(env.dc.importRuns()).toHaveLength(0);
+  });
+});
