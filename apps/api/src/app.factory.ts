@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
@@ -36,7 +36,8 @@ export async function createApp(source?: CreateAppSource): Promise<NestExpressAp
     : await NestFactory.create<NestExpressApplication>(AppModule.forRoot(source), options);
 
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix(GLOBAL_PREFIX);
+  // Prometheus scrapes the conventional /metrics, outside the versioned API (docs/API.md)
+  app.setGlobalPrefix(GLOBAL_PREFIX, { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   // JSON for every route; raw text for POST /import/devices (a devices.csv has no quoting, SPEC §2,
   // so it is taken verbatim and parsed by @app/csv-merge, never by a generic CSV parser)
   app.useBodyParser('json', { limit: BODY_LIMIT });
