@@ -1,8 +1,9 @@
 /**
  * SPEC §11 scenario 8: an import that fails — by exit code, by its output, or (release 7.3)
- * silently with exit 0 — fails the jobs with the import's message; after the admin fixes the
- * file, `POST /operations/provision/:id/retry` gets the host synced. Plus the pre-flight case
- * (SPEC §9 step 5): a bad manual line in our own master fails the batch before any import runs.
+ * silently with exit 0 — fails the jobs with the import's message; after the cause is gone,
+ * `POST /operations/provision/:id/retry` gets the host synced. Plus the pre-flight cases
+ * (SPEC §9 step 5, §2 "one bad line anywhere blocks every school"): a bad manual line in our
+ * master or in another school's file fails the batch naming file and line, before any import.
  */
 import { FakeDcRelease } from '../fake-dc';
 import {
@@ -53,8 +54,10 @@ async function expectEventsFailThenRetried(env: E2eEnv, opId: string): Promise<v
 }
 
 let serial = 0;
+const created: string[] = [];
 async function createHost(env: E2eEnv): Promise<HostView> {
   serial += 1;
+  created.push(`r110-pc${String(serial).padStart(2, '0')}`);
   return env.createHost({
     hostname: `r110-pc${String(serial).padStart(2, '0')}`,
     macAddress: macFor(serial, 0x30),
@@ -85,19 +88,18 @@ async function retryToSynced(env: E2eEnv, host: HostView, op: OperationView): Pr
   expect(problemsFor(view, env.probe.dhcpBlocks(), synced)).toEqual([]);
 }
 
-describe('a bad line in another school blocks the import (sophomorix reads every school)', () => {
+describe('sophomorix fails inside the import (fake knob failNext: an error the pre-flight cannot see)', () => {
   const cases: Array<{ release: FakeDcRelease; code: string; message: RegExp | null }> = [
     // 7.3 swallows the error and exits 0: only verifying the DC state shows the failure (SPEC §3)
     { release: '7.3', code: 'VERIFY_FAILED', message: null },
     { release: '7.2', code: 'IMPORT_FAILED', message: /sophomorix-device finished {2}errors detected!/ },
     { release: '7.4', code: 'IMPORT_FAILED', message: /failed with return code 88/ },
     // exit 0, but sophomorix's own ERROR line is in the output
-    { release: 'old', code: 'IMPORT_FAILED', message: /ERROR: >< is invalid Option in pxe field/ },
+    { release: 'old', code: 'IMPORT_FAILED', message: /ERROR: simulated sophomorix-device failure/ },
   ];
   for (const { release, code, message } of cases) {
-    e2e.test(`release ${release}: jobs failed with the import's message; retry after the fix → synced`, async (env) => {
-      env.setFakeDc({ release });
-      env.fakeDc.writeMaster(OTHER_BAD, OTHER_SCHOOL);
+    e2e.test(`release ${release}: jobs failed with the import's message; retry → synced`, async (env) => {
+      env.setFakeDc({ release, failNext: 1 });
       const runsBefore = env.importRunCount();
       const host = await createHost(env);
 
@@ -111,13 +113,33 @@ describe('a bad line in another school blocks the import (sophomorix reads every
       const view = await env.probe.view([host.ipAddress]);
       expect(view.computers.has(`${host.hostname.toUpperCase()}$`)).toBe(false);
 
-      env.fakeDc.writeMaster(OTHER_FIXED, OTHER_SCHOOL);
       await retryToSynced(env, host, op);
       expect(env.importRunCount() - runsBefore).toBe(2);
       await expectEventsFailThenRetried(env, op.id);
     });
   }
 });
+
+e2e.test(
+  "a bad line in another school's file fails the batch naming that file and line; no import; retry after the fix → synced",
+  async (env) => {
+    env.setFakeDc({ release: '7.3' });
+    env.fakeDc.writeMaster(OTHER_BAD, OTHER_SCHOOL);
+    const runsBefore = env.importRunCount();
+    const host = await createHost(env);
+
+    const op = await failedOp(env, host);
+    expect(op.error).toContain('CSV_MANUAL_LINE_INVALID');
+    expect(op.error).toContain(`${OTHER_SCHOOL}.devices.csv`);
+    expect(op.error).toMatch(/line 1\b|:1\b/);
+    expect(env.importRunCount()).toBe(runsBefore);
+
+    env.fakeDc.writeMaster(OTHER_FIXED, OTHER_SCHOOL);
+    await retryToSynced(env, host, op);
+    expect(env.importRunCount() - runsBefore).toBe(1);
+    await expectEventsFailThenRetried(env, op.id);
+  },
+);
 
 e2e.test(
   'a bad manual line in the master fails the batch naming file and line; no import runs; retry after the fix → synced',
@@ -141,10 +163,9 @@ e2e.test(
     env.fakeDc.writeMaster(`${current}${badLine.replace('r 1;', 'r1;')}\n`);
     await retryToSynced(env, host, op);
     expect(env.importRunCount() - runsBefore).toBe(1);
+    await expectEventsFailThenRetried(env, op.id);
     const master = env.masterText();
     expect(linesOf(master, host.hostname)).toHaveLength(1);
-    expect(manualLinesOf(master, [`r110-pc01`, 'r110-pc02', 'r110-pc03', 'r110-pc04', host.hostname])).toBe(
-      `${MANUAL}${badLine.replace('r 1;', 'r1;')}\n`,
-    );
+    expect(manualLinesOf(master, created)).toBe(`${MANUAL}${badLine.replace('r 1;', 'r1;')}\n`);
   },
 );
