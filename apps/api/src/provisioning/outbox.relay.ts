@@ -67,15 +67,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    if (this.scheduled) {
-      // commits woke a pass that has not started yet: publish them now, not at the next start
-      clearTimeout(this.scheduled);
-      this.scheduled = undefined;
-      this.run();
-    }
     this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.scheduled);
+    // commits woke the relay after its last pass started: publish them now, not at the next start
+    const flush = this.scheduled !== undefined || this.again;
+    this.scheduled = undefined;
+    this.again = false;
     await this.running?.catch(() => undefined);
+    if (flush) {
+      // one batch at most (drain stops once stopped); anything left goes out at the next start
+      await this.drain().catch((err: Error) => this.logger.warn(`outbox flush at shutdown failed: ${err.message}`));
+    }
   }
 
   /**
