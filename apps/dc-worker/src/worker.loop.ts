@@ -3,6 +3,7 @@ import { BatchCoordinator, WorkItem } from './batch/batch-coordinator';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { StreamConsumer } from './consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { JobReporter } from './processors/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
@@ -37,6 +38,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly macct: MacctRepairProcessor,
     private readonly reporter: JobReporter,
     private readonly api: ApiClient,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -150,6 +152,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async failItem(item: WorkItem, err: Error): Promise<void> {
     this.logger.error({ err: err.message, stack: err.stack }, 'batch failed unexpectedly');
+    if (item.kind === 'provision') this.metrics.batchDone(item.school, 'error');
     const jobs = item.kind === 'macct_repair' ? [item.job] : item.jobs;
     for (const job of jobs) {
       try {

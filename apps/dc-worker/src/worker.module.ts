@@ -8,6 +8,8 @@ import { MasterFile } from './files/master-file';
 import { ImportRunner } from './import/import-runner';
 import { ProvisionLock } from './lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
+import { MetricsServer } from './metrics/metrics-server';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { JobReporter } from './processors/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
@@ -31,6 +33,8 @@ export class WorkerModule {
         { provide: WORKER_CONFIG, useValue: config },
         { provide: WORKER_LOGGER, useValue: logger },
         { provide: WORKER_RUN_MODE, useValue: mode },
+        WorkerMetrics,
+        MetricsServer,
         StreamConsumer,
         BatchCoordinator,
         ProvisionLock,

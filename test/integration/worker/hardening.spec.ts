@@ -2,7 +2,7 @@
 // devices.csv bytes kept exactly (Latin-1 and UTF-8 alike), a `running` report answered for an
 // operation cancelled meanwhile, and other schools' files that would block sophomorix (SPEC §2).
 import * as fs from 'node:fs';
-import { buildWorker, manualLine, waitFor, WorkerEnv } from './harness';
+import { buildWorker, freePort, manualLine, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -152,5 +152,84 @@ describe("other schools' devices files (SPEC §2: sophomorix reads all of them)"
     expect(done.error).toContain(`${env.dc.masterPath('north')}:3: `);
     expect(done.error).toMatch(/MAC 00:11:22:33:44:61 already used by host pc61/);
     expect(env.dc.importRuns()).toHaveLength(0);
+  });
+});
+
+describe('Prometheus metrics (METRICS_PORT, issue 5)', () => {
+  /** One sample's value from the text format, e.g. value(text, 'linbo_worker_batches_total', {outcome: 'completed'}). */
+  function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+    for (const line of text.split('\n')) {
+      const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+    }
+    return undefined;
+  }
+
+  it('after a batch /metrics shows the batch, the import duration, the jobs and the stream gauges; /health answers; closed on SIGTERM', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const ops = [70, 71].map((n) =>
+      env!.api.addProvision('create', {
+        hostname: `pc${n}`,
+        macAddress: `00:11:22:33:44:${n}`,
+        ipAddress: `10.0.100.${n}`,
+      }),
+    );
+    const w = env.spawn({ METRICS_PORT: String(port) });
+    for (const op of ops) await env.publish(op);
+    for (const op of ops) await env.waitStatus(op.id, 'completed');
+
+    const health = await waitFor(
+      async () => (await fetch(`${base}/health`)).json() as Promise<{ status: string }>,
+      '/health',
+    );
+    expect(health.status).toBe('ok');
+    // the counters move after the status reports are stored: scrape until the batch is counted
+    const text = await waitFor(async () => {
+      const res = await fetch(`${base}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const body = await res.text();
+      return sample(body, 'linbo_worker_batches_total', { school: 'default-school', outcome: 'completed' }) === 1
+        ? body
+        : null;
+    }, 'batch counted in /metrics');
+    expect(sample(text, 'linbo_worker_import_duration_seconds_count', { school: 'default-school' })).toBe(1);
+    expect(sample(text, 'linbo_worker_import_duration_seconds_sum', { school: 'default-school' })).toBeGreaterThan(0);
+    expect(sample(text, 'linbo_worker_batch_size_sum')).toBe(2);
+    expect(sample(text, 'linbo_worker_jobs_total', { status: 'completed' })).toBe(2);
+    expect(sample(text, 'linbo_worker_verify_failures_total')).toBe(0);
+    expect(sample(text, 'linbo_worker_stream_pending')).toBe(0);
+    expect(sample(text, 'linbo_worker_stream_lag')).toBe(0);
+    expect(sample(text, 'linbo_worker_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect((await fetch(`${base}/nothing`)).status).toBe(404);
+
+    await w.stop();
+    await expect(fetch(`${base}/health`)).rejects.toThrow();
+  });
+
+  it('a failing import counts a failed batch and verify failures', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n', release: '7.3' });
+    env.dc.setConfig({ failNext: 1 });
+    const port = await freePort();
+    const op = env.api.addProvision('create', {
+      hostname: 'pc72',
+      macAddress: '00:11:22:33:44:72',
+      ipAddress: '10.0.100.72',
+    });
+    env.spawn({ METRICS_PORT: String(port) });
+    await env.publish(op);
+    expect((await env.waitStatus(op.id, ['completed', 'failed'])).status).toBe('failed');
+    const text = await waitFor(async () => {
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return sample(body, 'linbo_worker_batches_total', { school: 'default-school', outcome: 'failed' }) === 1
+        ? body
+        : null;
+    }, 'failed batch counted in /metrics');
+    expect(sample(text, 'linbo_worker_verify_failures_total')).toBe(1);
+    expect(sample(text, 'linbo_worker_jobs_total', { status: 'failed' })).toBe(1);
   });
 });

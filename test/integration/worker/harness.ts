@@ -4,6 +4,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
@@ -132,6 +133,8 @@ export class WorkerEnv {
       CLAIM_INTERVAL_SEC: '3600',
       SHUTDOWN_TIMEOUT_SEC: '10',
       LOG_LEVEL: 'debug',
+      // tests run several workers at once: no metrics server unless a test asks for one
+      METRICS_PORT: '0',
       ...extra,
     };
   }
@@ -229,6 +232,15 @@ export class WorkerEnv {
     this.dc.cleanup();
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
+}
+
+/** A TCP port free right now on 127.0.0.1 (for a worker's METRICS_PORT). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** A 15-column devices.csv line as an admin would write it. */

@@ -13,6 +13,24 @@ import {
 const base = { INTERNAL_API_KEY: 'k' };
 
 describe('loadWorkerConfig', () => {
+  it('METRICS_PORT 0 turns the metrics server off; out-of-range ports and odd hosts are named', () => {
+    expect(loadWorkerConfig({ ...base, METRICS_PORT: '0', METRICS_HOST: '0.0.0.0' })).toMatchObject({
+      metricsPort: 0,
+      metricsHost: '0.0.0.0',
+    });
+    let err: unknown;
+    try {
+      loadWorkerConfig({ ...base, METRICS_PORT: '70000', METRICS_HOST: 'a b' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      'METRICS_HOST: must be an IP address or host name, got "a b"',
+      'METRICS_PORT: must be an integer from 0 to 65535, got "70000"',
+    ]);
+  });
+
   it('applies the SPEC §10 defaults', () => {
     const c = loadWorkerConfig(base);
     expect(c).toMatchObject({
@@ -33,6 +51,8 @@ describe('loadWorkerConfig', () => {
       jobsStream: 'linbo:jobs',
       jobsGroup: 'dc-workers',
       deadLetterStream: 'linbo:jobs:dlq',
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
     });
     expect(c.consumerName).toBe(os.hostname());
     // claims must wait longer than the slowest batch

@@ -55,6 +55,9 @@ export interface WorkerConfig {
   reportRetryMaxDelayMs: number;
   shutdownTimeoutMs: number;
   logLevel: string;
+  /** Prometheus /metrics and /health port; 0 = no metrics server */
+  metricsPort: number;
+  metricsHost: string;
   /** test hook (fault injection, see deploy/README.md); never set in production */
   faultPoint: string;
 }
@@ -107,6 +110,8 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
   REPORT_RETRY_MAX_DELAY_SEC: { def: '30', help: 'cap of the status-report back-off' },
   SHUTDOWN_TIMEOUT_SEC: { def: '30', help: 'hard limit for a graceful stop (SIGTERM)' },
   LOG_LEVEL: { def: 'info', help: 'pino level' },
+  METRICS_PORT: { def: '9464', help: 'port of GET /metrics (Prometheus) and GET /health; 0 = off' },
+  METRICS_HOST: { def: '127.0.0.1', help: 'address the metrics server listens on (0.0.0.0 = all)' },
   WORKER_FAULT_POINT: { def: '', help: `TEST ONLY: SIGKILL self at ${FAULT_POINTS.join('|')}` },
 };
 
@@ -215,6 +220,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL: must be a pino level (fatal … trace, silent), got "${logLevel}"`);
   }
+  const metricsHost = raw('METRICS_HOST').trim();
+  if (!/^[A-Za-z0-9.:-]+$/.test(metricsHost)) {
+    problems.push(`METRICS_HOST: must be an IP address or host name, got "${metricsHost}"`);
+  }
   const master = raw('DEVICES_CSV_MASTER');
   const delta = raw('DEVICES_CSV_DELTA');
 
@@ -254,6 +263,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     reportRetryMaxDelayMs: num('REPORT_RETRY_MAX_DELAY_SEC', 0.01, 3600, false) * 1000,
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_SEC', 1, 3600, false) * 1000,
     logLevel,
+    metricsPort: num('METRICS_PORT', 0, 65535),
+    metricsHost,
     faultPoint,
   };
   if (problems.length) throw new ConfigError(problems);

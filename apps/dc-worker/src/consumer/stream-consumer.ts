@@ -3,6 +3,7 @@ import { decodeJobPayload, JobPayload } from '@app/provisioning';
 import { ConsumerGroup, RedisConnections, StreamMessage } from '@app/redis-streams';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { ApiClient } from '../report/api-client';
 
 /** A decoded stream entry on its way through the pipeline. */
@@ -36,6 +37,7 @@ export class StreamConsumer {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
     private readonly api: ApiClient,
+    private readonly metrics: WorkerMetrics,
   ) {
     this.group = new ConsumerGroup(connections, {
       stream: config.jobsStream,
@@ -46,6 +48,11 @@ export class StreamConsumer {
       claimIdleMs: config.claimIdleMs,
       maxDeliveries: config.maxDeliveries,
       deadLetterStream: config.deadLetterStream,
+    });
+    metrics.setStreamProbe({
+      stream: config.jobsStream,
+      lag: () => this.group.lag(),
+      pending: () => this.group.pendingCount(),
     });
   }
 
@@ -104,6 +111,7 @@ export class StreamConsumer {
       } catch (err) {
         this.logger.error({ streamId: msg.id, fields: msg.fields, err: (err as Error).message }, 'undecodable job');
         await this.group.deadLetter(msg, `invalid payload: ${(err as Error).message}`);
+        this.metrics.deadLettered('invalid_payload');
         continue;
       }
       if (this.group.overDeliveryLimit(msg)) {
@@ -116,6 +124,8 @@ export class StreamConsumer {
           result: { code: 'DEAD_LETTERED', streamId: msg.id, deliveries: msg.deliveries },
         });
         await this.group.deadLetter(msg, reason);
+        this.metrics.deadLettered('delivery_limit');
+        this.metrics.jobFinished('failed');
         continue;
       }
       out.push({ id: msg.id, payload, deliveries: msg.deliveries, readAt: Date.now() });

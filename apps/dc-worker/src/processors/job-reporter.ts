@@ -3,6 +3,7 @@ import { JobErrorCode, StatusReport } from '@app/provisioning';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { ApiClient } from '../report/api-client';
 import { faultPoint } from './fault-injection';
 
@@ -30,6 +31,7 @@ export class JobReporter {
     @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
     private readonly api: ApiClient,
     private readonly consumer: StreamConsumer,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async finish(job: QueuedJob, verdict: JobVerdict): Promise<void> {
@@ -41,6 +43,8 @@ export class JobReporter {
         { operationId: opId, streamId: job.id, error, outcome, retry: data },
         'job handed to the API for a retry',
       );
+      this.metrics.jobFinished(data?.deadLettered ? 'failed' : 'retried');
+      if (data?.deadLettered) this.metrics.deadLettered('retry_limit');
       faultPoint(this.config, this.logger, 'before-ack');
       await this.ack(job);
       return;
@@ -59,6 +63,7 @@ export class JobReporter {
     const log = { operationId: opId, streamId: job.id, status: verdict.status, report: outcome };
     if (verdict.status === 'failed') this.logger.warn({ ...log, error: report.error }, 'job failed');
     else this.logger.info(log, `job ${verdict.status}`);
+    this.metrics.jobFinished(verdict.status);
     faultPoint(this.config, this.logger, 'before-ack');
     await this.ack(job);
   }

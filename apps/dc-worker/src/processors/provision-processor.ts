@@ -9,6 +9,7 @@ import { otherSchoolFiles, readable } from '../files/school-files';
 import { describeImport, ImportRun, ImportRunner } from '../import/import-runner';
 import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { BatchOutcome, WorkerMetrics } from '../metrics/worker-metrics';
 import { ApiClient, ApiUnavailableError } from '../report/api-client';
 import { Verifier, VerifyTarget } from '../verify/verifier';
 import { faultPoint } from './fault-injection';
@@ -88,12 +89,14 @@ export class ProvisionProcessor {
     private readonly delta: DeltaFile,
     private readonly importer: ImportRunner,
     private readonly verifier: Verifier,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async process(school: string, batch: QueuedJob[]): Promise<BatchResult> {
     const started = Date.now();
     const log = this.logger.child({ school, batch: batch.map((j) => j.payload.operation_id) });
     log.info({ size: batch.length }, 'provision batch opened');
+    this.metrics.batchOpened(batch.length);
 
     // 1. snapshots; the API being down is transient: hand the whole batch back, nothing done yet
     let jobs: ProvisionJob[];
@@ -102,6 +105,7 @@ export class ProvisionProcessor {
     } catch (err) {
       if (!(err instanceof ApiUnavailableError)) throw err;
       log.warn({ err: err.message }, 'API unavailable; batch handed back for a later retry');
+      this.metrics.batchDone(school, 'handed_back');
       return { handedBack: batch };
     }
 
@@ -140,6 +144,7 @@ export class ProvisionProcessor {
       { durationMs: Date.now() - started, phases, reported: verdicts.size, handedBack: handedBack.length },
       'provision batch done',
     );
+    this.metrics.batchDone(school, batchOutcome([...verdicts.values()], handedBack.length));
     return { handedBack };
   }
 
@@ -369,6 +374,7 @@ export class ProvisionProcessor {
       // 7. import once for the whole batch
       const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'));
       phase('importMs');
+      this.metrics.importRan(school, run.durationMs);
       log.info(
         {
           exitCode: run.exitCode,
@@ -392,6 +398,7 @@ export class ProvisionProcessor {
       const report = await this.verifier.verify(school, targets);
       phase('verifyMs');
       log.info({ sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned }, 'verification finished');
+      this.metrics.verifyFailed(applied.filter((j) => (report.problems.get(j.op.id) ?? []).length > 0).length);
       const byId = new Map(plan.outcomes.map((o) => [o.id, o]));
       for (const j of applied) {
         const problems = report.problems.get(j.op.id) ?? [];
@@ -444,6 +451,15 @@ export class ProvisionProcessor {
       problems,
     });
   }
+}
+
+/** handed_back when jobs wait for a retry, skipped when nothing was left to run, else by verdicts. */
+export function batchOutcome(verdicts: JobVerdict[], handedBack: number): BatchOutcome {
+  if (handedBack > 0) return 'handed_back';
+  if (verdicts.length === 0) return 'skipped';
+  const completed = verdicts.filter((v) => v.status === 'completed').length;
+  if (completed === verdicts.length) return 'completed';
+  return completed === 0 ? 'failed' : 'partial';
 }
 
 function where(f: Finding, masterPath: string): string {
