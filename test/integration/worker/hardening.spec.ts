@@ -137,21 +137,32 @@ describe("other schools' devices files (SPEC §2: sophomorix reads all of them)"
     expect(env.dc.importRuns()).toHaveLength(1);
   });
 
-  it("a MAC already used in another school's file (sophomorix keeps one MAC table) blocks the batch, naming that file", async () => {
+  it("a MAC already used in another school's file (sophomorix keeps one MAC table) fails only that job, naming the file; the rest of the batch syncs", async () => {
     env = await WorkerEnv.create(build.main, { master: '# devices\n' });
     env.dc.writeMaster(schoolFile(manualLine('r1', 'n02', '00:11:22:33:44:61', '10.1.0.2')), 'north');
-    const op = env.api.addProvision('create', {
+    const clash = env.api.addProvision('create', {
       hostname: 'pc61',
       macAddress: '00:11:22:33:44:61',
       ipAddress: '10.0.100.61',
     });
+    const fine = env.api.addProvision('create', {
+      hostname: 'pc62',
+      macAddress: '00:11:22:33:44:62',
+      ipAddress: '10.0.100.62',
+    });
     env.spawn();
-    await env.publish(op);
-    const done = await env.waitStatus(op.id, ['completed', 'failed']);
+    await env.publish(clash);
+    await env.publish(fine);
+    const done = await env.waitStatus(clash.id, ['completed', 'failed']);
     expect(done.status).toBe('failed');
-    expect(done.error).toContain(`${env.dc.masterPath('north')}:3: `);
-    expect(done.error).toMatch(/MAC 00:11:22:33:44:61 already used by host pc61/);
-    expect(env.dc.importRuns()).toHaveLength(0);
+    expect(done.error).toMatch(/^CSV_CONFLICT: MAC 00:11:22:33:44:61 of pc61 is already used by host n02 in /);
+    expect(done.error).toContain(`${env.dc.masterPath('north')}:3 `);
+    const other = await env.waitStatus(fine.id, ['completed', 'failed']);
+    expect({ status: other.status, error: other.error }).toEqual({ status: 'completed', error: null });
+    expect(env.dc.importRuns()).toHaveLength(1);
+    const master = env.dc.readMaster();
+    expect(master).toContain(';pc62;');
+    expect(master).not.toContain(';pc61;');
   });
 });
 

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatchJob, BatchPlan, DeviceRecord, Finding, planBatch, validateDevicesFiles } from '@app/csv-merge';
+import {
+  BatchJob,
+  BatchPlan,
+  DeviceRecord,
+  Finding,
+  normalizeMac,
+  planBatch,
+  validateDevicesFiles,
+} from '@app/csv-merge';
 import { isTerminal, OperationView, PROVISION_ACTIONS, ProvisionOptions } from '@app/provisioning';
 import { deltaPathFor, masterPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob } from '../consumer/stream-consumer';
@@ -20,7 +28,7 @@ import { failed, JobReporter, JobVerdict } from './job-reporter';
 const API_CONCURRENCY = 8;
 
 /** A job with the operation the API holds for it. */
-interface ProvisionJob {
+export interface ProvisionJob {
   job: QueuedJob;
   op: OperationView;
   options: ProvisionOptions;
@@ -274,7 +282,8 @@ export class ProvisionProcessor {
       return out;
     }
     const plan = this.plan(inputs, jobs);
-    const blocking = [...plan.manualErrors, ...(await this.otherSchoolErrors(school, inputs.masterPath, plan.master))];
+    const foreign = await this.otherSchoolCheck(school, inputs.masterPath, plan.master);
+    const blocking = [...plan.manualErrors, ...foreign.findings];
     const manual = blocking.map((f) => where(f, inputs.masterPath));
     jobs.forEach((j, i) => {
       const outcome = plan.outcomes[i];
@@ -313,36 +322,48 @@ export class ProvisionProcessor {
         failAll(jobs, failed('MASTER_MISSING', err.message));
         return out;
       }
-      const plan = this.plan(inputs, jobs);
-      phase('planMs');
-      const applied: ProvisionJob[] = [];
-      jobs.forEach((j, i) => {
-        const o = plan.outcomes[i];
-        if (o.status === 'failed') out.set(j, failed(o.code as never, o.message));
-        else applied.push(j);
-      });
-      if (applied.length === 0) return out;
+      // plan, then pre-flight against the other schools' files; a job whose own MAC or IP is taken
+      // there is failed alone and the rest re-planned without it (SPEC §9 step 5)
+      let candidates = jobs;
+      let plan: BatchPlan;
+      let applied: ProvisionJob[];
+      for (;;) {
+        plan = this.plan(inputs, candidates);
+        applied = [];
+        candidates.forEach((j, i) => {
+          const o = plan.outcomes[i];
+          if (o.status === 'failed') out.set(j, failed(o.code as never, o.message));
+          else applied.push(j);
+        });
+        if (applied.length === 0) return out;
 
-      if (plan.manualErrors.length) {
-        failAll(
-          applied,
-          manualLinesInvalid('devices.csv has invalid manual lines', plan.manualErrors, inputs.masterPath),
-        );
-        return out;
+        if (plan.manualErrors.length) {
+          failAll(
+            applied,
+            manualLinesInvalid('devices.csv has invalid manual lines', plan.manualErrors, inputs.masterPath),
+          );
+          return out;
+        }
+        // SPEC §2: sophomorix-device reads every school's file; a bad line there blocks our import too
+        const foreign = await this.otherSchoolCheck(school, inputs.masterPath, plan.master);
+        if (foreign.findings.length === 0) break;
+        const blamed = blameForeignConflicts(applied, foreign.findings, foreign.files);
+        if (!blamed) {
+          failAll(
+            applied,
+            manualLinesInvalid(
+              "another school's devices file blocks the import (sophomorix-device reads every school's file)",
+              foreign.findings,
+              inputs.masterPath,
+            ),
+          );
+          return out;
+        }
+        for (const [j, verdict] of blamed) out.set(j, verdict);
+        candidates = applied.filter((j) => !blamed.has(j));
       }
-      // SPEC §2: sophomorix-device reads every school's file; a bad line there blocks our import too
-      const foreign = await this.otherSchoolErrors(school, inputs.masterPath, plan.master);
-      if (foreign.length) {
-        failAll(
-          applied,
-          manualLinesInvalid(
-            "another school's devices file blocks the import (sophomorix-device reads every school's file)",
-            foreign,
-            inputs.masterPath,
-          ),
-        );
-        return out;
-      }
+      phase('planMs');
+
       const renames = new Map<string, string>();
       for (const j of applied) {
         if (j.options.oldHostname) renames.set(j.options.oldHostname.toLowerCase(), j.options.hostname.toLowerCase());
@@ -424,16 +445,20 @@ export class ProvisionProcessor {
    * Errors sophomorix would raise in the other schools' files (read-only, SPEC §2), the merged
    * master included first so a MAC/IP used in both is caught too (named in the other file).
    */
-  private async otherSchoolErrors(school: string, masterPath: string, plannedMaster: string): Promise<Finding[]> {
+  private async otherSchoolCheck(
+    school: string,
+    masterPath: string,
+    plannedMaster: string,
+  ): Promise<{ findings: Finding[]; files: { file: string; text: string }[] }> {
     const { files, unreadable } = await otherSchoolFiles(masterPath, school);
     if (unreadable.length)
       this.logger.warn({ school, unreadable }, "other schools' devices files not readable; not checked");
-    if (files.length === 0) return [];
-    const findings = validateDevicesFiles([{ file: masterPath, text: plannedMaster }, ...files]);
-    return findings
+    if (files.length === 0) return { findings: [], files };
+    const findings = validateDevicesFiles([{ file: masterPath, text: plannedMaster }, ...files])
       .slice(1)
       .flatMap((list, i) => list.map((f) => ({ ...f, file: f.file ?? files[i].file })))
       .filter((f) => f.severity === 'error');
+    return { findings, files };
   }
 
   /** An import that showed failure signs is IMPORT_FAILED (its message first), else VERIFY_FAILED. */
@@ -451,6 +476,46 @@ export class ProvisionProcessor {
       problems,
     });
   }
+}
+
+/**
+ * When every error in the other schools' files is a MAC or IP that one of our jobs also uses, those
+ * jobs are to blame (the other line was there first): each fails with CSV_CONFLICT naming the other
+ * file and line. Returns null when any error is not explained by a job (a bad line of its own):
+ * then the import is blocked whatever we leave out.
+ */
+export function blameForeignConflicts(
+  applied: ProvisionJob[],
+  findings: Finding[],
+  files: { file: string; text: string }[],
+): Map<ProvisionJob, JobVerdict> | null {
+  const texts = new Map(files.map((f) => [f.file, f.text.split('\n')]));
+  const blamed = new Map<ProvisionJob, JobVerdict>();
+  for (const f of findings) {
+    if (f.code !== 'DUPLICATE_MAC' && f.code !== 'DUPLICATE_IP') return null;
+    const raw = f.file ? texts.get(f.file)?.[f.line - 1] : undefined;
+    if (raw === undefined) return null;
+    const fields = raw.replace(/\r$/, '').split(';');
+    const mac = normalizeMac(fields[3] ?? '');
+    const ip = fields[4] ?? '';
+    const culprit = applied.find(
+      (j) =>
+        j.action !== 'delete' &&
+        (f.code === 'DUPLICATE_MAC'
+          ? mac !== null && normalizeMac(j.options.macAddress) === mac
+          : j.options.ipAddress !== null && j.options.ipAddress === ip),
+    );
+    if (!culprit) return null;
+    const what = f.code === 'DUPLICATE_MAC' ? `MAC ${mac}` : `IP ${ip}`;
+    blamed.set(
+      culprit,
+      failed(
+        'CSV_CONFLICT',
+        `${what} of ${culprit.options.hostname} is already used by host ${fields[1] ?? '?'} in ${f.file}:${f.line} (another school's file; sophomorix-device reads every school's file)`,
+      ),
+    );
+  }
+  return blamed;
 }
 
 /** handed_back when jobs wait for a retry, skipped when nothing was left to run, else by verdicts. */
