@@ -16,7 +16,7 @@ export const DEVICE_LINE_WIDTH = 15;
 export const DEFAULT_ROLE = 'classroom-studentcomputer';
 
 /** Roles that get an AD computer account (SPEC §2). */
-export const ROLES_WITH_ACCOUNT: readonly string[] = [
+export const ROLES_WITH_ACCOUNT = [
   'classroom-studentcomputer',
   'classroom-teachercomputer',
   'faculty-teachercomputer',
@@ -25,13 +25,15 @@ export const ROLES_WITH_ACCOUNT: readonly string[] = [
   'addc',
   'mobile',
   'printer',
-];
+] as const;
 /** Roles that only get DNS records (SPEC §2). */
-export const ROLES_DNS_ONLY: readonly string[] = ['iponly', 'thinclient', 'voip', 'byod', 'router', 'wlan', 'switch'];
-export const DEVICE_ROLES: readonly string[] = [...ROLES_WITH_ACCOUNT, ...ROLES_DNS_ONLY];
+export const ROLES_DNS_ONLY = ['iponly', 'thinclient', 'voip', 'byod', 'router', 'wlan', 'switch'] as const;
+/** Every role sophomorix accepts, case-sensitive (SPEC §2 column 8). */
+export const DEVICE_ROLES = [...ROLES_WITH_ACCOUNT, ...ROLES_DNS_ONLY] as const;
+export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
-const ROLE_SET = new Set(DEVICE_ROLES);
-const ACCOUNT_ROLE_SET = new Set(ROLES_WITH_ACCOUNT);
+const ROLE_SET = new Set<string>(DEVICE_ROLES);
+const ACCOUNT_ROLE_SET = new Set<string>(ROLES_WITH_ACCOUNT);
 
 /** Case-sensitive, as sophomorix looks roles up (SPEC §2). The empty role is the default one. */
 export function isDeviceRole(role: string): boolean {

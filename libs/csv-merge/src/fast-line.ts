@@ -1,4 +1,4 @@
-import { ROLES_DNS_ONLY, ROLES_WITH_ACCOUNT } from './device-line';
+import { DEVICE_ROLES } from './device-line';
 import type { LineFacts } from './validate';
 
 /**
@@ -9,7 +9,7 @@ import type { LineFacts } from './validate';
  * checked on every batch (issue 2: < 150 ms), and this path allocates only the keys.
  * `fast-line.spec.ts` checks it against the full rules on generated lines.
  */
-const ROLES = new Set([...ROLES_WITH_ACCOUNT, ...ROLES_DNS_ONLY]);
+const ROLES = new Set<string>(DEVICE_ROLES);
 
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 

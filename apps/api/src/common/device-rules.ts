@@ -5,7 +5,7 @@
  * Each `…Problem` function returns null for a good value, else a message naming the field and
  * saying why, so an admin can fix the input (SPEC §11 scenario 12).
  */
-import { normalizeMac } from '@app/csv-merge';
+import { DEVICE_ROLES, DeviceRole, normalizeMac } from '@app/csv-merge';
 import { ValidateBy, ValidationOptions } from 'class-validator';
 
 export const ROOM_NAME_MAX = 32;
@@ -15,25 +15,9 @@ export const ROOM_NAME_RE = /^[A-Za-z0-9-]{1,32}$/;
 export const CONFIG_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-/** sophomorix roles (SPEC §2 column 8): with a computer account, then DNS only. Case-sensitive. */
-export const HOST_ROLES = [
-  'classroom-studentcomputer',
-  'classroom-teachercomputer',
-  'faculty-teachercomputer',
-  'staffcomputer',
-  'server',
-  'addc',
-  'mobile',
-  'printer',
-  'iponly',
-  'thinclient',
-  'voip',
-  'byod',
-  'router',
-  'wlan',
-  'switch',
-] as const;
-export type HostRole = (typeof HOST_ROLES)[number];
+/** sophomorix roles (SPEC §2 column 8): one list for the whole project, kept in @app/csv-merge. */
+export const HOST_ROLES = DEVICE_ROLES;
+export type HostRole = DeviceRole;
 export const DEFAULT_ROLE: HostRole = 'classroom-studentcomputer';
 /** devices.csv's marker for "no LINBO group" (SPEC §2 column 2): written for config null, so reserved. */
 export const NO_CONFIG_MARKER = 'nopxe';

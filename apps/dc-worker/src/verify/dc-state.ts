@@ -2,22 +2,12 @@
  * Pure parsers and name rules for what samba-tool and the DHCP file tell us (SPEC §2–§4). No I/O:
  * the Verifier feeds them command output.
  */
+import { hasComputerAccount } from '@app/csv-merge';
 import { DEFAULT_SCHOOL } from '@app/provisioning';
 
-/** Roles sophomorix gives a computer account (SPEC §2 role column); the rest are DNS-only. */
-export const ACCOUNT_ROLES: ReadonlySet<string> = new Set([
-  'classroom-studentcomputer',
-  'classroom-teachercomputer',
-  'faculty-teachercomputer',
-  'staffcomputer',
-  'server',
-  'addc',
-  'mobile',
-  'printer',
-]);
-
+/** Roles sophomorix gives a computer account (SPEC §2); the list lives in @app/csv-merge. */
 export function hasAccount(role: string): boolean {
-  return ACCOUNT_ROLES.has(role === '' ? 'classroom-studentcomputer' : role);
+  return hasComputerAccount(role);
 }
 
 /** SPEC §2: a non-default school's names get an `S-` prefix in AD and DNS. */
