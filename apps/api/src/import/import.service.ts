@@ -1,3 +1,4 @@
+import type { HostSnapshot } from '@app/provisioning';
 import { Injectable, Logger } from '@nestjs/common';
 import { parseDevicesCsv, recordFromFields, validateDevicesCsv } from '@app/csv-merge';
 import {
@@ -19,16 +20,8 @@ import { ImportSummaryDto } from './dto/import.dto';
 /** rows written per transaction; a failing chunk is replayed row by row to isolate the bad row */
 const CHUNK_ROWS = 100;
 
-/** A host as one import row wants it. */
-export interface DesiredHost {
-  hostname: string;
-  macAddress: string;
-  ipAddress: string | null;
-  room: string | null;
-  config: string | null;
-  role: string;
-  pxeFlag: number;
-}
+/** A host as one import row wants it: the job snapshot's fields, before the host has an id. */
+export type DesiredHost = Omit<HostSnapshot, 'hostId'>;
 
 interface PlannedChange {
   line: number;
