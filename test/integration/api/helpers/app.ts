@@ -118,7 +118,9 @@ async function startLocked(env: Partial<Record<string, string>>): Promise<TestAp
   try {
     await redis.connect();
     const config = new AppConfig(vars);
-    // a clean slate before the app boots (the app may seed its bootstrap admin on start)
+    // a clean slate before the app boots (the app may seed its bootstrap admin on start, and its
+    // outbox relay publishes at start-up whatever an earlier file left unpublished)
+    await truncateBeforeBoot(vars.DATABASE_URL);
     await redis.flushdb();
     app = await createApp(config);
     const prisma = app.get(PrismaService);
@@ -187,6 +189,17 @@ async function startLocked(env: Partial<Record<string, string>>): Promise<TestAp
 }
 
 /** Start of a suite: previous files may have left rows; the bootstrap admin (if any) is kept. */
+async function truncateBeforeBoot(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('TRUNCATE TABLE "hosts", "operations", "rooms", "configs" CASCADE');
+    await client.query(`DELETE FROM "users" WHERE "username" LIKE 'test-%'`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function resetDbKeepingUsers(prisma: PrismaService): Promise<void> {
   await prisma.$executeRawUnsafe('TRUNCATE TABLE "hosts", "operations", "rooms", "configs" CASCADE');
   await prisma.user.deleteMany({ where: { username: { startsWith: 'test-' } } });
