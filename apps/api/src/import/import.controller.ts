@@ -74,4 +74,16 @@ export class ImportController {
   exportDevices(): Promise<string> {
     return this.exporter.devicesCsv();
   }
+
+  @Get('export/hosts')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @Header('Content-Disposition', 'attachment; filename="hosts.csv"')
+  @ApiProduces('text/csv')
+  @ApiOkResponse({
+    description:
+      'every host with its provisioning state as a spreadsheet CSV (header row, comma separated, RFC 4180 quoting); not a devices.csv',
+  })
+  exportHostsSheet(): Promise<string> {
+    return this.exporter.hostsSpreadsheet();
+  }
 }
