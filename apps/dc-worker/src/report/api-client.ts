@@ -8,6 +8,7 @@ import {
 } from '@app/provisioning';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { mapLimit } from '../processors/map-limit';
 
 /** The API could not answer now (network error, timeout, 5xx): the job stays un-ACKed. */
 export class ApiUnavailableError extends Error {}
@@ -22,12 +23,43 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** Operation errors are for people: long enough for the first ERROR lines, far below the API's limit. */
 const MAX_ERROR_CHARS = 4_000;
 
+/** One item of PATCH /internal/operations/status (the bulk form of the single PATCH body). */
+export interface BulkStatusReport extends StatusReport {
+  id: string;
+}
+
+/** How one item of a bulk status report ended, with the operation the API holds afterwards. */
+export interface BulkReportResult {
+  id: string;
+  outcome: ReportOutcome;
+  operation?: OperationView;
+}
+
+/** Ids per bulk request: the API takes 1–500. */
+const BULK_MAX = 500;
+/** After a 404 from a bulk route (an older API), single calls for this long before probing again. */
+const BULK_REPROBE_MS = 10 * 60_000;
+/** Single calls in flight at once when falling back from the bulk routes. */
+const SINGLE_CONCURRENCY = 8;
+
 /** `data` of POST /internal/operations/:id/retry. */
 export interface WorkerRetryResult {
   retried: boolean;
   attempt?: number;
   deadLettered?: boolean;
   superseded?: boolean;
+}
+
+/**
+ * The status the API holds after a stored report, or null (refused, unknown, or an answer without
+ * a status). For `running`: only `running` here means this try really started (SPEC §8).
+ */
+export function heldStatus(logger: WorkerLogger, res: BulkReportResult): OperationStatus | null {
+  if (res.outcome !== 'stored') return null;
+  const status = res.operation?.status;
+  if (isOperationStatus(status)) return status;
+  logger.warn({ operationId: res.id, operation: res.operation }, 'status report answered without an operation status');
+  return null;
 }
 
 function clip(text: string, max: number): string {
@@ -42,6 +74,8 @@ function clip(text: string, max: number): string {
 @Injectable()
 export class ApiClient {
   private stopping = false;
+  /** until when the bulk routes are taken as absent (the API answered 404 for them) */
+  private bulkAbsentUntil = 0;
   private readonly wakeups = new Set<() => void>();
 
   constructor(
@@ -57,18 +91,158 @@ export class ApiClient {
     return (res.body as { data: OperationView }).data;
   }
 
-  /** Reports a status; retries 5xx/network errors until stored or the worker stops. */
-  async report(id: string, report: StatusReport): Promise<ReportOutcome> {
+  /**
+   * A batch's operations in one call (POST /internal/operations/query), by id; ids the API does
+   * not know are missing from the map. Throws ApiUnavailableError like getOperation (the caller
+   * hands the batch back). An API without the bulk route (404) or refusing the id list (400) is
+   * asked one operation at a time.
+   */
+  async fetchOperations(ids: string[]): Promise<Map<string, OperationView>> {
+    const unique = [...new Set(ids)];
+    const found = new Map<string, OperationView>();
+    for (let i = 0; i < unique.length; i += BULK_MAX) {
+      const chunk = unique.slice(i, i + BULK_MAX);
+      const views = this.bulkAvailable() ? await this.queryChunk(chunk) : null;
+      if (views) {
+        for (const op of views) if (chunk.includes(op.id)) found.set(op.id, op);
+        continue;
+      }
+      const singles = await mapLimit(chunk, SINGLE_CONCURRENCY, (id) => this.getOperation(id));
+      for (const op of singles) if (op) found.set(op.id, op);
+    }
+    return found;
+  }
+
+  private async queryChunk(ids: string[]): Promise<OperationView[] | null> {
+    const res = await this.request('POST', '/internal/operations/query', { ids });
+    if (res.status === 200) return (res.body as { data: OperationView[] }).data;
+    if (res.status === 404) {
+      this.bulkAbsent('POST /internal/operations/query');
+      return null;
+    }
+    if (res.status === 400) {
+      this.logger.warn({ body: res.body, count: ids.length }, 'bulk query refused (400); asking one by one');
+      return null;
+    }
+    throw new ApiUnavailableError(`POST /internal/operations/query: HTTP ${res.status}`);
+  }
+
+  /**
+   * Reports many statuses in one call (PATCH /internal/operations/status), each applied by the API
+   * exactly like the single PATCH. Retried with the same back-off as `report` until every item has
+   * a final outcome (stored, rejected, not_found): the whole request on 5xx/network errors, only
+   * the unanswered items otherwise. Results in input order. An API without the bulk route (404) or
+   * refusing the body as a whole (400) gets the single calls, which keep their own 400 handling.
+   */
+  async reportMany(reports: BulkStatusReport[]): Promise<BulkReportResult[]> {
+    const out = new Array<BulkReportResult>(reports.length);
+    const bodies = reports.map((r) => (r.error ? { ...r, error: clip(r.error, MAX_ERROR_CHARS) } : r));
+    for (let start = 0; start < bodies.length; start += BULK_MAX) {
+      let open = bodies.slice(start, start + BULK_MAX).map((_, k) => start + k);
+      let delay = 200;
+      for (;;) {
+        const answers = this.bulkAvailable() ? await this.bulkPatch(open.map((i) => bodies[i])) : null;
+        if (answers === null) {
+          const singles = await mapLimit(open, SINGLE_CONCURRENCY, (i) => this.reportSingle(bodies[i]));
+          open.forEach((i, k) => (out[i] = singles[k]));
+          break;
+        }
+        open = open.filter((i, k) => {
+          const answer = answers[k];
+          if (!answer) return true;
+          if (answer.outcome === 'rejected' && answer.code === 'VALIDATION_ERROR' && bodies[i].result !== undefined) {
+            // as `report`: the status matters more than a result the API cannot store
+            this.logger.error({ operationId: bodies[i].id }, 'status report refused (400); sending it without result');
+            bodies[i] = { id: bodies[i].id, status: bodies[i].status, error: bodies[i].error };
+            return true;
+          }
+          out[i] = { id: answer.id, outcome: answer.outcome, operation: answer.operation };
+          return false;
+        });
+        if (open.length === 0) break;
+        if (this.stopping) throw new ReportAbortedError(`worker stopping; ${open.length} status reports not stored`);
+        await this.pause(delay);
+        if (this.stopping) throw new ReportAbortedError(`worker stopping; ${open.length} status reports not stored`);
+        delay = Math.min(delay * 2, this.config.reportRetryMaxDelayMs);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One bulk request: per item its final answer, or undefined to send it again (5xx, network,
+   * 401/403/429, an outcome we do not know). null: use the single calls (404 route absent, 400).
+   */
+  private async bulkPatch(
+    items: BulkStatusReport[],
+  ): Promise<Array<(BulkReportResult & { code?: string }) | undefined> | null> {
+    const path = '/internal/operations/status';
+    let res: { status: number; body: unknown };
+    try {
+      res = await this.request('PATCH', path, { reports: items });
+    } catch (err) {
+      if (!(err instanceof ApiUnavailableError)) throw err;
+      this.logger.warn({ err: err.message, count: items.length }, 'bulk status report failed, retrying');
+      return items.map(() => undefined);
+    }
+    if (res.status === 404) {
+      this.bulkAbsent(`PATCH ${path}`);
+      return null;
+    }
+    if (res.status === 401 || res.status === 403 || res.status === 429) {
+      this.logger.error({ httpStatus: res.status, body: res.body }, 'bulk status report not taken, retrying');
+      return items.map(() => undefined);
+    }
+    if (res.status !== 200) {
+      this.logger.warn({ httpStatus: res.status, body: res.body }, 'bulk status report refused; reporting one by one');
+      return null;
+    }
+    type Item = { id?: string; outcome?: string; operation?: OperationView; error?: { code?: string } };
+    const data = (res.body as { data?: Item[] } | null)?.data ?? [];
+    // in request order by contract; matched by id so a short or reordered answer cannot misattribute
+    const used = new Set<number>();
+    return items.map((item, k) => {
+      const at =
+        data[k]?.id === item.id && !used.has(k) ? k : data.findIndex((d, j) => d?.id === item.id && !used.has(j));
+      if (at < 0) return undefined;
+      used.add(at);
+      const d = data[at];
+      if (d.outcome !== 'stored' && d.outcome !== 'rejected' && d.outcome !== 'not_found') return undefined;
+      if (d.outcome === 'rejected') {
+        this.logger.warn({ operationId: item.id, status: item.status, error: d.error }, 'status report rejected');
+      }
+      return { id: item.id, outcome: d.outcome, operation: d.operation, code: d.error?.code };
+    });
+  }
+
+  private bulkAvailable(): boolean {
+    return Date.now() >= this.bulkAbsentUntil;
+  }
+
+  private bulkAbsent(route: string): void {
+    this.logger.warn({ route }, 'the API has no bulk internal route (404); using the single-operation calls');
+    this.bulkAbsentUntil = Date.now() + BULK_REPROBE_MS;
+  }
+
+  /** The single PATCH for one report, retried until answered; a 400 with a result is resent bare. */
+  private async reportSingle(r: BulkStatusReport): Promise<BulkReportResult> {
+    const { id, ...report } = r;
     const path = `/internal/operations/${encodeURIComponent(id)}/status`;
     const body: StatusReport = report.error ? { ...report, error: clip(report.error, MAX_ERROR_CHARS) } : report;
-    const res = await this.untilAnswered(id, 'PATCH', path, body);
+    let res = await this.untilAnswered(id, 'PATCH', path, body);
     if (res.status === 400 && body.result !== undefined) {
       // the API refused the body (e.g. a result it cannot store): the status itself matters more
       this.logger.error({ operationId: id, body: res.body }, 'status report refused (400); sending it without result');
-      const bare = await this.untilAnswered(id, 'PATCH', path, { status: body.status, error: body.error });
-      return this.outcome(id, bare, body.status);
+      res = await this.untilAnswered(id, 'PATCH', path, { status: body.status, error: body.error });
     }
-    return this.outcome(id, res, body.status);
+    const outcome = this.outcome(id, res, body.status);
+    const operation = outcome === 'stored' ? (res.body as { data?: OperationView } | null)?.data : undefined;
+    return { id, outcome, operation };
+  }
+
+  /** Reports a status; retries 5xx/network errors until stored or the worker stops. */
+  async report(id: string, report: StatusReport): Promise<ReportOutcome> {
+    return (await this.reportSingle({ id, ...report })).outcome;
   }
 
   /**
@@ -78,13 +252,7 @@ export class ApiClient {
    * means this try really started.
    */
   async reportRunning(id: string): Promise<OperationStatus | null> {
-    const path = `/internal/operations/${encodeURIComponent(id)}/status`;
-    const res = await this.untilAnswered(id, 'PATCH', path, { status: 'running' });
-    if (this.outcome(id, res, 'running') !== 'stored') return null;
-    const status = (res.body as { data?: { status?: unknown } } | null)?.data?.status;
-    if (isOperationStatus(status)) return status;
-    this.logger.warn({ operationId: id, body: res.body }, 'running report answered without an operation status');
-    return null;
+    return heldStatus(this.logger, await this.reportSingle({ id, status: 'running' }));
   }
 
   /**
