@@ -34,12 +34,17 @@ export class FakeApi {
   readonly ops = new Map<string, OperationView>();
   readonly reports: ReportRecord[] = [];
   readonly requests: Array<{ method: string; path: string; answered: number }> = [];
-  /** answer 503 to this many further PATCH requests */
+  /** answer 503 to this many further PATCH requests (a bulk PATCH counts as one) */
   failReports = 0;
-  /** answer 503 to every status report with one of these statuses */
+  /** answer 503 to every status report with one of these statuses (a bulk PATCH holding one: all of it) */
   readonly failReportsOf = new Set<OperationStatus>();
   /** answer 503 to every request while true */
   down = false;
+  /**
+   * false: answer 404 to the bulk routes (POST /internal/operations/query, PATCH
+   * /internal/operations/status), as an API from before them did
+   */
+  bulkRoutes = true;
   /**
    * Operations the API cancels (superseded by a newer change) just before their `running` report
    * arrives: the race between the worker's snapshot fetch and its running report (SPEC §8).
@@ -179,6 +184,12 @@ export class FakeApi {
     if (req.headers[INTERNAL_KEY_HEADER] !== FAKE_API_KEY) {
       return this.send(req, res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad key' } });
     }
+    if (this.bulkRoutes && req.url === '/api/v1/internal/operations/query' && req.method === 'POST') {
+      return this.query(req, res, chunks);
+    }
+    if (this.bulkRoutes && req.url === '/api/v1/internal/operations/status' && req.method === 'PATCH') {
+      return this.bulkStatus(req, res, chunks);
+    }
     const m = /^\/api\/v1\/internal\/operations\/([^/]+)(\/status|\/retry)?$/.exec(req.url ?? '');
     const op = m ? this.ops.get(m[1]) : undefined;
     if (!m) return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
@@ -189,28 +200,45 @@ export class FakeApi {
       return this.send(req, res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
 
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as StatusReport;
+    const record = this.record(op, body);
+    if (this.failReports > 0 || this.failReportsOf.has(body.status)) {
+      if (this.failReports > 0) this.failReports--;
+      record.answered = 503;
+      return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'injected outage' } });
+    }
+    const answer = this.apply(op, body, record);
+    return this.send(req, res, answer.http, answer.body);
+  }
+
+  /** A report arriving: the cancel race is injected here (before any outage), then recorded. */
+  private record(op: OperationView, body: StatusReport): ReportRecord {
     if (body.status === 'running' && this.cancelBeforeRunning.delete(op.id)) {
       op.status = 'cancelled';
       op.error = 'superseded by a newer change of the host';
     }
     const record: ReportRecord = { id: op.id, body, answered: 0, from: op.status, to: op.status, at: Date.now() };
     this.reports.push(record);
-    if (this.failReports > 0 || this.failReportsOf.has(body.status)) {
-      if (this.failReports > 0) this.failReports--;
-      record.answered = 503;
-      return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'injected outage' } });
-    }
+    return record;
+  }
+
+  /** PATCH /internal/operations/:id/status applied to one operation, as the real API does. */
+  private apply(
+    op: OperationView,
+    body: StatusReport,
+    record: ReportRecord,
+  ): { http: number; body: { data?: unknown; error?: { code: string; message: string } } } {
     if (!isOperationStatus(body.status)) {
       record.answered = 400;
-      return this.send(req, res, 400, { error: { code: 'VALIDATION_ERROR', message: 'bad status' } });
+      return { http: 400, body: { error: { code: 'VALIDATION_ERROR', message: 'bad status' } } };
     }
     const verdict = checkTransition(op.status, body.status);
     // a late `running` after a terminal status is acknowledged without change (SPEC §8)
     if (verdict === 'reject' && !(body.status === 'running' && isTerminal(op.status))) {
       record.answered = 409;
-      return this.send(req, res, 409, {
-        error: { code: 'INVALID_TRANSITION', message: `${op.status} → ${body.status} not allowed` },
-      });
+      return {
+        http: 409,
+        body: { error: { code: 'INVALID_TRANSITION', message: `${op.status} → ${body.status} not allowed` } },
+      };
     }
     if (verdict === 'apply') {
       if (startsAttempt(op.status, body.status)) op.attempt++;
@@ -223,6 +251,49 @@ export class FakeApi {
     record.to = op.status;
     record.answered = 200;
     // as the real API: the stored operation (a late `running` on a terminal one: unchanged, 200)
-    return this.send(req, res, 200, { data: { ...op, changed: verdict === 'apply' } });
+    return { http: 200, body: { data: { ...op, changed: verdict === 'apply' } } };
+  }
+
+  /** POST /internal/operations/query {ids}: the known operations in the requested order. */
+  private query(req: IncomingMessage, res: ServerResponse, chunks: Buffer[]): void {
+    const { ids } = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { ids?: unknown };
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > 500 || ids.some((id) => typeof id !== 'string')) {
+      return this.send(req, res, 400, { error: { code: 'VALIDATION_ERROR', message: 'ids: 1–500 UUIDs' } });
+    }
+    const data = (ids as string[]).flatMap((id) => {
+      const op = this.ops.get(id);
+      return op ? [op] : [];
+    });
+    return this.send(req, res, 200, { data });
+  }
+
+  /**
+   * PATCH /internal/operations/status {reports}: each item applied in order exactly like the
+   * single PATCH; an injected outage answers 503 for the whole request (the API's database away).
+   */
+  private bulkStatus(req: IncomingMessage, res: ServerResponse, chunks: Buffer[]): void {
+    const { reports } = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+      reports?: Array<StatusReport & { id: string }>;
+    };
+    if (!Array.isArray(reports) || reports.length < 1 || reports.length > 500) {
+      return this.send(req, res, 400, { error: { code: 'VALIDATION_ERROR', message: 'reports: 1–500 items' } });
+    }
+    const known = reports.map((r) => ({ r, op: this.ops.get(r.id) }));
+    const records = known.map(({ r, op }) => {
+      const { id: _id, ...body } = r;
+      return op ? this.record(op, body) : null;
+    });
+    if (this.failReports > 0 || reports.some((r) => this.failReportsOf.has(r.status))) {
+      if (this.failReports > 0) this.failReports--;
+      for (const record of records) if (record) record.answered = 503;
+      return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'injected outage' } });
+    }
+    const data = known.map(({ r, op }, i) => {
+      if (!op) return { id: r.id, outcome: 'not_found', error: { code: 'NOT_FOUND', message: 'no such operation' } };
+      const answer = this.apply(op, records[i]!.body, records[i]!);
+      if (answer.http === 200) return { id: r.id, outcome: 'stored', operation: answer.body.data };
+      return { id: r.id, outcome: 'rejected', operation: { ...op }, error: answer.body.error };
+    });
+    return this.send(req, res, 200, { data });
   }
 }

@@ -21,11 +21,7 @@ import { BatchOutcome, WorkerMetrics } from '../metrics/worker-metrics';
 import { ApiClient, ApiUnavailableError } from '../report/api-client';
 import { Verifier, VerifyTarget } from '../verify/verifier';
 import { faultPoint } from './fault-injection';
-import { mapLimit } from './map-limit';
-import { failed, JobReporter, JobVerdict } from './job-reporter';
-
-/** Per-job API calls in flight at once (the API handles each on its own transaction). */
-const API_CONCURRENCY = 8;
+import { failed, JobReporter, JobVerdict, TerminalVerdict } from './job-reporter';
 
 /** A job with the operation the API holds for it. */
 export interface ProvisionJob {
@@ -106,10 +102,12 @@ export class ProvisionProcessor {
     log.info({ size: batch.length }, 'provision batch opened');
     this.metrics.batchOpened(batch.length);
 
-    // 1. snapshots; the API being down is transient: hand the whole batch back, nothing done yet
+    // 1. snapshots in one query; the API being down is transient: hand the whole batch back, nothing done yet
+    // verdicts settled before running (not a provision job, superseded in the batch)
+    const early: Array<[QueuedJob, TerminalVerdict]> = [];
     let jobs: ProvisionJob[];
     try {
-      jobs = await this.fetch(batch);
+      jobs = await this.fetch(batch, early);
     } catch (err) {
       if (!(err instanceof ApiUnavailableError)) throw err;
       log.warn({ err: err.message }, 'API unavailable; batch handed back for a later retry');
@@ -118,19 +116,24 @@ export class ProvisionProcessor {
     }
 
     // 2. coalesce per host: the newest job wins (SPEC §8: a stale job never overwrites newer data)
-    jobs = await this.coalesce(jobs);
+    jobs = this.coalesce(jobs, early);
 
-    // 3. running: a refusal, or a 200 holding another status (cancelled/finished meanwhile), drops it
-    const accepted = await mapLimit(jobs, API_CONCURRENCY, (j) => this.reporter.running(j.job));
+    // 3. one bulk report: the early verdicts first (ACKed once stored), then `running` for the rest;
+    // a refusal, or a 200 holding another status (cancelled/finished meanwhile), drops a job — it
+    // is ACKed and not run
+    const accepted = await this.reporter.runningMany(
+      jobs.map((j) => j.job),
+      early,
+    );
     const live = jobs.filter((_, i) => accepted[i]);
-    for (const [i, j] of jobs.entries()) {
-      if (!accepted[i]) await this.reporter.skip(j.job, 'API refused running (superseded or finished)');
-    }
+    await this.reporter.skipMany(
+      jobs.filter((_, i) => !accepted[i]).map((j) => [j.job, 'API refused running (superseded or finished)']),
+    );
     const phases: Record<string, number> = { fetchMs: Date.now() - started };
 
+    const verdicts = new Map<ProvisionJob, JobVerdict>();
     const dryRun = live.filter((j) => j.options.dryRun);
     const real = live.filter((j) => !j.options.dryRun);
-    const verdicts = new Map<ProvisionJob, JobVerdict>();
     if (dryRun.length) for (const [j, v] of await this.planDryRun(school, dryRun)) verdicts.set(j, v);
 
     let handedBack: QueuedJob[] = [];
@@ -144,9 +147,9 @@ export class ProvisionProcessor {
       }
     }
 
-    // 9. report, then ACK, job by job (independent operations: a few in flight at once)
+    // 9. report every verdict in one bulk call, then ACK them (never before the reports are stored)
     const reportStart = Date.now();
-    await mapLimit([...verdicts], API_CONCURRENCY, ([j, verdict]) => this.reporter.finish(j.job, verdict));
+    await this.reporter.finishMany([...verdicts].map(([j, verdict]) => [j.job, verdict]));
     phases.reportMs = Date.now() - reportStart;
     log.info(
       { durationMs: Date.now() - started, phases, reported: verdicts.size, handedBack: handedBack.length },
@@ -156,41 +159,49 @@ export class ProvisionProcessor {
     return { handedBack };
   }
 
-  private async fetch(batch: QueuedJob[]): Promise<ProvisionJob[]> {
-    // all GETs first (no side effects), so an outage hands back the batch untouched
-    const views = await mapLimit(batch, API_CONCURRENCY, (job) => this.api.getOperation(job.payload.operation_id));
+  /**
+   * The batch's operations in one query (no side effects, so an outage hands back the batch
+   * untouched). Unknown, finished and duplicate entries are ACKed at once; a job that is not a
+   * provision job gets its failed verdict in `verdicts`.
+   */
+  private async fetch(batch: QueuedJob[], early: Array<[QueuedJob, TerminalVerdict]>): Promise<ProvisionJob[]> {
+    const views = await this.api.fetchOperations(batch.map((j) => j.payload.operation_id));
+    // the same operation twice in a batch (a republished entry next to its first one): the later
+    // entry stands for it, the earlier one is ACKed as a duplicate — never two verdicts for one operation
+    const lastEntry = new Map(batch.map((j) => [j.payload.operation_id, j]));
+    const skips: Array<[QueuedJob, string]> = [];
     const out: ProvisionJob[] = [];
-    for (const [i, job] of batch.entries()) {
+    for (const job of batch) {
       const opId = job.payload.operation_id;
-      const op = views[i];
+      const op = views.get(opId);
+      if (lastEntry.get(opId) !== job) {
+        skips.push([job, `duplicate entry of operation ${opId}; a later entry of this batch stands for it`]);
+        continue;
+      }
       if (!op) {
-        await this.reporter.skip(job, 'OPERATION_NOT_FOUND: the API does not know this operation');
+        skips.push([job, 'OPERATION_NOT_FOUND: the API does not know this operation']);
         continue;
       }
       if (isTerminal(op.status)) {
-        await this.reporter.skip(job, `operation already ${op.status}`);
+        skips.push([job, `operation already ${op.status}`]);
         continue;
       }
       const action = job.payload.action;
+      const unfit = (message: string) => early.push([job, failed('WORKER_ERROR', message)]);
       if (op.type !== 'provision_host' || (action !== 'create' && action !== 'update' && action !== 'delete')) {
-        await this.reporter.finish(
-          job,
-          failed('WORKER_ERROR', `operation ${opId} is ${op.type}/${op.action}, not a provision job`),
-        );
+        unfit(`operation ${opId} is ${op.type}/${op.action}, not a provision job`);
         continue;
       }
       const options = op.options as ProvisionOptions;
       if (!options || typeof options.hostname !== 'string' || typeof options.macAddress !== 'string') {
-        await this.reporter.finish(
-          job,
-          failed('WORKER_ERROR', `operation ${opId} has no host snapshot in its options`),
-        );
+        unfit(`operation ${opId} has no host snapshot in its options`);
         continue;
       }
       // the operation's own action is authoritative; the payload only routes
       const opAction = (PROVISION_ACTIONS as readonly string[]).includes(op.action) ? op.action : action;
       out.push({ job, op, options, action: opAction as ProvisionJob['action'] });
     }
+    await this.reporter.skipMany(skips);
     return out;
   }
 
@@ -199,7 +210,7 @@ export class ProvisionProcessor {
    * older job is kept (the DC still knows the first name). A delete after a rename is not
    * collapsed: the delete's snapshot does not know the old name, so both run in order.
    */
-  private async coalesce(jobs: ProvisionJob[]): Promise<ProvisionJob[]> {
+  private coalesce(jobs: ProvisionJob[], early: Array<[QueuedJob, TerminalVerdict]>): ProvisionJob[] {
     const groups = new Map<string, ProvisionJob[]>();
     for (const j of jobs) {
       const key = j.options.hostId ?? `name:${j.options.hostname.toLowerCase()}`;
@@ -227,11 +238,14 @@ export class ProvisionProcessor {
       }
       keep.add(newest);
       for (const older of group.slice(0, -1)) {
-        await this.reporter.finish(older.job, {
-          status: 'cancelled',
-          message: `superseded by operation ${newest.op.id} in the same batch`,
-          result: { supersededBy: newest.op.id },
-        });
+        early.push([
+          older.job,
+          {
+            status: 'cancelled',
+            message: `superseded by operation ${newest.op.id} in the same batch`,
+            result: { supersededBy: newest.op.id },
+          },
+        ]);
       }
     }
     return jobs.filter((j) => keep.has(j));

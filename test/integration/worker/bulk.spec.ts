@@ -1,0 +1,140 @@
+// Bulk internal endpoints (docs/BENCHMARKS.md "End to end"): a batch costs the same few API requests
+// whatever its size — one query for the snapshots, one bulk `running`, one bulk terminal report —
+// and an API without the bulk routes (404) is served with the single-operation calls.
+import { buildWorker, waitFor, WorkerEnv } from './harness';
+
+jest.setTimeout(90_000);
+
+let build: ReturnType<typeof buildWorker>;
+let env: WorkerEnv | undefined;
+
+beforeAll(() => {
+  build = buildWorker();
+});
+afterAll(() => build.cleanup());
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+const mac = (n: number) =>
+  `00:11:22:33:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`.toUpperCase();
+
+function createOps(e: WorkerEnv, count: number, prefix: string, from: number) {
+  return Array.from({ length: count }, (_, i) =>
+    e.api.addProvision('create', {
+      hostname: `${prefix}${i}`,
+      macAddress: mac(from + i),
+      ipAddress: `10.0.100.${from + i}`,
+    }),
+  );
+}
+
+/** Requests the fake API answered since `since` (an index into its request log), by route. */
+function routes(e: WorkerEnv, since: number): string[] {
+  return e.api.requests.slice(since).map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, ':id')} ${r.answered}`);
+}
+
+describe('bulk internal endpoints', () => {
+  it('a batch makes the same three API requests for 3 jobs and for 40 jobs', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const w = env.spawn();
+    await waitFor(() => w.logs.some((l) => l.msg === 'worker started'), 'worker start');
+    const perBatch: string[][] = [];
+    for (const [count, prefix, from] of [
+      [3, 'small', 1],
+      [40, 'large', 10],
+    ] as const) {
+      const since = env.api.requests.length;
+      const ops = createOps(env, count, prefix, from);
+      for (const op of ops) await env.publish(op);
+      for (const op of ops) await env.waitStatus(op.id, 'completed', 30_000);
+      await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
+      perBatch.push(routes(env, since));
+    }
+    const expected = [
+      'POST /api/v1/internal/operations/query 200',
+      'PATCH /api/v1/internal/operations/status 200',
+      'PATCH /api/v1/internal/operations/status 200',
+    ];
+    expect(perBatch).toEqual([expected, expected]);
+    expect(env.dc.importRuns()).toHaveLength(2);
+    // each job: exactly running then completed, stored in that order
+    const large = [...env.api.ops.values()].filter((op) => op.targetHost.startsWith('large'));
+    for (const op of large) {
+      expect(env.api.reports.filter((r) => r.id === op.id).map((r) => [r.body.status, r.answered])).toEqual([
+        ['running', 200],
+        ['completed', 200],
+      ]);
+    }
+  });
+
+  it('superseded and finished jobs ride in the same requests: older cancelled before the newest runs', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const create = env.api.addProvision('create', { hostname: 'pc30', macAddress: mac(30), ipAddress: '10.0.100.30' });
+    const hostId = (create.options as { hostId: string }).hostId;
+    const update = env.api.addProvision('update', {
+      hostId,
+      hostname: 'pc30',
+      macAddress: mac(30),
+      ipAddress: '10.0.100.130',
+    });
+    const done = env.api.addProvision('create', { hostname: 'pc31', macAddress: mac(31), ipAddress: '10.0.100.31' });
+    done.status = 'completed';
+    for (const op of [create, update, done]) await env.publish(op);
+    env.spawn();
+    await env.waitStatus(update.id, 'completed');
+    await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
+    expect(env.api.status(create.id)).toBe('cancelled');
+    expect(env.api.reports.map((r) => [r.id, r.body.status])).toEqual([
+      [create.id, 'cancelled'],
+      [update.id, 'running'],
+      [update.id, 'completed'],
+    ]);
+    expect(routes(env, 0)).toEqual([
+      'POST /api/v1/internal/operations/query 200',
+      'PATCH /api/v1/internal/operations/status 200',
+      'PATCH /api/v1/internal/operations/status 200',
+    ]);
+    expect(env.dc.records('pc30', 'A')).toEqual(['10.0.100.130']);
+  });
+
+  it('an API without the bulk routes (404) gets the single-operation calls; everything still syncs', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    env.api.bulkRoutes = false;
+    const ops = createOps(env, 4, 'old', 40);
+    env.api.cancelBeforeRunning.add(ops[3].id);
+    for (const op of ops) await env.publish(op);
+    const w = env.spawn();
+    for (const op of ops.slice(0, 3)) await env.waitStatus(op.id, 'completed');
+    await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
+    expect(env.api.status(ops[3].id)).toBe('cancelled');
+    expect(env.dc.readMaster()).not.toContain(';old3;');
+    const seen = routes(env, 0);
+    // one probe of the bulk query, then single calls only (the absence is remembered)
+    expect(seen.filter((r) => /operations\/(query|status) /.test(r))).toEqual([
+      'POST /api/v1/internal/operations/query 404',
+    ]);
+    expect(seen.filter((r) => r.startsWith('GET /api/v1/internal/operations/:id 200'))).toHaveLength(4);
+    expect(seen.filter((r) => r.startsWith('PATCH /api/v1/internal/operations/:id/status 200'))).toHaveLength(4 + 3);
+    expect(w.logs.some((l) => /no bulk internal route/.test(String(l.msg)))).toBe(true);
+  });
+
+  it('a 503 on the bulk terminal report is retried; nothing is ACKed before it is stored', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const ops = createOps(env, 3, 'out', 60);
+    env.api.failReportsOf.add('completed');
+    for (const op of ops) await env.publish(op);
+    env.spawn();
+    await waitFor(
+      () => env!.api.requests.filter((r) => r.path.endsWith('/operations/status') && r.answered === 503).length >= 3,
+      'three refused bulk reports',
+    );
+    expect(ops.map((op) => env!.api.status(op.id))).toEqual(['running', 'running', 'running']);
+    expect(await env.pending()).toBe(3);
+    env.api.failReportsOf.clear();
+    for (const op of ops) await env.waitStatus(op.id, 'completed');
+    await waitFor(async () => (await env!.pending()) === 0, 'ACK after the stored reports');
+    expect(env.dc.importRuns()).toHaveLength(1);
+  });
+});
