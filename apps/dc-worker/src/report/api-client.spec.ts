@@ -1,0 +1,146 @@
+// ApiClient's bulk calls against a scripted HTTP server (the API is a boundary we do not own here;
+// the worker's integration tests run the same routes through the fake API in test/integration).
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { WorkerConfig } from '../config/worker-config';
+import { createWorkerLogger } from '../logging/worker-logger';
+import { ApiClient, ReportAbortedError } from './api-client';
+
+type Handler = (req: IncomingMessage, body: unknown) => { status: number; body?: unknown };
+
+let server: Server;
+let handler: Handler;
+const seen: Array<{ method: string; url: string; body: unknown }> = [];
+let client: ApiClient;
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const op = (n: number, status = 'pending') => ({ id: id(n), status });
+
+beforeAll(async () => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const body: unknown = text ? JSON.parse(text) : undefined;
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+      const answer = handler(req, body);
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer.body ?? {}));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  seen.length = 0;
+  const config = {
+    apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    internalApiKey: 'k',
+    reportRetryMaxDelayMs: 20,
+  } as WorkerConfig;
+  client = new ApiClient(config, createWorkerLogger('silent'));
+});
+
+type BulkBody = { reports: Array<{ id: string; status: string; result?: unknown }> };
+
+describe('ApiClient.reportMany', () => {
+  it('resends only the items without a final outcome, keeps input order', async () => {
+    let round = 0;
+    handler = (_req, body) => {
+      round++;
+      const { reports } = body as BulkBody;
+      // first round: item 2 gets an outcome we do not know, item 3 is missing, answer reordered
+      const data = reports
+        .filter((r) => round > 1 || r.id !== id(3))
+        .map((r) => ({
+          id: r.id,
+          outcome: round === 1 && r.id === id(2) ? 'queued' : r.id === id(4) ? 'not_found' : 'stored',
+          ...(r.id === id(4) ? {} : { operation: { id: r.id, status: r.status } }),
+        }))
+        .reverse();
+      return { status: 200, body: { data } };
+    };
+    const results = await client.reportMany([1, 2, 3, 4].map((n) => ({ id: id(n), status: 'running' as const })));
+    expect(results.map((r) => [r.id, r.outcome, r.operation?.status])).toEqual([
+      [id(1), 'stored', 'running'],
+      [id(2), 'stored', 'running'],
+      [id(3), 'stored', 'running'],
+      [id(4), 'not_found', undefined],
+    ]);
+    expect(seen.map((s) => (s.body as BulkBody).reports.map((r) => r.id))).toEqual([
+      [id(1), id(2), id(3), id(4)],
+      [id(2), id(3)],
+    ]);
+  });
+
+  it('retries the whole request on 503 and aborts when the worker stops', async () => {
+    handler = () => ({ status: 503 });
+    const pending = client.reportMany([{ id: id(1), status: 'completed' }]);
+    await new Promise((r) => setTimeout(r, 400)); // first back-off 200 ms
+    client.abort();
+    await expect(pending).rejects.toBeInstanceOf(ReportAbortedError);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('an item refused as VALIDATION_ERROR with a result is resent without it', async () => {
+    handler = (_req, body) => ({
+      status: 200,
+      body: {
+        data: (body as BulkBody).reports.map((r) =>
+          r.result === undefined
+            ? { id: r.id, outcome: 'stored', operation: { id: r.id, status: r.status } }
+            : { id: r.id, outcome: 'rejected', error: { code: 'VALIDATION_ERROR', message: 'result' } },
+        ),
+      },
+    });
+    const [res] = await client.reportMany([{ id: id(1), status: 'completed', result: { big: true } }]);
+    expect(res.outcome).toBe('stored');
+    expect((seen[1].body as BulkBody).reports).toEqual([{ id: id(1), status: 'completed' }]);
+  });
+
+  it('more than 500 reports go in requests of at most 500', async () => {
+    handler = (_req, body) => ({
+      status: 200,
+      body: { data: (body as BulkBody).reports.map((r) => ({ id: r.id, outcome: 'stored', operation: r })) },
+    });
+    const results = await client.reportMany(
+      Array.from({ length: 1201 }, (_, n) => ({ id: id(n), status: 'running' as const })),
+    );
+    expect(results.every((r, n) => r.id === id(n) && r.outcome === 'stored')).toBe(true);
+    expect(seen.map((s) => (s.body as BulkBody).reports.length)).toEqual([500, 500, 201]);
+  });
+});
+
+describe('fallback to the single-operation calls', () => {
+  it('a 404 from the bulk route: single GETs now and later, without probing again', async () => {
+    handler = (req) => {
+      if (req.url === '/internal/operations/query') return { status: 404 };
+      const m = /\/internal\/operations\/([^/]+)$/.exec(req.url ?? '');
+      return m && m[1] !== id(2) ? { status: 200, body: { data: op(Number(m[1].slice(-12))) } } : { status: 404 };
+    };
+    const first = await client.fetchOperations([id(1), id(2), id(3)]);
+    expect([...first.keys()].sort()).toEqual([id(1), id(3)]);
+    const second = await client.fetchOperations([id(1)]);
+    expect([...second.keys()]).toEqual([id(1)]);
+    expect(seen.map((s) => `${s.method} ${s.url}`).filter((s) => s.includes('query'))).toEqual([
+      'POST /internal/operations/query',
+    ]);
+    // the status reports skip the bulk route too
+    handler = (req) => ({ status: 200, body: { data: { id: req.url?.split('/')[3], status: 'running' } } });
+    seen.length = 0;
+    const [res] = await client.reportMany([{ id: id(1), status: 'running' }]);
+    expect(res).toMatchObject({ outcome: 'stored', operation: { status: 'running' } });
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([`PATCH /internal/operations/${id(1)}/status`]);
+  });
+
+  it('the bulk query answers in one request, unknown ids omitted', async () => {
+    handler = (_req, body) => ({
+      status: 200,
+      body: { data: (body as { ids: string[] }).ids.filter((i) => i !== id(2)).map((i) => ({ id: i })) },
+    });
+    const found = await client.fetchOperations([id(1), id(2), id(1)]);
+    expect([...found.keys()]).toEqual([id(1)]);
+    expect(seen.map((s) => s.body)).toEqual([{ ids: [id(1), id(2)] }]);
+  });
+});
