@@ -1,6 +1,6 @@
 /**
- * Minimal internal API for `bench/worker.ts`: serves GET /internal/operations/:id and stores
- * PATCH …/status, nothing else (the full fake with transition rules and outages lives in
+ * Minimal internal API for `bench/worker.ts`: serves GET /internal/operations/:id, POST
+ * /internal/operations/query, and stores PATCH …/:id/status and the bulk PATCH …/status, nothing else (the full fake with transition rules and outages lives in
  * test/integration/worker/fake-api.ts; the bench must not depend on the test tree's TypeScript).
  */
 import { randomUUID } from 'node:crypto';
@@ -14,15 +14,24 @@ export interface BenchApi {
   completed(): number;
   failed(): number;
   firstError(): string | null;
+  /** HTTP requests answered so far */
+  requests(): number;
   close(): Promise<void>;
 }
 
 export async function startBenchApi(key: string): Promise<BenchApi> {
   const ops = new Map<string, OperationView>();
+  let requests = 0;
+  const apply = (op: OperationView, body: StatusReport) => {
+    if (op.status === 'completed' || op.status === 'failed') return;
+    op.status = body.status;
+    op.error = body.error ?? op.error;
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      requests++;
       const m = /^\/api\/v1\/internal\/operations\/([^/]+)(\/status)?$/.exec(req.url ?? '');
       const op = m ? ops.get(m[1]) : undefined;
       const send = (status: number, body: unknown) => {
@@ -30,12 +39,25 @@ export async function startBenchApi(key: string): Promise<BenchApi> {
         res.end(JSON.stringify(body));
       };
       if (req.headers[INTERNAL_KEY_HEADER] !== key) return send(401, { error: { code: 'UNAUTHORIZED' } });
+      if (req.method === 'POST' && req.url === '/api/v1/internal/operations/query') {
+        const { ids } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ids: string[] };
+        return send(200, { data: ids.flatMap((id) => (ops.has(id) ? [ops.get(id)] : [])) });
+      }
+      if (req.method === 'PATCH' && req.url === '/api/v1/internal/operations/status') {
+        const { reports } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          reports: Array<StatusReport & { id: string }>;
+        };
+        const data = reports.map((r) => {
+          const target = ops.get(r.id);
+          if (!target) return { id: r.id, outcome: 'not_found' };
+          apply(target, r);
+          return { id: r.id, outcome: 'stored', operation: target };
+        });
+        return send(200, { data });
+      }
       if (!op) return send(404, { error: { code: 'NOT_FOUND' } });
       if (req.method === 'GET') return send(200, { data: op });
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatusReport;
-      if (op.status === 'completed' || op.status === 'failed') return send(200, { data: op });
-      op.status = body.status;
-      op.error = body.error ?? op.error;
+      apply(op, JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatusReport);
       return send(200, { data: op });
     });
   });
@@ -67,6 +89,7 @@ export async function startBenchApi(key: string): Promise<BenchApi> {
     },
     completed: () => count('completed'),
     failed: () => count('failed'),
+    requests: () => requests,
     firstError: () => [...ops.values()].find((o) => o.status === 'failed')?.error ?? null,
     close: () =>
       new Promise<void>((r) => {
