@@ -123,6 +123,13 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
         await this.failItem(item, err as Error);
       }
     }
+    // the last batches' reports run behind the loop (ProvisionProcessor.process): wait for them
+    try {
+      await this.provision.drain();
+    } catch (err) {
+      if (!(err instanceof ReportAbortedError)) throw err;
+      this.logger.warn({ err: err.message }, 'status report abandoned at shutdown; jobs stay pending');
+    }
     if (this.mode === 'once' && this.handedBackInOnce > 0) return EXIT_JOBS_LEFT_PENDING;
     return 0;
   }

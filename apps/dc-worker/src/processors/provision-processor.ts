@@ -18,7 +18,7 @@ import { describeImport, ImportRun, ImportRunner } from '../import/import-runner
 import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { BatchOutcome, WorkerMetrics } from '../metrics/worker-metrics';
-import { ApiClient, ApiUnavailableError } from '../report/api-client';
+import { ApiClient, ApiUnavailableError, ReportAbortedError } from '../report/api-client';
 import { Verifier, VerifyTarget } from '../verify/verifier';
 import { faultPoint } from './fault-injection';
 import { failed, JobReporter, JobVerdict, TerminalVerdict } from './job-reporter';
@@ -83,6 +83,10 @@ export function droppedLines(before: string, after: string, renames: Map<string,
  */
 @Injectable()
 export class ProvisionProcessor {
+  /** the report + ACK of the batches processed so far, chained in batch order */
+  private reporting: Promise<void> = Promise.resolve();
+  private aborted: ReportAbortedError | null = null;
+
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
@@ -147,16 +151,40 @@ export class ProvisionProcessor {
       }
     }
 
-    // 9. report every verdict in one bulk call, then ACK them (never before the reports are stored)
-    const reportStart = Date.now();
-    await this.reporter.finishMany([...verdicts].map(([j, verdict]) => [j.job, verdict]));
-    phases.reportMs = Date.now() - reportStart;
-    log.info(
-      { durationMs: Date.now() - started, phases, reported: verdicts.size, handedBack: handedBack.length },
-      'provision batch done',
+    // 9. report every verdict in one bulk call, then ACK them (never before the reports are stored).
+    // Runs behind the caller's back: the next batch may fetch, lock and import meanwhile (its
+    // merge starts after this batch's import and verify, which are done), but its own report
+    // waits for this one, so at most one report is in flight and they are stored in batch order.
+    const settle = async () => {
+      const reportStart = Date.now();
+      await this.reporter.finishMany([...verdicts].map(([j, verdict]) => [j.job, verdict]));
+      phases.reportMs = Date.now() - reportStart;
+      log.info(
+        { durationMs: Date.now() - started, phases, reported: verdicts.size, handedBack: handedBack.length },
+        'provision batch done',
+      );
+      this.metrics.batchDone(school, batchOutcome([...verdicts.values()], handedBack.length));
+    };
+    this.reporting = this.reporting.then(() =>
+      settle().catch((err: Error) => {
+        // the jobs stay un-ACKed (pending): redelivered after a restart or claim, found terminal
+        // or re-run idempotently; a later batch still reports
+        if (err instanceof ReportAbortedError) this.aborted ??= err;
+        else log.error({ err: err.message, stack: err.stack }, 'batch report failed; its jobs stay pending');
+      }),
     );
-    this.metrics.batchDone(school, batchOutcome([...verdicts.values()], handedBack.length));
     return { handedBack };
+  }
+
+  /**
+   * Waits until every batch handed to `process` has reported and ACKed its jobs. Throws the
+   * ReportAbortedError of a report abandoned at shutdown (those jobs stay pending).
+   */
+  async drain(): Promise<void> {
+    await this.reporting;
+    const aborted = this.aborted;
+    this.aborted = null;
+    if (aborted) throw aborted;
   }
 
   /**
