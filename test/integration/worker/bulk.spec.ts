@@ -138,16 +138,27 @@ describe('bulk internal endpoints', () => {
     expect(env.dc.importRuns()).toHaveLength(1);
   });
 
-  it("the next batch imports while the previous batch's report is retried; its own report waits for it", async () => {
+  it("the next batch imports while the previous batch's report is retried; its own report waits, a third batch waits", async () => {
     env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 2 });
-    const ops = createOps(env, 4, 'lap', 80);
+    const ops = createOps(env, 6, 'lap', 80);
     env.api.failReportsOf.add('completed');
     for (const op of ops) await env.publish(op);
-    env.spawn();
-    // both imports ran although batch 1's terminal report is still refused
+    const w = env.spawn();
+    // batch 2 imported although batch 1's terminal report is still refused
     await waitFor(() => env!.dc.importRuns().length === 2, 'the second batch imported');
-    expect(ops.map((op) => env!.api.status(op.id))).toEqual(['running', 'running', 'running', 'running']);
-    expect(await env.pending()).toBe(4);
+    // back-pressure: batch 3 does not open while batch 1 has not reported (a few retry rounds)
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(env.dc.importRuns()).toHaveLength(2);
+    expect(w.logs.filter((l) => l.msg === 'provision batch opened')).toHaveLength(2);
+    expect(ops.map((op) => env!.api.status(op.id))).toEqual([
+      'running',
+      'running',
+      'running',
+      'running',
+      'pending',
+      'pending',
+    ]);
+    expect(await env.pending()).toBe(6);
     // batch 2's terminal report is not sent while batch 1's is being retried
     const refused = env.api.reports.filter((r) => r.body.status === 'completed' && r.answered === 503);
     expect(new Set(refused.map((r) => r.id))).toEqual(new Set([ops[0].id, ops[1].id]));
@@ -156,5 +167,6 @@ describe('bulk internal endpoints', () => {
     await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
     const stored = env.api.reports.filter((r) => r.body.status === 'completed' && r.answered === 200).map((r) => r.id);
     expect(stored).toEqual(ops.map((op) => op.id));
+    expect(env.dc.importRuns()).toHaveLength(3);
   });
 });

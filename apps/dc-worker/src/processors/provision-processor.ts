@@ -85,6 +85,8 @@ export function droppedLines(before: string, after: string, renames: Map<string,
 export class ProvisionProcessor {
   /** the report + ACK of the batches processed so far, chained in batch order */
   private reporting: Promise<void> = Promise.resolve();
+  /** the chain up to the batch before the last one: a new batch starts only once it is done */
+  private reportedBeforeLast: Promise<void> = Promise.resolve();
   private aborted: ReportAbortedError | null = null;
 
   constructor(
@@ -101,6 +103,10 @@ export class ProvisionProcessor {
   ) {}
 
   async process(school: string, batch: QueuedJob[]): Promise<BatchResult> {
+    // back-pressure: at most one earlier batch still reporting while this one runs (never rejects)
+    await this.reportedBeforeLast;
+    // a report was abandoned at shutdown meanwhile: start nothing, the jobs stay pending
+    if (this.aborted) return { handedBack: batch };
     const started = Date.now();
     const log = this.logger.child({ school, batch: batch.map((j) => j.payload.operation_id) });
     log.info({ size: batch.length }, 'provision batch opened');
@@ -165,6 +171,7 @@ export class ProvisionProcessor {
       );
       this.metrics.batchDone(school, batchOutcome([...verdicts.values()], handedBack.length));
     };
+    this.reportedBeforeLast = this.reporting;
     this.reporting = this.reporting.then(() =>
       settle().catch((err: Error) => {
         // the jobs stay un-ACKed (pending): redelivered after a restart or claim, found terminal
