@@ -1,3 +1,4 @@
+export * from './bulk';
 export * from './constants';
 export * from './error-codes';
 export * from './job';

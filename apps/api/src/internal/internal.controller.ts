@@ -2,10 +2,11 @@ import { Body, Controller, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
+import { rethrowUnavailable } from '../provisioning/database-errors';
 import { OperationStatusService } from '../provisioning/operation-status.service';
 import { toOperationView } from '../provisioning/operation.view';
 import { OperationsService } from '../operations/operations.service';
-import { StatusReportDto, WorkerRetryDto } from './dto/internal.dto';
+import { BulkStatusRequestDto, OperationQueryDto, StatusReportDto, WorkerRetryDto } from './dto/internal.dto';
 import { InternalKeyGuard } from './internal-key.guard';
 
 /** The DC worker's side of the API (SPEC §7): no JWT, the shared internal key instead. */
@@ -19,6 +20,27 @@ export class InternalController {
     private readonly operations: OperationsService,
     private readonly statuses: OperationStatusService,
   ) {}
+
+  // the bulk routes come first: literal paths, one request per batch instead of per job
+
+  @Post('query')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Many operations at once: in the order asked, unknown ids left out' })
+  async query(@Body() body: OperationQueryDto) {
+    const ops = await this.operations
+      .findInOrder(body.ids)
+      .catch(rethrowUnavailable('database unavailable: resend the request'));
+    return { data: ops.map(toOperationView) };
+  }
+
+  @Patch('status')
+  @ApiOperation({
+    summary: 'Many status reports at once, applied in order like the single PATCH',
+    description: 'Per report: stored | rejected (illegal move) | not_found. 503 when the database is down.',
+  })
+  async reportMany(@Body() body: BulkStatusRequestDto) {
+    return { data: await this.statuses.applyReports(body.reports) };
+  }
 
   @Get(':id')
   @ApiOperation({ summary: 'The operation with its frozen options snapshot' })

@@ -27,6 +27,17 @@ export class OperationsService {
     return op;
   }
 
+  /**
+   * The operations named by `ids` in that order (POST /internal/operations/query); unknown ids are
+   * left out. PostgreSQL reads UUIDs in any case and returns them lower case, so match that way.
+   */
+  async findInOrder(ids: string[]): Promise<Operation[]> {
+    const wanted = ids.map((id) => id.toLowerCase());
+    const rows = await this.prisma.operation.findMany({ where: { id: { in: [...new Set(wanted)] } } });
+    const byId = new Map(rows.map((op) => [op.id, op]));
+    return wanted.flatMap((id) => byId.get(id) ?? []);
+  }
+
   async get(type: OperationType, id: string): Promise<Operation> {
     const op = await this.prisma.operation.findUnique({ where: { id } });
     if (!op || op.type !== type) {

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
+  BulkReportOutcome,
+  BulkStatusReport,
   checkTransition,
   encodeJobPayload,
   hostStatusFor,
@@ -15,7 +17,9 @@ import { ApiError } from '../common/api-error';
 import { EventsService } from '../events/events.service';
 import { Operation, OperationType, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { isDatabaseUnavailable } from './database-errors';
 import { jobEventData } from './job-events';
+import { toOperationView } from './operation.view';
 import { OutboxRelay, payloadOf } from './outbox.relay';
 
 export interface AppliedReport {
@@ -44,6 +48,7 @@ interface Applied {
  */
 @Injectable()
 export class OperationStatusService {
+  private readonly logger = new Logger(OperationStatusService.name);
   private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -101,6 +106,48 @@ export class OperationStatusService {
       this.emitChange(applied);
       return { operation: applied.op, changed: applied.changed };
     });
+  }
+
+  /**
+   * PATCH /internal/operations/status: each report goes through applyReport — the same transition
+   * check, attempt counting, host sync and events as the single route — one after the other in the
+   * request's order, each in its own transaction, so a rejected report loses none of the others.
+   * The 404 / 409 of one report becomes its outcome. The database failing stops the request with
+   * 503: the worker resends it, and the reports already stored come back as idempotent repeats.
+   */
+  async applyReports(reports: BulkStatusReport[]): Promise<BulkReportOutcome[]> {
+    const outcomes: BulkReportOutcome[] = [];
+    for (const [index, { id, ...report }] of reports.entries()) {
+      try {
+        outcomes.push(await this.reportOutcome(id, report));
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        this.logger.warn(`status reports stopped at ${index + 1} of ${reports.length}: ${(err as Error).message}`);
+        throw new ApiError(
+          503,
+          'SERVICE_UNAVAILABLE',
+          `database unavailable: ${index} of ${reports.length} reports stored; resend the request`,
+        );
+      }
+    }
+    return outcomes;
+  }
+
+  private async reportOutcome(id: string, report: StatusReport): Promise<BulkReportOutcome> {
+    try {
+      const { operation, changed } = await this.applyReport(id, report);
+      return { id, outcome: 'stored', changed, operation: toOperationView(operation) };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const error = { code: err.code, message: err.message };
+      if (err.getStatus() === 404) return { id, outcome: 'not_found', error };
+      if (err.getStatus() !== 409) throw err;
+      // the single route answers 409 with the reason only; the worker also wants the real status
+      const current = await this.prisma.operation.findUnique({ where: { id } });
+      return current
+        ? { id, outcome: 'rejected', operation: toOperationView(current), error }
+        : { id, outcome: 'rejected', error };
+    }
   }
 
   /**
