@@ -126,18 +126,22 @@ export function connectEvents(t: TestApp, token: string | undefined): Promise<Ev
 }
 
 /**
- * A TCP proxy in front of Redis that a test can take down and bring back on the same port: the
- * app under test sees a real outage (refused connections) and a real recovery.
+ * A TCP proxy in front of a local service that a test can take down and bring back on the same
+ * port: the app under test sees a real outage (refused connections) and a real recovery.
  */
-export class FlakyRedisProxy {
+export class FlakyTcpProxy {
   private server?: import('node:net').Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   port = 0;
 
+  constructor(private readonly targetPort: number) {}
+
+  /** Listens (again, on the same port after a stop()); a no-op while already listening. */
   async start(): Promise<void> {
+    if (this.server) return;
     const net = await import('node:net');
     this.server = net.createServer((client) => {
-      const upstream = net.connect(6379, '127.0.0.1');
+      const upstream = net.connect(this.targetPort, '127.0.0.1');
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -161,8 +165,26 @@ export class FlakyRedisProxy {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = undefined;
   }
+}
+
+/** Redis (DB 1) behind a FlakyTcpProxy. */
+export class FlakyRedisProxy extends FlakyTcpProxy {
+  constructor() {
+    super(6379);
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}/1`;
+  }
+}
+
+/** PostgreSQL (`linbo_test_api`) behind a FlakyTcpProxy. */
+export class FlakyPostgresProxy extends FlakyTcpProxy {
+  constructor() {
+    super(5432);
+  }
+
+  get url(): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/linbo_test_api`;
   }
 }

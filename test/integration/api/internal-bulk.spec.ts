@@ -1,0 +1,341 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
+import { BULK_MAX_ITEMS } from '@app/provisioning';
+import { Client } from 'pg';
+import type { ApiEvent } from '../../../apps/api/src/events/event-types';
+import { EventsService } from '../../../apps/api/src/events/events.service';
+import { startTestApp, TEST_DATABASE_URL, TEST_INTERNAL_KEY, TestApp } from './helpers/app';
+import { API, createHost, FlakyPostgresProxy, LIVE_ENV, patchHost, report } from './provisioning.fixtures';
+
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+
+function query(t: TestApp, body: unknown) {
+  return t.http
+    .post(`${API}/internal/operations/query`)
+    .set('X-Internal-Key', TEST_INTERNAL_KEY)
+    .send(body as object);
+}
+
+function reportMany(t: TestApp, reports: unknown) {
+  return t.http
+    .patch(`${API}/internal/operations/status`)
+    .set('X-Internal-Key', TEST_INTERNAL_KEY)
+    .send({ reports } as object);
+}
+
+/** Operation ids of `n` freshly created hosts (provisioning live: one pending operation each). */
+async function queuedOps(t: TestApp, prefix: string, n: number): Promise<Array<{ hostId: string; opId: string }>> {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const host = await createHost(t, { hostname: `${prefix}${i}` });
+    out.push({ hostId: host.id as string, opId: host.provisionOpId as string });
+  }
+  return out;
+}
+
+describe('bulk internal routes (docs/API.md "Internal routes")', () => {
+  let t: TestApp;
+  let events: ApiEvent[];
+  beforeAll(async () => {
+    t = await startTestApp(LIVE_ENV);
+    t.app.get(EventsService).subscribe((e) => events.push(e));
+  });
+  beforeEach(async () => {
+    await t.resetDb();
+    events = [];
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const op = (id: string) => t.prisma.operation.findUniqueOrThrow({ where: { id } });
+  const hostStatus = async (id: string) => (await t.prisma.host.findUniqueOrThrow({ where: { id } })).provisionStatus;
+  /** provision.job.updated/failed since the last reset: [type, operationId, status] */
+  const jobChanges = () =>
+    events
+      .filter((e) => e.type === 'provision.job.updated' || e.type === 'provision.job.failed')
+      .map((e) => [e.type, (e.data as any).operationId, (e.data as any).status]);
+
+  it('401 UNAUTHORIZED without the right X-Internal-Key; a user JWT is not enough', async () => {
+    const [a] = await queuedOps(t, 'pc-key', 1);
+    const noKey = await t.http
+      .post(`${API}/internal/operations/query`)
+      .send({ ids: [a.opId] })
+      .expect(401);
+    expect(noKey.body.error.code).toBe('UNAUTHORIZED');
+    await t.http
+      .post(`${API}/internal/operations/query`)
+      .set('X-Internal-Key', 'wrong')
+      .send({ ids: [a.opId] })
+      .expect(401);
+    await t.http
+      .patch(`${API}/internal/operations/status`)
+      .set('X-Internal-Key', `${TEST_INTERNAL_KEY}x`)
+      .send({ reports: [{ id: a.opId, status: 'running' }] })
+      .expect(401);
+    await t.http
+      .patch(`${API}/internal/operations/status`)
+      .set(await t.authHeader('admin'))
+      .send({ reports: [{ id: a.opId, status: 'running' }] })
+      .expect(401);
+    expect((await op(a.opId)).status).toBe('pending');
+  });
+
+  describe('POST /internal/operations/query', () => {
+    it('returns the OperationViews in the order asked, unknown ids left out, any letter case', async () => {
+      const [a, b, c] = await queuedOps(t, 'pc-q', 3);
+      const res = await query(t, { ids: [c.opId, UNKNOWN, a.opId.toUpperCase(), b.opId, c.opId] }).expect(200);
+      expect(res.body.data.map((o: any) => o.id)).toEqual([c.opId, a.opId, b.opId, c.opId]);
+      // the same view as GET /internal/operations/:id, snapshot included
+      const single = await t.http
+        .get(`${API}/internal/operations/${a.opId}`)
+        .set('X-Internal-Key', TEST_INTERNAL_KEY)
+        .expect(200);
+      expect(res.body.data[1]).toEqual(single.body.data);
+      expect(res.body.data[1]).toMatchObject({ status: 'pending', options: { hostname: 'pc-q0', dryRun: false } });
+
+      const none = await query(t, { ids: [UNKNOWN] }).expect(200);
+      expect(none.body.data).toEqual([]);
+    });
+
+    it.each([
+      ['no ids', {}, 'ids'],
+      ['0 ids', { ids: [] }, 'ids'],
+      [`${BULK_MAX_ITEMS + 1} ids`, { ids: Array.from({ length: BULK_MAX_ITEMS + 1 }, () => UNKNOWN) }, 'ids'],
+      ['a bad UUID', { ids: [UNKNOWN, 'not-a-uuid'] }, 'ids'],
+      ['ids not an array', { ids: UNKNOWN }, 'ids'],
+      ['an unknown field', { ids: [UNKNOWN], status: 'pending' }, 'status'],
+    ])('400 VALIDATION_ERROR for %s', async (_name, body, field) => {
+      const res = await query(t, body).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      expect(res.body.error.details.map((d: any) => d.field)).toContain(field);
+    });
+
+    it(`accepts exactly ${BULK_MAX_ITEMS} ids`, async () => {
+      const [a] = await queuedOps(t, 'pc-max', 1);
+      const ids = Array.from({ length: BULK_MAX_ITEMS }, (_, i) => (i === 250 ? a.opId : UNKNOWN));
+      const res = await query(t, { ids }).expect(200);
+      expect(res.body.data.map((o: any) => o.id)).toEqual([a.opId]);
+    });
+  });
+
+  describe('PATCH /internal/operations/status', () => {
+    it('applies a mix in order: stored, rejected (illegal move, with the operation as it is), not_found', async () => {
+      const [a, b, c, d] = await queuedOps(t, 'pc-mix', 4);
+      // c is completed already, d was superseded (cancelled) by a newer change of its host
+      await report(t, c.opId, { status: 'running' }).expect(200);
+      await report(t, c.opId, { status: 'completed' }).expect(200);
+      const newer = (await patchHost(t, d.hostId, { ipAddress: '10.7.0.4' })).provisionOpId;
+      expect((await op(d.opId)).status).toBe('cancelled');
+      events = [];
+
+      const res = await reportMany(t, [
+        { id: a.opId, status: 'running', attempt: 1 },
+        { id: b.opId, status: 'running' },
+        { id: c.opId, status: 'failed', error: 'late failure' },
+        { id: UNKNOWN, status: 'running' },
+        { id: d.opId, status: 'completed' },
+        { id: a.opId, status: 'completed', result: { importRun: 7 } },
+        { id: b.opId, status: 'failed', error: 'VERIFY_FAILED: no A record', result: { code: 'VERIFY_FAILED' } },
+      ]).expect(200);
+      const data = res.body.data;
+      expect(data.map((o: any) => [o.id, o.outcome])).toEqual([
+        [a.opId, 'stored'],
+        [b.opId, 'stored'],
+        [c.opId, 'rejected'],
+        [UNKNOWN, 'not_found'],
+        [d.opId, 'rejected'],
+        [a.opId, 'stored'],
+        [b.opId, 'stored'],
+      ]);
+      expect(data[0]).toMatchObject({ changed: true, operation: { status: 'running', attempt: 1 } });
+      expect(data[2]).toMatchObject({
+        error: { code: 'INVALID_TRANSITION', message: expect.stringMatching(/completed.*failed/) },
+        operation: { id: c.opId, status: 'completed', error: null },
+      });
+      expect(data[3]).toEqual({
+        id: UNKNOWN,
+        outcome: 'not_found',
+        error: { code: 'NOT_FOUND', message: expect.any(String) },
+      });
+      expect(data[4]).toMatchObject({ error: { code: 'INVALID_TRANSITION' }, operation: { status: 'cancelled' } });
+      expect(data[5]).toMatchObject({
+        changed: true,
+        operation: { status: 'completed', attempt: 1, result: { importRun: 7 } },
+      });
+      expect(data[6].operation).toMatchObject({ status: 'failed', error: 'VERIFY_FAILED: no A record' });
+
+      // the rows say the same, the rejected ones unchanged; hosts follow their own operations
+      expect(await op(a.opId)).toMatchObject({ status: 'completed', attempt: 1 });
+      expect(await op(c.opId)).toMatchObject({ status: 'completed', error: null });
+      expect((await op(d.opId)).status).toBe('cancelled');
+      expect(await hostStatus(a.hostId)).toBe('synced');
+      expect(await t.prisma.host.findUniqueOrThrow({ where: { id: b.hostId } })).toMatchObject({
+        provisionStatus: 'failed',
+        provisionError: 'VERIFY_FAILED: no A record',
+      });
+      expect((await t.prisma.host.findUniqueOrThrow({ where: { id: d.hostId } })).provisionOpId).toBe(newer);
+
+      // one event per stored change, in the order of the reports; none for rejected / not_found
+      expect(jobChanges()).toEqual([
+        ['provision.job.updated', a.opId, 'running'],
+        ['provision.job.updated', b.opId, 'running'],
+        ['provision.job.updated', a.opId, 'completed'],
+        ['provision.job.updated', b.opId, 'failed'],
+        ['provision.job.failed', b.opId, 'failed'],
+      ]);
+      const failedEvent = events.find((e) => e.type === 'provision.job.failed')!;
+      expect(failedEvent.data).toMatchObject({
+        hostId: b.hostId,
+        provisionStatus: 'failed',
+        error: 'VERIFY_FAILED: no A record',
+      });
+    });
+
+    it('is idempotent: a resent request stores nothing twice (attempt once, no events); a late running after a terminal status is stored without change', async () => {
+      const [a, b] = await queuedOps(t, 'pc-rep', 2);
+      const batch = [
+        { id: a.opId, status: 'running' },
+        { id: a.opId, status: 'running' }, // a repeat inside one request
+        { id: b.opId, status: 'running' },
+      ];
+      const first = await reportMany(t, batch).expect(200);
+      expect(first.body.data.map((o: any) => [o.outcome, o.changed])).toEqual([
+        ['stored', true],
+        ['stored', false],
+        ['stored', true],
+      ]);
+      events = [];
+      const again = await reportMany(t, batch).expect(200);
+      expect(again.body.data.map((o: any) => [o.outcome, o.changed, o.operation.status, o.operation.attempt])).toEqual([
+        ['stored', false, 'running', 1],
+        ['stored', false, 'running', 1],
+        ['stored', false, 'running', 1],
+      ]);
+      expect(jobChanges()).toEqual([]);
+
+      const terminal = [
+        { id: a.opId, status: 'completed' },
+        { id: b.opId, status: 'failed', error: 'IMPORT_FAILED: exit 1' },
+      ];
+      await reportMany(t, terminal).expect(200);
+      events = [];
+      const repeat = await reportMany(t, [...terminal, { id: a.opId, status: 'running' }]).expect(200);
+      expect(repeat.body.data.map((o: any) => [o.outcome, o.changed, o.operation.status])).toEqual([
+        ['stored', false, 'completed'],
+        ['stored', false, 'failed'],
+        ['stored', false, 'completed'],
+      ]);
+      expect(jobChanges()).toEqual([]);
+      expect(await op(a.opId)).toMatchObject({ status: 'completed', attempt: 1 });
+      expect(await op(b.opId)).toMatchObject({ status: 'failed', attempt: 1, error: 'IMPORT_FAILED: exit 1' });
+      expect(await hostStatus(a.hostId)).toBe('synced');
+    });
+
+    it('only the operation named in host.provisionOpId changes host.provisionStatus', async () => {
+      const [h] = await queuedOps(t, 'pc-owner', 1);
+      await report(t, h.opId, { status: 'running' }).expect(200);
+      const second = (await patchHost(t, h.hostId, { ipAddress: '10.7.0.9' })).provisionOpId;
+      expect(second).not.toBe(h.opId);
+      events = [];
+
+      const res = await reportMany(t, [
+        { id: h.opId, status: 'completed' }, // the older, still running op finishes
+        { id: second, status: 'running' },
+      ]).expect(200);
+      expect(res.body.data.map((o: any) => o.outcome)).toEqual(['stored', 'stored']);
+      expect(await hostStatus(h.hostId)).toBe('running');
+      const updated = events.filter((e) => e.type === 'provision.job.updated').map((e) => e.data as any);
+      // the older op's event reports the host as the newer op left it (pending), not synced
+      expect(updated.map((d) => [d.operationId, d.status, d.provisionStatus])).toEqual([
+        [h.opId, 'completed', 'pending'],
+        [second, 'running', 'running'],
+      ]);
+
+      await reportMany(t, [{ id: second, status: 'failed', error: 'VERIFY_FAILED: no DHCP entry' }]).expect(200);
+      expect(await t.prisma.host.findUniqueOrThrow({ where: { id: h.hostId } })).toMatchObject({
+        provisionStatus: 'failed',
+        provisionError: 'VERIFY_FAILED: no DHCP entry',
+      });
+    });
+
+    it('failed → retrying is bounded like the single route: rejected with RETRY_LIMIT_REACHED past maxAttempts', async () => {
+      const [a] = await queuedOps(t, 'pc-retry', 1);
+      await t.prisma.operation.update({ where: { id: a.opId }, data: { status: 'failed', attempt: 3 } });
+      const res = await reportMany(t, [{ id: a.opId, status: 'retrying' }]).expect(200);
+      expect(res.body.data[0]).toMatchObject({
+        outcome: 'rejected',
+        error: { code: 'RETRY_LIMIT_REACHED' },
+        operation: { status: 'failed', attempt: 3 },
+      });
+    });
+
+    /** `OWN` stands for a valid report of a queued operation, which must stay pending */
+    const OWN = { id: 'OWN', status: 'running' };
+    it.each([
+      ['no reports', undefined, 'reports'],
+      ['0 reports', [], 'reports'],
+      [`${BULK_MAX_ITEMS + 1} reports`, Array.from({ length: BULK_MAX_ITEMS + 1 }, () => OWN), 'reports'],
+      ['an unknown status', [OWN, { id: UNKNOWN, status: 'done' }], 'reports.1.status'],
+      ['a bad id', [OWN, { id: 'op-1', status: 'running' }], 'reports.1.id'],
+      ['a missing id', [OWN, { status: 'running' }], 'reports.1.id'],
+      ['a non-string error', [OWN, { id: UNKNOWN, status: 'failed', error: 42 }], 'reports.1.error'],
+      ['a non-object result', [OWN, { id: UNKNOWN, status: 'completed', result: 'text' }], 'reports.1.result'],
+      ['a negative attempt', [OWN, { id: UNKNOWN, status: 'running', attempt: -1 }], 'reports.1.attempt'],
+      ['an unknown field in a report', [OWN, { id: UNKNOWN, status: 'running', extra: 1 }], 'reports.1.extra'],
+      ['a report that is not an object', [OWN, 'running'], 'reports.1'],
+      ['reports not an array', OWN, 'reports'],
+    ])('400 VALIDATION_ERROR for %s, and nothing is applied', async (_name, reports, field) => {
+      const [a] = await queuedOps(t, 'pc-bad', 1);
+      const own = (r: unknown) => (r === OWN ? { ...OWN, id: a.opId } : r);
+      const res = await reportMany(t, Array.isArray(reports) ? reports.map(own) : own(reports)).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      expect(res.body.error.details.map((d: any) => d.field)).toContain(field);
+      expect((await op(a.opId)).status).toBe('pending');
+    });
+  });
+});
+
+describe('bulk internal routes while the database is down', () => {
+  const proxy = new FlakyPostgresProxy();
+  let t: TestApp;
+  beforeAll(async () => {
+    await proxy.start();
+    t = await startTestApp({ ...LIVE_ENV, DATABASE_URL: proxy.url });
+  });
+  afterAll(async () => {
+    await proxy.start(); // close() needs the database back (a no-op when it is)
+    await t?.close();
+    await proxy.stop();
+  });
+
+  it('503 SERVICE_UNAVAILABLE for the whole request; resent after the outage, the reports are stored', async () => {
+    await t.resetDb();
+    const [a, b] = await queuedOps(t, 'pc-down', 2);
+    const reports = [
+      { id: a.opId, status: 'running' },
+      { id: b.opId, status: 'running' },
+    ];
+
+    await proxy.stop();
+    const down = await reportMany(t, reports).expect(503);
+    expect(down.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/resend/) });
+    const q = await query(t, { ids: [a.opId] }).expect(503);
+    expect(q.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    // read past the proxy: nothing was stored
+    const direct = new Client({ connectionString: TEST_DATABASE_URL });
+    await direct.connect();
+    try {
+      const rows = await direct.query('SELECT status FROM operations WHERE id = ANY($1::uuid[])', [[a.opId, b.opId]]);
+      expect(rows.rows.map((r) => r.status)).toEqual(['pending', 'pending']);
+    } finally {
+      await direct.end();
+    }
+
+    await proxy.start(); // same port: the pool reconnects on demand
+    const up = await reportMany(t, reports).expect(200);
+    expect(up.body.data.map((o: any) => [o.outcome, o.operation.status])).toEqual([
+      ['stored', 'running'],
+      ['stored', 'running'],
+    ]);
+  });
+});
