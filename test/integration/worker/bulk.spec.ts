@@ -30,35 +30,44 @@ function createOps(e: WorkerEnv, count: number, prefix: string, from: number) {
   );
 }
 
+function batchSizes(logs: Array<Record<string, unknown>>): number[] {
+  return logs.filter((l) => l.msg === 'provision batch opened').map((l) => l.size as number);
+}
+
 /** Requests the fake API answered since `since` (an index into its request log), by route. */
 function routes(e: WorkerEnv, since: number): string[] {
   return e.api.requests.slice(since).map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, ':id')} ${r.answered}`);
 }
 
 describe('bulk internal endpoints', () => {
-  it('a batch makes the same three API requests for 3 jobs and for 40 jobs', async () => {
-    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+  it('a batch makes a bounded number of API requests: 3 for 3 jobs, 9 for 48 and for 100 jobs', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 100 });
     const w = env.spawn();
     await waitFor(() => w.logs.some((l) => l.msg === 'worker started'), 'worker start');
     const perBatch: string[][] = [];
     for (const [count, prefix, from] of [
       [3, 'small', 1],
-      [40, 'large', 10],
+      [48, 'mid', 4],
+      [100, 'large', 52],
     ] as const) {
       const since = env.api.requests.length;
       const ops = createOps(env, count, prefix, from);
       for (const op of ops) await env.publish(op);
       for (const op of ops) await env.waitStatus(op.id, 'completed', 30_000);
       await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
-      perBatch.push(routes(env, since));
+      perBatch.push(routes(env, since).sort());
     }
-    const expected = [
-      'POST /api/v1/internal/operations/query 200',
-      'PATCH /api/v1/internal/operations/status 200',
-      'PATCH /api/v1/internal/operations/status 200',
-    ];
-    expect(perBatch).toEqual([expected, expected]);
-    expect(env.dc.importRuns()).toHaveLength(2);
+    const query = 'POST /api/v1/internal/operations/query 200';
+    const bulk = 'PATCH /api/v1/internal/operations/status 200';
+    // one query; `running` and the terminal report each in one request, split into at most 4
+    // parallel requests of at least 12 reports for larger batches (the API applies items one by one)
+    expect(perBatch).toEqual([
+      [bulk, bulk, query].sort(),
+      [...Array(8).fill(bulk), query].sort(),
+      [...Array(8).fill(bulk), query].sort(),
+    ]);
+    expect(batchSizes(w.logs)).toEqual([3, 48, 100]);
+    expect(env.dc.importRuns()).toHaveLength(3);
     // each job: exactly running then completed, stored in that order
     const large = [...env.api.ops.values()].filter((op) => op.targetHost.startsWith('large'));
     for (const op of large) {
