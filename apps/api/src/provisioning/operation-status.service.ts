@@ -22,6 +22,9 @@ import { jobEventData } from './job-events';
 import { toOperationView } from './operation.view';
 import { OutboxRelay, payloadOf } from './outbox.relay';
 
+/** A batch of 500 reports takes well under a second; the default 5 s is too tight on a busy machine. */
+const BULK_TRANSACTION_TIMEOUT_MS = 30_000;
+
 export interface AppliedReport {
   operation: Operation;
   /** false for an idempotent repeat or a late `running` after a terminal status */
@@ -65,40 +68,11 @@ export class OperationStatusService {
    * `report.attempt` is informational: the API counts tries itself, once per try.
    */
   applyReport(id: string, report: StatusReport): Promise<AppliedReport> {
-    return this.serialise(id, async () => {
+    return this.serialise([id], async () => {
       const applied = await this.prisma.$transaction(async (tx): Promise<Applied> => {
         const op = await lockOperation(tx, id);
-        const from = op.status;
-        const to = report.status;
-        const verdict = checkTransition(from, to);
-        if (verdict === 'noop' || (verdict === 'reject' && to === 'running' && isTerminal(from))) {
-          return { op, changed: false, provisionStatus: null };
-        }
-        if (verdict === 'reject') {
-          throw new ApiError(409, 'INVALID_TRANSITION', `operation ${id} cannot move from ${from} to ${to}`, {
-            from,
-            to,
-          });
-        }
-        const now = new Date();
-        const data: Prisma.OperationUpdateInput = { status: to };
-        if (countsAttempt(from, to)) data.attempt = { increment: 1 };
-        if (startsAttempt(from, to)) data.startedAt = now;
-        if (isTerminal(to)) data.completedAt = now;
-        if (report.result !== undefined) data.result = report.result as Prisma.InputJsonValue;
-        if (to === 'failed') data.error = report.error?.trim() || 'the worker reported a failure without a message';
-        if (to === 'completed') data.error = null;
-        if (to === 'retrying') {
-          // failed → retrying by report is a retry like any other: bounded, and published again
-          if (op.attempt >= op.maxAttempts) {
-            throw new ApiError(
-              409,
-              'RETRY_LIMIT_REACHED',
-              `operation ${id} already had ${op.attempt} of ${op.maxAttempts} attempts`,
-            );
-          }
-          Object.assign(data, { publishedAt: null, streamId: null, completedAt: null });
-        }
+        const data = planReport(op, report);
+        if (!data) return { op, changed: false, provisionStatus: null };
         const updated = await tx.operation.update({ where: { id }, data });
         return { op: updated, changed: true, provisionStatus: await applyToHost(tx, updated) };
       });
@@ -109,45 +83,74 @@ export class OperationStatusService {
   }
 
   /**
-   * PATCH /internal/operations/status: each report goes through applyReport — the same transition
-   * check, attempt counting, host sync and events as the single route — one after the other in the
-   * request's order, each in its own transaction, so a rejected report loses none of the others.
-   * The 404 / 409 of one report becomes its outcome. The database failing stops the request with
-   * 503: the worker resends it, and the reports already stored come back as idempotent repeats.
+   * PATCH /internal/operations/status: the reports of a batch, applied in the request's order by
+   * the same rules as applyReport (planReport, applyToHost, the same events), but in ONE
+   * transaction that locks every host and then every operation involved, each set in id order (the
+   * API's lock order; two bulk requests cannot deadlock). The 404 / 409 of one report becomes its
+   * outcome and is raised before that report writes anything, so it loses none of the others. The
+   * database failing rolls the whole request back: 503, the worker resends it.
    */
-  async applyReports(reports: BulkStatusReport[]): Promise<BulkReportOutcome[]> {
-    const outcomes: BulkReportOutcome[] = [];
-    for (const [index, { id, ...report }] of reports.entries()) {
+  applyReports(reports: BulkStatusReport[]): Promise<BulkReportOutcome[]> {
+    const ids = reports.map((r) => r.id.toLowerCase());
+    return this.serialise([...new Set(ids)], async () => {
+      const changes: Applied[] = [];
+      let outcomes: BulkReportOutcome[];
       try {
-        outcomes.push(await this.reportOutcome(id, report));
+        outcomes = await this.prisma.$transaction(
+          async (tx) => {
+            const { ops, hosts } = await lockOperations(tx, ids);
+            const out: BulkReportOutcome[] = [];
+            for (const [i, { id: given, ...report }] of reports.entries()) {
+              const id = ids[i];
+              const op = ops.get(id);
+              if (!op) {
+                out.push({
+                  id: given,
+                  outcome: 'not_found',
+                  error: { code: 'NOT_FOUND', message: `operation ${id} not found` },
+                });
+                continue;
+              }
+              let data: Prisma.OperationUpdateInput | null;
+              try {
+                data = planReport(op, report);
+              } catch (err) {
+                if (!(err instanceof ApiError)) throw err;
+                out.push({
+                  id: given,
+                  outcome: 'rejected',
+                  operation: toOperationView(op),
+                  error: { code: err.code, message: err.message },
+                });
+                continue;
+              }
+              if (!data) {
+                out.push({ id: given, outcome: 'stored', changed: false, operation: toOperationView(op) });
+                continue;
+              }
+              const updated = await tx.operation.update({ where: { id }, data });
+              ops.set(id, updated);
+              const host = updated.hostId ? (hosts.get(updated.hostId) ?? null) : null;
+              changes.push({ op: updated, changed: true, provisionStatus: await applyToHost(tx, updated, host) });
+              out.push({ id: given, outcome: 'stored', changed: true, operation: toOperationView(updated) });
+            }
+            return out;
+          },
+          { timeout: BULK_TRANSACTION_TIMEOUT_MS },
+        );
       } catch (err) {
         if (!isDatabaseUnavailable(err)) throw err;
-        this.logger.warn(`status reports stopped at ${index + 1} of ${reports.length}: ${(err as Error).message}`);
+        this.logger.warn(`bulk status report of ${reports.length} rolled back: ${(err as Error).message}`);
         throw new ApiError(
           503,
           'SERVICE_UNAVAILABLE',
-          `database unavailable: ${index} of ${reports.length} reports stored; resend the request`,
+          'database unavailable: no report was stored; resend the request',
         );
       }
-    }
-    return outcomes;
-  }
-
-  private async reportOutcome(id: string, report: StatusReport): Promise<BulkReportOutcome> {
-    try {
-      const { operation, changed } = await this.applyReport(id, report);
-      return { id, outcome: 'stored', changed, operation: toOperationView(operation) };
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      const error = { code: err.code, message: err.message };
-      if (err.getStatus() === 404) return { id, outcome: 'not_found', error };
-      if (err.getStatus() !== 409) throw err;
-      // the single route answers 409 with the reason only; the worker also wants the real status
-      const current = await this.prisma.operation.findUnique({ where: { id } });
-      return current
-        ? { id, outcome: 'rejected', operation: toOperationView(current), error }
-        : { id, outcome: 'rejected', error };
-    }
+      if (changes.some((c) => c.op.status === 'retrying')) this.relay.wake();
+      for (const change of changes) this.emitChange(change);
+      return outcomes;
+    });
   }
 
   /**
@@ -156,7 +159,7 @@ export class OperationStatusService {
    * data on the DC (SPEC §8). The new try is published through the outbox.
    */
   retryByUser(id: string, type: OperationType = 'provision_host'): Promise<Operation> {
-    return this.serialise(id, async () => {
+    return this.serialise([id], async () => {
       const applied = await this.prisma.$transaction(async (tx): Promise<Applied> => {
         const op = await lockOperation(tx, id);
         if (op.type !== type) {
@@ -202,7 +205,7 @@ export class OperationStatusService {
    * the call returns the same outcome without publishing twice.
    */
   retryByWorker(id: string, lastError?: string): Promise<WorkerRetryOutcome> {
-    return this.serialise(id, async () => {
+    return this.serialise([id], async () => {
       let outcome: WorkerRetryOutcome | undefined;
       const applied = await this.prisma.$transaction(async (tx): Promise<Applied> => {
         const op = await lockOperation(tx, id);
@@ -284,20 +287,59 @@ export class OperationStatusService {
     if (applied.op.status === 'failed') this.events.emit('provision.job.failed', data);
   }
 
-  /** Runs changes of one operation one after the other, so their events leave in commit order. */
-  private serialise<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(key) ?? Promise.resolve();
+  /**
+   * Runs changes of the same operations one after the other, so their events leave in commit
+   * order; a bulk report waits for (and holds back) every operation it names.
+   */
+  private serialise<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    const previous = Promise.all(keys.map((key) => this.chains.get(key)));
     const next = previous.then(fn, fn);
     const tail = next.then(
       () => undefined,
       () => undefined,
     );
-    this.chains.set(key, tail);
+    for (const key of keys) this.chains.set(key, tail);
     void tail.then(() => {
-      if (this.chains.get(key) === tail) this.chains.delete(key);
+      for (const key of keys) if (this.chains.get(key) === tail) this.chains.delete(key);
     });
     return next;
   }
+}
+
+/**
+ * The transition rules of a worker's status report (SPEC §8), shared by the single and the bulk
+ * route: the update to write, or null for an idempotent repeat or a late `running` after a
+ * terminal status (a redelivered message). 409 INVALID_TRANSITION for any other illegal move.
+ * `report.attempt` is informational: the API counts tries itself, once per try.
+ */
+export function planReport(op: Operation, report: StatusReport): Prisma.OperationUpdateInput | null {
+  const { id, status: from } = op;
+  const to = report.status;
+  const verdict = checkTransition(from, to);
+  if (verdict === 'noop' || (verdict === 'reject' && to === 'running' && isTerminal(from))) return null;
+  if (verdict === 'reject') {
+    throw new ApiError(409, 'INVALID_TRANSITION', `operation ${id} cannot move from ${from} to ${to}`, { from, to });
+  }
+  const now = new Date();
+  const data: Prisma.OperationUpdateInput = { status: to };
+  if (countsAttempt(from, to)) data.attempt = { increment: 1 };
+  if (startsAttempt(from, to)) data.startedAt = now;
+  if (isTerminal(to)) data.completedAt = now;
+  if (report.result !== undefined) data.result = report.result as Prisma.InputJsonValue;
+  if (to === 'failed') data.error = report.error?.trim() || 'the worker reported a failure without a message';
+  if (to === 'completed') data.error = null;
+  if (to === 'retrying') {
+    // failed → retrying by report is a retry like any other: bounded, and published again
+    if (op.attempt >= op.maxAttempts) {
+      throw new ApiError(
+        409,
+        'RETRY_LIMIT_REACHED',
+        `operation ${id} already had ${op.attempt} of ${op.maxAttempts} attempts`,
+      );
+    }
+    Object.assign(data, { publishedAt: null, streamId: null, completedAt: null });
+  }
+  return data;
 }
 
 /** A try ended without a `running` report (pending/retrying → completed/failed) still counts once. */
@@ -316,16 +358,51 @@ async function lockOperation(tx: Prisma.TransactionClient, id: string): Promise<
   return tx.operation.findUniqueOrThrow({ where: { id } });
 }
 
+interface HostState {
+  provisionOpId: string | null;
+  provisionStatus: ProvisionStatus | null;
+}
+
+/**
+ * lockOperation for many: every host, then every operation, each set in id order. Returns the
+ * operations and their hosts' provisioning state (read under the lock) by id.
+ */
+async function lockOperations(
+  tx: Prisma.TransactionClient,
+  ids: string[],
+): Promise<{ ops: Map<string, Operation>; hosts: Map<string, HostState> }> {
+  const unique = [...new Set(ids)].sort();
+  const peek = await tx.operation.findMany({ where: { id: { in: unique } }, select: { hostId: true } });
+  const hostIds = [...new Set(peek.flatMap((p) => (p.hostId ? [p.hostId] : [])))].sort();
+  const hosts = new Map<string, HostState>();
+  if (hostIds.length > 0) {
+    const rows = await tx.$queryRaw<
+      Array<{ id: string; provision_op_id: string | null; provision_status: ProvisionStatus | null }>
+    >`
+      SELECT id::text, provision_op_id::text, provision_status::text FROM hosts
+      WHERE id = ANY(${hostIds}::uuid[]) ORDER BY id FOR UPDATE`;
+    for (const h of rows) hosts.set(h.id, { provisionOpId: h.provision_op_id, provisionStatus: h.provision_status });
+  }
+  await tx.$queryRaw`SELECT 1 FROM operations WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`;
+  const ops = await tx.operation.findMany({ where: { id: { in: unique } } });
+  return { ops: new Map(ops.map((op) => [op.id, op])), hosts };
+}
+
 /**
  * SPEC §8: only the operation named in host.provisionOpId changes host.provisionStatus. Returns
  * the host's provisionStatus after the change (null when the host is gone).
  */
-async function applyToHost(tx: Prisma.TransactionClient, op: Operation): Promise<ProvisionStatus | null> {
+async function applyToHost(
+  tx: Prisma.TransactionClient,
+  op: Operation,
+  known?: HostState | null,
+): Promise<ProvisionStatus | null> {
   if (!op.hostId) return null;
-  const host = await tx.host.findUnique({
-    where: { id: op.hostId },
-    select: { provisionOpId: true, provisionStatus: true },
-  });
+  // `known`: the host as read under its lock earlier in this transaction (bulk), kept up to date here
+  const host =
+    known !== undefined
+      ? known
+      : await tx.host.findUnique({ where: { id: op.hostId }, select: { provisionOpId: true, provisionStatus: true } });
   if (!host) return null;
   if (host.provisionOpId !== op.id) return host.provisionStatus;
   const dryRun = (op.options as { dryRun?: unknown } | null)?.dryRun === true;
@@ -335,6 +412,7 @@ async function applyToHost(tx: Prisma.TransactionClient, op: Operation): Promise
     where: { id: op.hostId },
     data: { provisionStatus: next, provisionError: op.status === 'failed' ? op.error : null },
   });
+  host.provisionStatus = next;
   return next;
 }
 
