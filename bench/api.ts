@@ -7,7 +7,6 @@
  */
 import 'reflect-metadata';
 import * as bcrypt from 'bcryptjs';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,9 +15,9 @@ import Redis from 'ioredis';
 import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';
+import { writeBenchmarkSection } from './benchmarks-doc';
 
 const ROOT = resolve(__dirname, '../..');
-const DOC = join(ROOT, 'docs/BENCHMARKS.md');
 const { ensureDatabase, migrate } = require(join(ROOT, 'scripts/db-migrate.js')) as {
   ensureDatabase(url: string): Promise<void>;
   migrate(url: string, log?: (line: string) => void): Promise<number>;
@@ -261,21 +260,6 @@ function section(off: Stats, on: Stats, redisStreamLength: number, rounds: Stats
   ].join('\n');
 }
 
-/** Replaces (or adds) the "## API" section, leaving other sections of the file alone. */
-function writeSection(text: string): void {
-  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-  const start = current.search(/^## API\s*$/m);
-  let next: string;
-  if (start < 0) {
-    next = current.replace(/\n*$/, '\n\n') + text;
-  } else {
-    const rest = current.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = current.slice(0, start) + text + (end < 0 ? '' : '\n' + rest.slice(end));
-  }
-  writeFileSync(DOC, next);
-}
-
 async function main(): Promise<void> {
   await ensureDatabase(DATABASE_URL);
   await migrate(DATABASE_URL, () => undefined);
@@ -306,7 +290,7 @@ async function main(): Promise<void> {
   const on = merge(rounds, 'on');
   if (off.errors + on.errors > 0) throw new Error(`${off.errors + on.errors} requests failed`);
   const text = section(off, on, streamLength, rounds);
-  writeSection(text);
+  writeBenchmarkSection('API', text);
   console.log(text);
 }
 

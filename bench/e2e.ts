@@ -18,12 +18,12 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
+import { BENCHMARKS_DOC, writeBenchmarkSection } from './benchmarks-doc';
 
 const ROOT = resolve(__dirname, '..', '..');
 const API_MAIN = join(ROOT, 'dist/apps/api/src/main.js');
 const WORKER_MAIN = join(ROOT, 'dist/apps/dc-worker/src/main.js');
 const FAKE_BIN = join(ROOT, 'test/fake-dc/bin');
-const DOC = join(ROOT, 'docs/BENCHMARKS.md');
 const DATABASE_URL = process.env.BENCH_E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/linbo_bench_e2e';
 const REDIS_URL = process.env.BENCH_E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 const HOSTS = Number(process.env.BENCH_E2E_HOSTS ?? 200);
@@ -512,20 +512,6 @@ function section(runs: RunFigures[], totalMs: number, load: number[]): string {
   ].join('\n');
 }
 
-/** Replaces (or adds) the "## End to end" section, leaving other sections alone. */
-function writeSection(text: string): void {
-  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-  const start = current.search(/^## End to end\s*$/m);
-  let next: string;
-  if (start < 0) next = `${current.replace(/\n*$/, '\n\n')}${text}`;
-  else {
-    const rest = current.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = current.slice(0, start) + text + (end < 0 ? '' : `\n${rest.slice(end)}`);
-  }
-  writeFileSync(DOC, next.replace(/\n{3,}/g, '\n\n'));
-}
-
 async function main(): Promise<void> {
   for (const f of [API_MAIN, WORKER_MAIN]) if (!existsSync(f)) throw new Error(`${f} missing: run npm run build`);
   const load = loadavg();
@@ -537,8 +523,8 @@ async function main(): Promise<void> {
   const text = section(runs, Date.now() - started, load);
   if (process.env.BENCH_E2E_NO_WRITE) process.stdout.write(text);
   else {
-    writeSection(text);
-    process.stdout.write(`written to ${DOC} (## End to end)\n`);
+    writeBenchmarkSection('End to end', text);
+    process.stdout.write(`written to ${BENCHMARKS_DOC} (## End to end)\n`);
   }
 }
 

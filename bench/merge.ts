@@ -9,10 +9,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mergeDelta } from '@app/csv-merge';
 import { generateMergeInput } from './merge-data';
+import { BENCHMARKS_DOC, writeBenchmarkSection } from './benchmarks-doc';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/devices-csv.js');
-const DOC = join(ROOT, 'docs/BENCHMARKS.md');
 const TARGET_MS = 150;
 const SIZES = [10_000, 50_000, 100_000];
 const RUNS = 9;
@@ -138,21 +138,6 @@ function section(rows: Row[], load: number[]): string {
   ].join('\n');
 }
 
-/** Replaces (or adds) the "## Merge" section, leaving other sections of the file alone. */
-function writeSection(text: string): void {
-  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-  const start = current.search(/^## Merge\s*$/m);
-  let next: string;
-  if (start < 0) {
-    next = current.replace(/\n*$/, '\n\n') + text;
-  } else {
-    const rest = current.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = current.slice(0, start) + text + (end < 0 ? '' : '\n' + rest.slice(end));
-  }
-  writeFileSync(DOC, next);
-}
-
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/apps/devices-csv/src/main.js'))) throw new Error('run `npm run build` first');
   const load = loadavg();
@@ -167,8 +152,8 @@ async function main(): Promise<void> {
     );
   }
   const text = section(rows, load);
-  writeSection(text);
-  console.log(`\n${text}\nwritten to ${DOC}`);
+  writeBenchmarkSection('Merge', text);
+  console.log(`\n${text}\nwritten to ${BENCHMARKS_DOC}`);
   if (rows[rows.length - 1].inProcessMs >= TARGET_MS) process.exitCode = 1;
 }
 

@@ -14,11 +14,11 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { encodeJobPayload } from '@app/provisioning';
 import { startBenchApi } from './worker-api';
+import { BENCHMARKS_DOC, writeBenchmarkSection } from './benchmarks-doc';
 
 const ROOT = resolve(__dirname, '../..');
 const WORKER = join(ROOT, 'dist/apps/dc-worker/src/main.js');
 const FAKE_BIN = join(ROOT, 'test/fake-dc/bin');
-const DOC = join(ROOT, 'docs/BENCHMARKS.md');
 const REDIS_URL = 'redis://127.0.0.1:6379/3';
 const RUNS = 5;
 const SIZES = [1, 50, 200];
@@ -214,20 +214,6 @@ function section(rows: Array<BatchFigures & { batchSize: number }>): string {
   ].join('\n');
 }
 
-/** Replaces (or adds) the "## Worker" section, leaving other sections alone. */
-function writeSection(text: string): void {
-  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-  const start = current.search(/^## Worker\s*$/m);
-  let next: string;
-  if (start < 0) next = `${current.replace(/\n*$/, '\n\n')}${text}`;
-  else {
-    const rest = current.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = current.slice(0, start) + text + (end < 0 ? '' : `\n${rest.slice(end)}`);
-  }
-  writeFileSync(DOC, next.replace(/\n{3,}/g, '\n\n'));
-}
-
 async function main(): Promise<void> {
   if (!existsSync(WORKER)) throw new Error(`${WORKER} missing: run npm run build`);
   const rows: Array<BatchFigures & { batchSize: number }> = [];
@@ -238,8 +224,8 @@ async function main(): Promise<void> {
       `${hosts} hosts, batch ${batchSize}: ${r.batches} batch(es), samba-tool/batch ${r.sambaToolPerBatch}, batch ${r.batchMs.toFixed(1)} ms, import ${r.importMs.toFixed(1)} ms, overhead ${r.overheadMs.toFixed(1)} ms (verify ${r.verifyMs.toFixed(1)} ms), wall ${r.wallMs.toFixed(1)} ms\n`,
     );
   }
-  writeSection(section(rows));
-  process.stdout.write(`written to ${DOC} (## Worker)\n`);
+  writeBenchmarkSection('Worker', section(rows));
+  process.stdout.write(`written to ${BENCHMARKS_DOC} (## Worker)\n`);
 }
 
 main().catch((err: Error) => {
