@@ -8,6 +8,7 @@ import {
   loadWorkerConfig,
   masterPathFor,
   parseConfigFile,
+  sambaAuthArgs,
 } from './worker-config';
 
 const base = { INTERNAL_API_KEY: 'k' };
@@ -127,5 +128,15 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig(base, '/nonexistent/worker.env')).toThrow(
       /--config \/nonexistent\/worker\.env: cannot read \(ENOENT\)/,
     );
+  });
+});
+
+describe('sambaAuthArgs (SAMBA_TOOL_AUTH as an argument list)', () => {
+  it('turns user%password into -U and passes option forms through as separate arguments', () => {
+    expect(sambaAuthArgs('')).toEqual([]);
+    expect(sambaAuthArgs('administrator%Secret 1')).toEqual(['-U', 'administrator%Secret 1']);
+    expect(sambaAuthArgs('-U administrator%pw')).toEqual(['-U', 'administrator%pw']);
+    expect(sambaAuthArgs('  --username=admin   --password=pw ')).toEqual(['--username=admin', '--password=pw']);
+    expect(sambaAuthArgs('--use-kerberos=required')).toEqual(['--use-kerberos=required']);
   });
 });

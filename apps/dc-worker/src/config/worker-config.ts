@@ -83,7 +83,10 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
     help: 'log the 7.4 import writes sophomorix output to (quoted in errors)',
   },
   SAMBA_TOOL: { def: '/usr/bin/samba-tool', help: 'samba-tool binary' },
-  SAMBA_TOOL_AUTH: { def: '', help: 'user%password for samba-tool; set = clean up leftovers of deletes' },
+  SAMBA_TOOL_AUTH: {
+    def: '',
+    help: 'user%password, or samba-tool options such as `-U administrator%pw` / `--use-kerberos=required`; set = clean up leftovers of deletes',
+  },
   SAMBA_TOOL_TIMEOUT_SEC: { def: '60', help: 'timeout of one samba-tool call' },
   DNS_SERVER: { def: 'localhost', help: 'server argument of samba-tool dns query/delete' },
   PROVISION_LOCK_FILE: { def: '/var/lock/linbo-provision.lock', help: 'flock(2) file serialising writes + import' },
@@ -274,6 +277,18 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
 const expand = (template: string, school: string) => template.split('{school}').join(school);
 
 /** SPEC §2/§10: default-school/devices.csv, any other school S/S.devices.csv. */
+/**
+ * SAMBA_TOOL_AUTH as samba-tool arguments (never a shell string). A bare `user%password` becomes
+ * `-U user%password`; a value starting with `-` is taken as options and split on white space
+ * (`-U administrator%pw`, `--username=a --password=b`, `--use-kerberos=required`) — a password
+ * with a space must use the bare form.
+ */
+export function sambaAuthArgs(value: string): string[] {
+  const v = value.trim();
+  if (!v) return [];
+  return v.startsWith('-') ? v.split(/\s+/) : ['-U', v];
+}
+
 export function masterPathFor(config: WorkerConfig, school: string): string {
   if (config.devicesCsvMaster) return expand(config.devicesCsvMaster, school);
   const dir = `/etc/linuxmuster/sophomorix/${school}`;

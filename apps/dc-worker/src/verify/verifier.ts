@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
-import { dhcpVerifyPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
+import { dhcpVerifyPathFor, sambaAuthArgs, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import {
   accountName,
@@ -275,7 +275,7 @@ export class Verifier {
 
   private async sambaTool(args: string[], report?: VerifyReport): Promise<string> {
     const { execa } = await import('execa');
-    const auth = this.config.sambaToolAuth ? ['-U', this.config.sambaToolAuth] : [];
+    const auth = sambaAuthArgs(this.config.sambaToolAuth);
     if (report) report.sambaToolRuns++;
     const result = await execa(this.config.sambaTool, [...args, ...auth], {
       reject: false,
