@@ -1,20 +1,11 @@
 // SPEC §9 step 2 and §11 scenarios 2, 10, 13: batch sizes, superseding inside a batch, macct
 // repairs right after the current batch, and bulk verification (constant samba-tool processes).
-import { buildWorker, waitFor, WorkerEnv } from './harness';
+import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(90_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
-
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
 
 const HEADER = '# devices\n';
 const mac = (n: number) =>

@@ -1,21 +1,12 @@
 // Bulk internal endpoints (docs/BENCHMARKS.md "End to end"): a batch costs the same few API requests
 // whatever its size — one query for the snapshots, one bulk `running`, one bulk terminal report —
 // and an API without the bulk routes (404) is served with the single-operation calls.
-import { buildWorker, waitFor, WorkerEnv } from './harness';
+import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(90_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
-
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
 
 const mac = (n: number) =>
   `00:11:22:33:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`.toUpperCase();

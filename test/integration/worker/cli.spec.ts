@@ -1,21 +1,12 @@
 // The worker's command line: --check, --once, --help and config errors, as an admin runs them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildWorker, waitFor, WorkerEnv } from './harness';
+import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(30_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
-
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
 
 function stdout(w: { logs: Array<Record<string, unknown>> }): string {
   return w.logs.map((l) => (typeof l.raw === 'string' ? l.raw : JSON.stringify(l))).join('\n');

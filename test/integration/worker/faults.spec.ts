@@ -3,23 +3,15 @@
 // dead consumers, the delivery limit and a graceful SIGTERM.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { buildWorker, manualLine, waitFor, WorkerEnv } from './harness';
+import { manualLine, useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
 let holder: ChildProcess | undefined;
 
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  killHolder();
-  await env?.cleanup();
-  env = undefined;
-});
+afterEach(() => killHolder());
 
 const HEADER = '# school devices\n';
 const MANUAL = [

@@ -2,21 +2,12 @@
 // devices.csv bytes kept exactly (Latin-1 and UTF-8 alike), a `running` report answered for an
 // operation cancelled meanwhile, and other schools' files that would block sophomorix (SPEC §2).
 import * as fs from 'node:fs';
-import { buildWorker, freePort, manualLine, waitFor, WorkerEnv } from './harness';
+import { useWorkerBuild, freePort, manualLine, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
-
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 const utf8 = (s: string) => Buffer.from(s, 'utf8');

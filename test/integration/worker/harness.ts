@@ -69,6 +69,31 @@ export interface WorkerEnvOptions extends CreateFakeDcOptions {
 }
 
 /** One test's world: a fake DC, a fake API, a private stream on Redis DB 3 and a lock file. */
+/** Environments created by the running test; useWorkerBuild() cleans them up after it. */
+const liveEnvs = new Set<WorkerEnv>();
+
+/**
+ * The hooks every worker spec file needs: one build of the worker per file (`main`), and every
+ * WorkerEnv a test created cleaned up after that test (workers killed, stream, fake API and fake
+ * DC removed).
+ */
+export function useWorkerBuild(): { readonly main: string } {
+  let build: ReturnType<typeof buildWorker> | undefined;
+  beforeAll(() => {
+    build = buildWorker();
+  });
+  afterAll(() => build?.cleanup());
+  afterEach(async () => {
+    for (const env of [...liveEnvs]) await env.cleanup();
+  });
+  return {
+    get main(): string {
+      if (!build) throw new Error('useWorkerBuild: the worker is built in beforeAll; use main inside a test');
+      return build.main;
+    },
+  };
+}
+
 export class WorkerEnv {
   readonly id = randomUUID().slice(0, 8);
   readonly stream = `linbo:jobs:test:${this.id}`;
@@ -98,6 +123,7 @@ export class WorkerEnv {
     const env = new WorkerEnv(main, createFakeDc(dcOpts), api, opts);
     // the real API republishes a retried operation through its outbox
     api.onRetry = (op) => env.publish(op);
+    liveEnvs.add(env);
     return env;
   }
 
@@ -222,6 +248,7 @@ export class WorkerEnv {
   }
 
   async cleanup(): Promise<void> {
+    if (!liveEnvs.delete(this)) return; // already cleaned up
     for (const w of this.workers) {
       if (w.isRunning()) w.child.kill('SIGKILL');
       await w.exited;

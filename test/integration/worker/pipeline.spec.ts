@@ -2,21 +2,12 @@
 // real worker process, real Redis (DB 3), the fake DC tools and the fake internal API.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { buildWorker, manualLine, waitFor, WorkerEnv } from './harness';
+import { useWorkerBuild, manualLine, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
-
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
 
 const HEADER = '# devices.csv of the test school\n';
 const MANUAL_A = manualLine('r200', 'manual01', '00:AA:00:00:00:01', '10.0.200.1', 'keep me');

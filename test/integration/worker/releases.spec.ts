@@ -3,21 +3,12 @@
 // (hardening.spec.ts), so the fake DC's `failNext` knob stands in for it, e.g. a file changed
 // between our check and the import → the job fails with the import's own message; once the cause
 // is gone a retry succeeds.
-import { buildWorker, WorkerEnv } from './harness';
+import { useWorkerBuild, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 
-let build: ReturnType<typeof buildWorker>;
+const build = useWorkerBuild();
 let env: WorkerEnv | undefined;
-
-beforeAll(() => {
-  build = buildWorker();
-});
-afterAll(() => build.cleanup());
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
 
 describe.each([
   ['7.2', /^IMPORT_FAILED: import exited 1: "sophomorix-device finished {2}errors detected!"/],
