@@ -207,7 +207,7 @@ function section(rows: Array<BatchFigures & { batchSize: number }>): string {
     '',
     `samba-tool processes per batch: ${constant ? `**constant** (${rows[0].sambaToolPerBatch}: \`computer list\`, forward zone \`@ ALL\`, one reverse zone \`@ ALL\`) — independent of the number of hosts` : '**not constant**: see the table'}.`,
     'API requests per batch: bounded, whatever the batch size — one POST /internal/operations/query for the snapshots, one bulk PATCH /internal/operations/status',
-    'for `running` and one for the terminal statuses (from 24 reports on split into up to 4 parallel requests: the API applies items one by one), then one XACK',
+    'for `running` and one for the terminal statuses (from 24 reports on split into up to 4 parallel requests, each one transaction in the API), then one XACK',
     'for the batch; the terminal report runs while the next batch starts. Before the bulk routes (20:14 UTC): a GET and two PATCHes per job, 8 in flight, and an XACK each —',
     '434 ms overhead for a 200-job batch, 247 ms per 50-job batch, 1418 ms wall for 200 hosts in 4 batches. The machine was shared with other test runs while measuring, so single rows are noisy.',
     '',
