@@ -9,21 +9,25 @@
  * Database `linbo_bench_e2e`, Redis DB 8, both reset before each run; 3 runs, median reported.
  * Writes the "## End to end" section of docs/BENCHMARKS.md.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from 'pg';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
+import {
+  API_MAIN,
+  freePort,
+  makeFakeDc as makeStackFakeDc,
+  resetStackState,
+  ROOT,
+  startNode as start,
+  stopProcess as stop,
+  waitFor as pollUntil,
+  WORKER_MAIN,
+} from '../tools/local-stack';
 import { BENCHMARKS_DOC, writeBenchmarkSection } from './benchmarks-doc';
 
-const ROOT = resolve(__dirname, '..', '..');
-const API_MAIN = join(ROOT, 'dist/apps/api/src/main.js');
-const WORKER_MAIN = join(ROOT, 'dist/apps/dc-worker/src/main.js');
-const FAKE_BIN = join(ROOT, 'test/fake-dc/bin');
 const DATABASE_URL = process.env.BENCH_E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/linbo_bench_e2e';
 const REDIS_URL = process.env.BENCH_E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 const HOSTS = Number(process.env.BENCH_E2E_HOSTS ?? 200);
@@ -101,93 +105,20 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+/** Polls every 50 ms by default: a coarser poll would add to the measured end-to-end time. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, ms: number, everyMs = 50) =>
+  pollUntil(what, fn, ms, everyMs);
+/** Fresh rows and a fresh stream: the bench owns `linbo_bench_e2e` and Redis DB 8. */
+const resetState = () => resetStackState(DATABASE_URL, REDIS_URL);
+/** An admin's master with one hand-written line; every import run costs IMPORT_DELAY_MS. */
+const makeFakeDc = (dir: string) =>
+  makeStackFakeDc(dir, ['server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server'], {
+    release: '7.3',
+    delayMs: IMPORT_DELAY_MS,
+  });
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (actual: number, ref: number) =>
   `${actual >= ref ? '+' : ''}${(((actual - ref) / ref) * 100).toFixed(1)} %`;
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => res(p));
-    });
-  });
-}
-
-/** Fresh rows and a fresh stream: the bench owns `linbo_bench_e2e` and Redis DB 8. */
-async function resetState(): Promise<void> {
-  const pg = new Client({ connectionString: DATABASE_URL });
-  await pg.connect();
-  try {
-    await pg.query('TRUNCATE hosts, operations, rooms, configs, users RESTART IDENTITY CASCADE');
-  } finally {
-    await pg.end();
-  }
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    const keys = await redis.keys('linbo:jobs*');
-    if (keys.length) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** A fake DC in `dir`: an admin's master with two hand-written lines, import costing 1 s per run. */
-function makeFakeDc(dir: string): Record<string, string> {
-  const fakeRoot = join(dir, 'dc');
-  const schoolDir = join(fakeRoot, 'etc/linuxmuster/sophomorix/default-school');
-  mkdirSync(schoolDir, { recursive: true });
-  mkdirSync(join(fakeRoot, 'etc/dhcp/devices'), { recursive: true });
-  writeFileSync(
-    join(schoolDir, 'devices.csv'),
-    'server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server\n',
-  );
-  writeFileSync(join(fakeRoot, 'config.json'), JSON.stringify({ release: '7.3', delayMs: IMPORT_DELAY_MS }));
-  return {
-    FAKE_DC_ROOT: fakeRoot,
-    DEVICES_CSV_MASTER: join(schoolDir, 'devices.csv'),
-    DEVICES_CSV_DELTA: join(schoolDir, 'linbo-docker.devices.csv'),
-    IMPORT_SCRIPT: join(FAKE_BIN, 'linuxmuster-import-devices'),
-    SAMBA_TOOL: join(FAKE_BIN, 'samba-tool'),
-    MACCT_REPAIR_SCRIPT: join(FAKE_BIN, 'repair_macct.py'),
-    DHCP_VERIFY_FILE: join(fakeRoot, 'etc/dhcp/devices/{school}.conf'),
-    PROVISION_LOCK_FILE: join(dir, 'linbo-provision.lock'),
-  };
-}
-
-function start(script: string, env: Record<string, string>, logFile: string): ChildProcess {
-  const out = openSync(logFile, 'a');
-  return spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((res) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(t);
-      res();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: number, everyMs = 50): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 function jsonLines(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];

@@ -6,17 +6,25 @@
  * devices.csv import, shows progress from the WebSocket while they provision, and prints a summary.
  * `--exit` stops everything after the summary (used by CI); otherwise it keeps running until Ctrl-C.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from 'pg';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
+import {
+  API_MAIN,
+  freePort,
+  makeFakeDc,
+  resetStackState,
+  ROOT,
+  startNode,
+  stopProcess,
+  waitFor,
+  WORKER_MAIN,
+} from './local-stack';
 
-const ROOT = resolve(__dirname, '..', '..');
 const DEFAULT_DB = 'postgresql://postgres@127.0.0.1:5432/linbo_demo';
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379/5';
 const { migrate, ensureDatabase } = require(join(ROOT, 'scripts', 'db-migrate.js')) as {
@@ -78,71 +86,11 @@ function redact(url: string): string {
 /** Starts from a clean slate: the demo owns its database and its Redis keys. */
 async function resetState(): Promise<void> {
   await migrate(databaseUrl, () => undefined);
-  const pg = new Client({ connectionString: databaseUrl });
-  await pg.connect();
-  try {
-    await pg.query('TRUNCATE hosts, operations, rooms, configs, users RESTART IDENTITY CASCADE');
-  } finally {
-    await pg.end();
-  }
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    await redis.del('linbo:jobs', 'linbo:jobs:dlq');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** A fake DC: the devices files, the fake tools' state and their config (test/fake-dc). */
-function makeFakeDc(dir: string): Record<string, string> {
-  const fakeRoot = join(dir, 'dc');
-  const schoolDir = join(fakeRoot, 'etc', 'linuxmuster', 'sophomorix', 'default-school');
-  mkdirSync(schoolDir, { recursive: true });
-  mkdirSync(join(fakeRoot, 'etc', 'dhcp', 'devices'), { recursive: true });
-  // a master with an admin's own lines: they must come through untouched
-  writeFileSync(
-    join(schoolDir, 'devices.csv'),
-    [
-      '# devices.csv of the demo school — the lines below were written by hand',
-      'server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server',
-      'r000;r000-printer;nopxe;00:50:56:00:00:02;10.0.0.20;;;;printer;;0;;;;',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(fakeRoot, 'config.json'), JSON.stringify({ release: '7.3', delayMs: 1000 }));
-  const bin = join(ROOT, 'test', 'fake-dc', 'bin');
-  return {
-    FAKE_DC_ROOT: fakeRoot,
-    DEVICES_CSV_MASTER: join(schoolDir, 'devices.csv'),
-    DEVICES_CSV_DELTA: join(schoolDir, 'linbo-docker.devices.csv'),
-    IMPORT_SCRIPT: join(bin, 'linuxmuster-import-devices'),
-    SAMBA_TOOL: join(bin, 'samba-tool'),
-    MACCT_REPAIR_SCRIPT: join(bin, 'repair_macct.py'),
-    DHCP_VERIFY_FILE: join(fakeRoot, 'etc', 'dhcp', 'devices', '{school}.conf'),
-    PROVISION_LOCK_FILE: join(dir, 'linbo-provision.lock'),
-  };
-}
-
-async function freePort(preferred: number): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<number>((res, rej) => {
-      const srv = createServer();
-      srv.once('error', rej);
-      srv.listen(port, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => res(p));
-      });
-    });
-  return tryPort(preferred).catch(() => tryPort(0));
+  await resetStackState(databaseUrl, redisUrl);
 }
 
 function start(name: string, script: string, env: Record<string, string>, logFile: string): ChildProcess {
-  const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, script)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', out, out],
-  });
+  const child = startNode(script, env, logFile);
   child.on('exit', (code, signal) => {
     if (!stopping) say(`!! ${name} exited (${signal ?? code}); see ${logFile}`);
   });
@@ -153,35 +101,7 @@ function start(name: string, script: string, env: Record<string, string>, logFil
 let stopping = false;
 async function stopAll(): Promise<void> {
   stopping = true;
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((res) => {
-          if (c.exitCode !== null || c.signalCode !== null) return res();
-          const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            res();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  await Promise.all(children.map((c) => stopProcess(c, 10_000)));
 }
 
 /** The demo reads a few well-known fields of the API's JSON answers. */
@@ -233,7 +153,16 @@ async function main(): Promise<void> {
   await resetState();
 
   const dir = mkdtempSync(join(tmpdir(), 'linbo-demo-'));
-  const fakeDc = makeFakeDc(dir);
+  // a master with an admin's own lines: they must come through untouched
+  const fakeDc = makeFakeDc(
+    dir,
+    [
+      '# devices.csv of the demo school — the lines below were written by hand',
+      'server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server',
+      'r000;r000-printer;nopxe;00:50:56:00:00:02;10.0.0.20;;;;printer;;0;;;;',
+    ],
+    { release: '7.3', delayMs: 1000 },
+  );
   const port = await freePort(Number(process.env.PORT ?? 3000));
   const apiBase = `http://127.0.0.1:${port}/api/v1`;
   const internalKey = randomBytes(24).toString('hex');
@@ -241,7 +170,7 @@ async function main(): Promise<void> {
 
   start(
     'API',
-    'dist/apps/api/src/main.js',
+    API_MAIN,
     {
       NODE_ENV: 'development',
       PORT: String(port),
@@ -268,7 +197,7 @@ async function main(): Promise<void> {
 
   start(
     'DC worker',
-    'dist/apps/dc-worker/src/main.js',
+    WORKER_MAIN,
     {
       ...fakeDc,
       REDIS_URL: redisUrl,

@@ -1,0 +1,116 @@
+/**
+ * The pieces that run the whole product on one machine — the built API and DC worker as separate
+ * processes against the fake DC of test/fake-dc — shared by `npm run demo` (tools/demo.ts) and
+ * `npm run bench:e2e` (bench/e2e.ts).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+
+/** The repository root, from dist/tools/*.js and dist/bench/*.js alike. */
+export const ROOT = resolve(__dirname, '..', '..');
+export const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+export const WORKER_MAIN = join(ROOT, 'dist', 'apps', 'dc-worker', 'src', 'main.js');
+const FAKE_BIN = join(ROOT, 'test', 'fake-dc', 'bin');
+
+/** A free loopback port: `preferred` when it is free, else any. */
+export async function freePort(preferred = 0): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((res, rej) => {
+      const srv = createServer();
+      srv.once('error', rej);
+      srv.listen(port, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => res(p));
+      });
+    });
+  return tryPort(preferred).catch(() => tryPort(0));
+}
+
+/** Empties every table and removes the jobs streams: for databases and Redis indexes the caller owns. */
+export async function resetStackState(databaseUrl: string, redisUrl: string): Promise<void> {
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    await pg.query('TRUNCATE hosts, operations, rooms, configs, users RESTART IDENTITY CASCADE');
+  } finally {
+    await pg.end();
+  }
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys('linbo:jobs*');
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * A fake DC in `dir/dc`: the default school's master holding `masterLines` (an admin's own lines),
+ * the fake tools' `config` (test/fake-dc/README.md), and the worker variables that point at it.
+ */
+export function makeFakeDc(
+  dir: string,
+  masterLines: string[],
+  config: Record<string, unknown>,
+): Record<string, string> {
+  const fakeRoot = join(dir, 'dc');
+  const schoolDir = join(fakeRoot, 'etc', 'linuxmuster', 'sophomorix', 'default-school');
+  mkdirSync(schoolDir, { recursive: true });
+  mkdirSync(join(fakeRoot, 'etc', 'dhcp', 'devices'), { recursive: true });
+  writeFileSync(join(schoolDir, 'devices.csv'), masterLines.map((l) => `${l}\n`).join(''));
+  writeFileSync(join(fakeRoot, 'config.json'), JSON.stringify(config));
+  return {
+    FAKE_DC_ROOT: fakeRoot,
+    DEVICES_CSV_MASTER: join(schoolDir, 'devices.csv'),
+    DEVICES_CSV_DELTA: join(schoolDir, 'linbo-docker.devices.csv'),
+    IMPORT_SCRIPT: join(FAKE_BIN, 'linuxmuster-import-devices'),
+    SAMBA_TOOL: join(FAKE_BIN, 'samba-tool'),
+    MACCT_REPAIR_SCRIPT: join(FAKE_BIN, 'repair_macct.py'),
+    DHCP_VERIFY_FILE: join(fakeRoot, 'etc', 'dhcp', 'devices', '{school}.conf'),
+    PROVISION_LOCK_FILE: join(dir, 'linbo-provision.lock'),
+  };
+}
+
+/** Starts a built app with `node`, its stdout and stderr appended to `logFile`. */
+export function startNode(script: string, env: Record<string, string>, logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a');
+  return spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((res) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Polls `fn` until it returns something other than undefined; the last error is named on timeout. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  ms: number,
+  everyMs = 250,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
