@@ -99,7 +99,10 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
     const preview = JSON.parse(JSON.stringify(dc.readState(root, config.domain)));
     delay += config.delayPerHostMs * syncState(preview, sopho.hosts, config.domain).size;
   }
-  if (delay > 0) await sleep(delay);
+  // counted from this process's start (performance.now()), so `delayMs: 1000` makes a run cost 1 s
+  // of wall time including node's own start-up, as a tool with that cost would
+  const remaining = delay - performance.now();
+  if (remaining > 0) await sleep(remaining);
 
   let changed = 0;
   if (ok) {
