@@ -139,8 +139,21 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
       if (!(await this.macct.process(item.job))) this.handBack([item.job]);
       return;
     }
-    const result = await this.provision.process(item.school, item.jobs);
+    const result = await this.provision.process(item.school, item.jobs, () => this.lookAhead());
     if (result.handedBack.length) this.handBack(result.handedBack);
+  }
+
+  /** While a batch imports: make the next batch's jobs `running` now, so it can start right after. */
+  private async lookAhead(): Promise<void> {
+    if (this.stopping) return;
+    const next = await this.coordinator.peek();
+    if (!next || this.stopping) return;
+    const started = Date.now();
+    const prepared = await this.provision.prepare(next.jobs);
+    this.logger.debug(
+      { school: next.school, read: next.jobs.length, prepared, durationMs: Date.now() - started },
+      'next batch prepared during the import',
+    );
   }
 
   private handBack(jobs: Parameters<BatchCoordinator['handBack']>[0]): void {

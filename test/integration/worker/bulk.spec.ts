@@ -169,4 +169,83 @@ describe('bulk internal endpoints', () => {
     expect(stored).toEqual(ops.map((op) => op.id));
     expect(env.dc.importRuns()).toHaveLength(3);
   });
+
+  describe('look-ahead: the next batch is prepared while the previous one imports', () => {
+    /** ms timestamp of the first `import finished` log line of the worker */
+    const firstImportDone = (logs: Array<Record<string, unknown>>) =>
+      new Date(logs.find((l) => l.msg === 'import finished')?.time as string | number).getTime();
+    const statuses = (e: WorkerEnv, id: string) => e.api.reports.filter((r) => r.id === id).map((r) => r.body.status);
+
+    it("the next batch's jobs are reported running during the import, once each; the batch fetches nothing again", async () => {
+      env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 3, delayMs: 1500 });
+      const ops = createOps(env, 6, 'ahead', 100);
+      for (const op of ops) await env.publish(op);
+      const w = env.spawn();
+      for (const op of ops) await env.waitStatus(op.id, 'completed', 30_000);
+      await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
+      const importDone = firstImportDone(w.logs);
+      const running = env.api.reports.filter((r) => r.body.status === 'running');
+      // batch 2 went running before batch 1's import had finished
+      for (const op of ops.slice(3)) expect(running.find((r) => r.id === op.id)!.at).toBeLessThan(importDone);
+      for (const op of ops) expect(statuses(env, op.id)).toEqual(['running', 'completed']);
+      expect(env.dc.importRuns()).toHaveLength(2);
+      expect(w.logs.filter((l) => l.msg === 'provision batch done').map((l) => l.prefetched)).toEqual([0, 3]);
+      // per batch one query and one `running` report, wherever they were made
+      const seen = routes(env, 0);
+      expect(seen.filter((r) => r.startsWith('POST /api/v1/internal/operations/query'))).toHaveLength(2);
+      expect(seen.filter((r) => r.startsWith('PATCH /api/v1/internal/operations/status'))).toHaveLength(4);
+      expect(
+        env.dc
+          .readMaster()
+          .split('\n')
+          .filter((l) => /;ahead\d;/.test(l)),
+      ).toHaveLength(6);
+    });
+
+    it('a job the API cancels before its look-ahead `running` is not run, and ACKed', async () => {
+      env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 2, delayMs: 1000 });
+      const ops = createOps(env, 4, 'gone', 110);
+      env.api.cancelBeforeRunning.add(ops[3].id);
+      for (const op of ops) await env.publish(op);
+      const w = env.spawn();
+      for (const op of ops.slice(0, 3)) await env.waitStatus(op.id, 'completed', 30_000);
+      await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
+      expect(env.api.status(ops[3].id)).toBe('cancelled');
+      expect(statuses(env, ops[3].id)).toEqual(['running']); // refused: the API held `cancelled`
+      expect(env.dc.readMaster()).not.toContain(';gone3;');
+      expect(env.dc.readMaster()).toContain(';gone2;');
+      expect(w.logs.filter((l) => l.msg === 'provision batch done').map((l) => l.prefetched)).toEqual([0, 1]);
+      expect(env.dc.importRuns()).toHaveLength(2);
+    });
+
+    it('a change of a prepared host arriving before its batch opens supersedes the running job', async () => {
+      env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 2, delayMs: 2000 });
+      const first = createOps(env, 2, 'early', 120);
+      const create = env.api.addProvision('create', {
+        hostname: 'late0',
+        macAddress: mac(130),
+        ipAddress: '10.0.100.130',
+      });
+      for (const op of [...first, create]) await env.publish(op);
+      env.spawn();
+      // prepared during the first import: running while that import still runs
+      await env.waitStatus(create.id, 'running', 15_000);
+      expect(env.dc.importRuns()).toHaveLength(0);
+      const hostId = (create.options as { hostId: string }).hostId;
+      const update = env.api.addProvision('update', {
+        hostId,
+        hostname: 'late0',
+        macAddress: mac(130),
+        ipAddress: '10.0.100.131',
+      });
+      await env.publish(update);
+      await env.waitStatus(update.id, 'completed', 30_000);
+      await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
+      expect(statuses(env, create.id)).toEqual(['running', 'cancelled']);
+      expect(env.api.status(create.id)).toBe('cancelled');
+      expect(statuses(env, update.id)).toEqual(['running', 'completed']);
+      expect(env.dc.records('late0', 'A')).toEqual(['10.0.100.131']);
+      expect(env.dc.importRuns()).toHaveLength(2);
+    });
+  });
 });

@@ -61,6 +61,22 @@ export class BatchCoordinator {
     return { kind: 'provision', school, jobs };
   }
 
+  /**
+   * Look-ahead while a batch imports: the provision jobs the next batch would start with, from what
+   * is queued plus one short read of what is already in the stream — nothing is taken out of the
+   * queue and nothing waits for the debounce. `next()` still forms the batch (it may add more jobs,
+   * or run a macct repair first). Null when nothing is ready or the worker stops.
+   */
+  async peek(): Promise<{ school: string; jobs: QueuedJob[] } | null> {
+    if (this.stopping) return null;
+    await this.fill(1, this.config.batchSize);
+    const first = this.queue.find((j) => this.isReady(j) && j.payload.type === 'provision_host');
+    if (!first || this.stopping) return null;
+    const school = first.payload.school;
+    const jobs = this.queue.filter((j) => this.belongs(j, school)).slice(0, this.config.batchSize);
+    return { school, jobs };
+  }
+
   private repair(index: number): WorkItem {
     const [job] = this.queue.splice(index, 1);
     this.repairsDue.delete(job.id);

@@ -88,6 +88,13 @@ export class ProvisionProcessor {
   /** the chain up to the batch before the last one: a new batch starts only once it is done */
   private reportedBeforeLast: Promise<void> = Promise.resolve();
   private aborted: ReportAbortedError | null = null;
+  /**
+   * Jobs of the next batch already made `running` during the previous batch's import (`prepare`),
+   * by stream entry id, with the operation as the API returned it. Only `running` ones are kept: the
+   * API never moves a running operation except on the worker's own report, so the view stays true
+   * until this worker reports it.
+   */
+  private readonly prepared = new Map<string, OperationView>();
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -102,7 +109,11 @@ export class ProvisionProcessor {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async process(school: string, batch: QueuedJob[]): Promise<BatchResult> {
+  /**
+   * `lookAhead` (optional) is started when the batch's import starts and awaited before returning:
+   * the caller uses it to `prepare` the next batch while the import runs.
+   */
+  async process(school: string, batch: QueuedJob[], lookAhead?: () => Promise<void>): Promise<BatchResult> {
     // back-pressure: at most one earlier batch still reporting while this one runs (never rejects)
     await this.reportedBeforeLast;
     // a report was abandoned at shutdown meanwhile: start nothing, the jobs stay pending
@@ -128,17 +139,19 @@ export class ProvisionProcessor {
     // 2. coalesce per host: the newest job wins (SPEC §8: a stale job never overwrites newer data)
     jobs = this.coalesce(jobs, early);
 
-    // 3. one bulk report: the early verdicts first (ACKed once stored), then `running` for the rest;
+    // 3. one bulk report: the early verdicts first (ACKed once stored), then `running` for the rest
+    // (not for jobs prepared during the previous import: the API holds them `running` already);
     // a refusal, or a 200 holding another status (cancelled/finished meanwhile), drops a job — it
     // is ACKed and not run
-    const accepted = await this.reporter.runningMany(
-      jobs.map((j) => j.job),
+    const toStart = jobs.filter((j) => !this.prepared.has(j.job.id));
+    const startedNow = await this.reporter.runningMany(
+      toStart.map((j) => j.job),
       early,
     );
-    const live = jobs.filter((_, i) => accepted[i]);
-    await this.reporter.skipMany(
-      jobs.filter((_, i) => !accepted[i]).map((j) => [j.job, 'API refused running (superseded or finished)']),
-    );
+    const refused = new Set(toStart.filter((_, i) => !startedNow[i]));
+    const prefetched = batch.filter((j) => this.prepared.delete(j.id)).length;
+    const live = jobs.filter((j) => !refused.has(j));
+    await this.reporter.skipMany([...refused].map((j) => [j.job, 'API refused running (superseded or finished)']));
     const phases: Record<string, number> = { fetchMs: Date.now() - started };
 
     const verdicts = new Map<ProvisionJob, JobVerdict>();
@@ -147,13 +160,20 @@ export class ProvisionProcessor {
     if (dryRun.length) for (const [j, v] of await this.planDryRun(school, dryRun)) verdicts.set(j, v);
 
     let handedBack: QueuedJob[] = [];
+    let ahead: Promise<void> | undefined;
     if (real.length) {
+      const startLookAhead = () => {
+        ahead = this.lookAhead(lookAhead, log);
+      };
       try {
-        for (const [j, v] of await this.runLive(school, real, log, phases)) verdicts.set(j, v);
+        for (const [j, v] of await this.runLive(school, real, log, phases, startLookAhead)) verdicts.set(j, v);
       } catch (err) {
         if (!(err instanceof LockTimeoutError)) throw err;
         log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
         handedBack = real.map((j) => j.job);
+      } finally {
+        // the caller reads the stream again after we return: the look-ahead must be done by then
+        await ahead;
       }
     }
 
@@ -166,7 +186,13 @@ export class ProvisionProcessor {
       await this.reporter.finishMany([...verdicts].map(([j, verdict]) => [j.job, verdict]));
       phases.reportMs = Date.now() - reportStart;
       log.info(
-        { durationMs: Date.now() - started, phases, reported: verdicts.size, handedBack: handedBack.length },
+        {
+          durationMs: Date.now() - started,
+          phases,
+          prefetched,
+          reported: verdicts.size,
+          handedBack: handedBack.length,
+        },
         'provision batch done',
       );
       this.metrics.batchDone(school, batchOutcome([...verdicts.values()], handedBack.length));
@@ -181,6 +207,44 @@ export class ProvisionProcessor {
       }),
     );
     return { handedBack };
+  }
+
+  /**
+   * Look-ahead, run while the previous batch imports: fetch the snapshots of the jobs the next batch
+   * will start with and report the ones that will run `running` in one bulk call, so that batch can
+   * lock and merge as soon as this import is verified. Changes nothing else: no ACK, no terminal
+   * verdict (skips, duplicates and jobs superseded within `batch` are left to `process`, which
+   * fetches them again), and a job the API does not take is simply not prepared. Resolves with the
+   * number of jobs prepared; any failure leaves the rest to `process`.
+   */
+  async prepare(batch: QueuedJob[]): Promise<number> {
+    // back-pressure as in `process`: the next batch starts only once the batch before this one has
+    // reported, so its jobs are not made `running` any earlier either
+    await this.reporting;
+    if (this.aborted) return 0;
+    const fresh = batch.filter((j) => !this.prepared.has(j.id));
+    if (fresh.length === 0) return 0;
+    const views = await this.api.fetchOperations(fresh.map((j) => j.payload.operation_id));
+    const { jobs } = this.classify(fresh, views);
+    // coalesced within what is read so far; `process` coalesces the whole batch again
+    const survivors = this.coalesce(jobs, []);
+    const accepted = await this.reporter.runningMany(survivors.map((j) => j.job));
+    let count = 0;
+    survivors.forEach((j, i) => {
+      if (!accepted[i]) return;
+      this.prepared.set(j.job.id, { ...j.op, status: 'running' });
+      count++;
+    });
+    return count;
+  }
+
+  private lookAhead(fn: (() => Promise<void>) | undefined, log: WorkerLogger): Promise<void> | undefined {
+    if (!fn) return undefined;
+    return fn().catch((err: Error) => {
+      // the next batch then fetches and reports `running` itself, as without look-ahead
+      if (err instanceof ReportAbortedError) return;
+      log.warn({ err: err.message }, 'look-ahead for the next batch failed; it starts without it');
+    });
   }
 
   /**
@@ -200,7 +264,27 @@ export class ProvisionProcessor {
    * provision job gets its failed verdict in `verdicts`.
    */
   private async fetch(batch: QueuedJob[], early: Array<[QueuedJob, TerminalVerdict]>): Promise<ProvisionJob[]> {
-    const views = await this.api.fetchOperations(batch.map((j) => j.payload.operation_id));
+    const missing = batch.filter((j) => !this.prepared.has(j.id)).map((j) => j.payload.operation_id);
+    const views = missing.length ? await this.api.fetchOperations(missing) : new Map<string, OperationView>();
+    for (const j of batch) {
+      const view = this.prepared.get(j.id);
+      if (view) views.set(j.payload.operation_id, view);
+    }
+    const { jobs, skips, unfit } = this.classify(batch, views);
+    early.push(...unfit);
+    await this.reporter.skipMany(skips);
+    return jobs;
+  }
+
+  /**
+   * Sorts a batch by its operations: provision jobs to run, entries to ACK without a status change
+   * (duplicate, unknown or finished operation) and jobs to fail at once (not a provision job).
+   */
+  private classify(
+    batch: QueuedJob[],
+    views: Map<string, OperationView>,
+  ): { jobs: ProvisionJob[]; skips: Array<[QueuedJob, string]>; unfit: Array<[QueuedJob, TerminalVerdict]> } {
+    const unfitJobs: Array<[QueuedJob, TerminalVerdict]> = [];
     // the same operation twice in a batch (a republished entry next to its first one): the later
     // entry stands for it, the earlier one is ACKed as a duplicate — never two verdicts for one operation
     const lastEntry = new Map(batch.map((j) => [j.payload.operation_id, j]));
@@ -222,7 +306,7 @@ export class ProvisionProcessor {
         continue;
       }
       const action = job.payload.action;
-      const unfit = (message: string) => early.push([job, failed('WORKER_ERROR', message)]);
+      const unfit = (message: string) => unfitJobs.push([job, failed('WORKER_ERROR', message)]);
       if (op.type !== 'provision_host' || (action !== 'create' && action !== 'update' && action !== 'delete')) {
         unfit(`operation ${opId} is ${op.type}/${op.action}, not a provision job`);
         continue;
@@ -236,8 +320,7 @@ export class ProvisionProcessor {
       const opAction = (PROVISION_ACTIONS as readonly string[]).includes(op.action) ? op.action : action;
       out.push({ job, op, options, action: opAction as ProvisionJob['action'] });
     }
-    await this.reporter.skipMany(skips);
-    return out;
+    return { jobs: out, skips, unfit: unfitJobs };
   }
 
   /**
@@ -352,6 +435,7 @@ export class ProvisionProcessor {
     jobs: ProvisionJob[],
     log: WorkerLogger,
     phases: Record<string, number>,
+    importStarting: () => void,
   ): Promise<Map<ProvisionJob, JobVerdict>> {
     const out = new Map<ProvisionJob, JobVerdict>();
     let mark = Date.now();
@@ -441,7 +525,8 @@ export class ProvisionProcessor {
       phase('writeMs');
       log.info({ stats: plan.stats, applied: applied.length }, 'devices.csv written');
 
-      // 7. import once for the whole batch
+      // 7. import once for the whole batch (the next batch is prepared meanwhile)
+      importStarting();
       const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'));
       phase('importMs');
       this.metrics.importRan(school, run.durationMs);
