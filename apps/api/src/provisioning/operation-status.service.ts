@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  ApiErrorCode,
   BulkReportOutcome,
   BulkStatusReport,
   checkTransition,
@@ -21,6 +22,7 @@ import { isDatabaseUnavailable } from './database-errors';
 import { jobEventData } from './job-events';
 import { toOperationView } from './operation.view';
 import { OutboxRelay, payloadOf } from './outbox.relay';
+import { applyReportUpdate, ReportUpdate } from './report-update';
 
 /** A batch of 500 reports takes well under a second; the default 5 s is too tight on a busy machine. */
 const BULK_TRANSACTION_TIMEOUT_MS = 30_000;
@@ -84,57 +86,27 @@ export class OperationStatusService {
 
   /**
    * PATCH /internal/operations/status: the reports of a batch, applied in the request's order by
-   * the same rules as applyReport (planReport, applyToHost, the same events), but in ONE
-   * transaction that locks every host and then every operation involved, each set in id order (the
-   * API's lock order; two bulk requests cannot deadlock). The 404 / 409 of one report becomes its
-   * outcome and is raised before that report writes anything, so it loses none of the others. The
-   * database failing rolls the whole request back: 503, the worker resends it.
+   * the same rules as applyReport (planReport, the host rule of applyToHost, the same events), but
+   * in ONE transaction that locks every host and then every operation involved, each set in id
+   * order (the API's lock order; two bulk requests cannot deadlock). The reports are folded in
+   * memory over the rows read under those locks (several reports of one operation each see the
+   * one before), then written set-wise: one UPDATE of the operations, one of the hosts, one read
+   * back — a constant number of statements whatever the size of the batch. The 404 / 409 of one
+   * report becomes its outcome and writes nothing, so it loses none of the others. The database
+   * failing rolls the whole request back: 503, the worker resends it.
    */
   applyReports(reports: BulkStatusReport[]): Promise<BulkReportOutcome[]> {
     const ids = reports.map((r) => r.id.toLowerCase());
     return this.serialise([...new Set(ids)], async () => {
-      const changes: Applied[] = [];
-      let outcomes: BulkReportOutcome[];
+      let settled: SettledBatch;
       try {
-        outcomes = await this.prisma.$transaction(
+        settled = await this.prisma.$transaction(
           async (tx) => {
-            const { ops, hosts } = await lockOperations(tx, ids);
-            const out: BulkReportOutcome[] = [];
-            for (const [i, { id: given, ...report }] of reports.entries()) {
-              const id = ids[i];
-              const op = ops.get(id);
-              if (!op) {
-                out.push({
-                  id: given,
-                  outcome: 'not_found',
-                  error: { code: 'NOT_FOUND', message: `operation ${id} not found` },
-                });
-                continue;
-              }
-              let data: Prisma.OperationUpdateInput | null;
-              try {
-                data = planReport(op, report);
-              } catch (err) {
-                if (!(err instanceof ApiError)) throw err;
-                out.push({
-                  id: given,
-                  outcome: 'rejected',
-                  operation: toOperationView(op),
-                  error: { code: err.code, message: err.message },
-                });
-                continue;
-              }
-              if (!data) {
-                out.push({ id: given, outcome: 'stored', changed: false, operation: toOperationView(op) });
-                continue;
-              }
-              const updated = await tx.operation.update({ where: { id }, data });
-              ops.set(id, updated);
-              const host = updated.hostId ? (hosts.get(updated.hostId) ?? null) : null;
-              changes.push({ op: updated, changed: true, provisionStatus: await applyToHost(tx, updated, host) });
-              out.push({ id: given, outcome: 'stored', changed: true, operation: toOperationView(updated) });
-            }
-            return out;
+            const locked = await lockOperations(tx, ids);
+            const batch = foldReports(reports, ids, locked);
+            await writeOperations(tx, batch.operations, locked.ops);
+            await writeHosts(tx, batch.hosts);
+            return settle(batch, await readOperations(tx, [...batch.operations.keys()]));
           },
           { timeout: BULK_TRANSACTION_TIMEOUT_MS },
         );
@@ -147,6 +119,7 @@ export class OperationStatusService {
           'database unavailable: no report was stored; resend the request',
         );
       }
+      const { outcomes, changes } = settled;
       if (changes.some((c) => c.op.status === 'retrying')) this.relay.wake();
       for (const change of changes) this.emitChange(change);
       return outcomes;
@@ -312,7 +285,7 @@ export class OperationStatusService {
  * terminal status (a redelivered message). 409 INVALID_TRANSITION for any other illegal move.
  * `report.attempt` is informational: the API counts tries itself, once per try.
  */
-export function planReport(op: Operation, report: StatusReport): Prisma.OperationUpdateInput | null {
+export function planReport(op: Operation, report: StatusReport): ReportUpdate | null {
   const { id, status: from } = op;
   const to = report.status;
   const verdict = checkTransition(from, to);
@@ -321,7 +294,7 @@ export function planReport(op: Operation, report: StatusReport): Prisma.Operatio
     throw new ApiError(409, 'INVALID_TRANSITION', `operation ${id} cannot move from ${from} to ${to}`, { from, to });
   }
   const now = new Date();
-  const data: Prisma.OperationUpdateInput = { status: to };
+  const data: ReportUpdate = { status: to };
   if (countsAttempt(from, to)) data.attempt = { increment: 1 };
   if (startsAttempt(from, to)) data.startedAt = now;
   if (isTerminal(to)) data.completedAt = now;
@@ -363,14 +336,16 @@ interface HostState {
   provisionStatus: ProvisionStatus | null;
 }
 
+interface LockedRows {
+  ops: Map<string, Operation>;
+  hosts: Map<string, HostState>;
+}
+
 /**
  * lockOperation for many: every host, then every operation, each set in id order. Returns the
  * operations and their hosts' provisioning state (read under the lock) by id.
  */
-async function lockOperations(
-  tx: Prisma.TransactionClient,
-  ids: string[],
-): Promise<{ ops: Map<string, Operation>; hosts: Map<string, HostState> }> {
+async function lockOperations(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedRows> {
   const unique = [...new Set(ids)].sort();
   const peek = await tx.operation.findMany({ where: { id: { in: unique } }, select: { hostId: true } });
   const hostIds = [...new Set(peek.flatMap((p) => (p.hostId ? [p.hostId] : [])))].sort();
@@ -392,28 +367,187 @@ async function lockOperations(
  * SPEC §8: only the operation named in host.provisionOpId changes host.provisionStatus. Returns
  * the host's provisionStatus after the change (null when the host is gone).
  */
-async function applyToHost(
-  tx: Prisma.TransactionClient,
-  op: Operation,
-  known?: HostState | null,
-): Promise<ProvisionStatus | null> {
+async function applyToHost(tx: Prisma.TransactionClient, op: Operation): Promise<ProvisionStatus | null> {
   if (!op.hostId) return null;
-  // `known`: the host as read under its lock earlier in this transaction (bulk), kept up to date here
-  const host =
-    known !== undefined
-      ? known
-      : await tx.host.findUnique({ where: { id: op.hostId }, select: { provisionOpId: true, provisionStatus: true } });
+  const host = await tx.host.findUnique({
+    where: { id: op.hostId },
+    select: { provisionOpId: true, provisionStatus: true },
+  });
   if (!host) return null;
-  if (host.provisionOpId !== op.id) return host.provisionStatus;
+  const change = hostChangeBy(op, host);
+  if (!change) return host.provisionStatus;
+  await tx.host.update({ where: { id: op.hostId }, data: change });
+  return change.provisionStatus;
+}
+
+interface HostChange {
+  provisionStatus: ProvisionStatus;
+  provisionError: string | null;
+}
+
+/** What `op` (just changed) does to its host: nothing unless it is the host's provisionOpId (SPEC §8). */
+function hostChangeBy(op: Operation, host: HostState): HostChange | undefined {
+  if (host.provisionOpId !== op.id) return undefined;
   const dryRun = (op.options as { dryRun?: unknown } | null)?.dryRun === true;
   const next = hostStatusFor(op.status, dryRun);
-  if (next === undefined) return host.provisionStatus;
-  await tx.host.update({
-    where: { id: op.hostId },
-    data: { provisionStatus: next, provisionError: op.status === 'failed' ? op.error : null },
+  if (next === undefined) return undefined;
+  return { provisionStatus: next, provisionError: op.status === 'failed' ? op.error : null };
+}
+
+/** The outcome of one bulk report, with the operation as a row until the batch is settled. */
+type Verdict =
+  | Extract<BulkReportOutcome, { outcome: 'not_found' }>
+  | { id: string; outcome: 'rejected'; op: Operation; error: { code: ApiErrorCode; message: string } }
+  | { id: string; outcome: 'stored'; changed: boolean; op: Operation };
+
+interface HostWrite extends HostChange {
+  updatedAt: Date;
+}
+
+/** A bulk report folded in memory: what to answer, what to emit, and the last state to write. */
+interface FoldedBatch {
+  verdicts: Verdict[];
+  changes: Applied[];
+  /** the last state of every changed operation, by id */
+  operations: Map<string, Operation>;
+  /** the last state of every changed host, by id */
+  hosts: Map<string, HostWrite>;
+}
+
+interface SettledBatch {
+  outcomes: BulkReportOutcome[];
+  changes: Applied[];
+}
+
+/**
+ * Applies the reports in request order to in-memory copies of the locked rows, exactly as
+ * applyReport would one after the other: each report sees the state the ones before it left.
+ */
+function foldReports(reports: BulkStatusReport[], ids: string[], locked: LockedRows): FoldedBatch {
+  const current = new Map(locked.ops);
+  const batch: FoldedBatch = { verdicts: [], changes: [], operations: new Map(), hosts: new Map() };
+  for (const [i, { id: given, ...report }] of reports.entries()) {
+    const op = current.get(ids[i]);
+    if (!op) {
+      batch.verdicts.push({
+        id: given,
+        outcome: 'not_found',
+        error: { code: 'NOT_FOUND', message: `operation ${ids[i]} not found` },
+      });
+      continue;
+    }
+    let data: ReportUpdate | null;
+    try {
+      data = planReport(op, report);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      batch.verdicts.push({ id: given, outcome: 'rejected', op, error: { code: err.code, message: err.message } });
+      continue;
+    }
+    if (!data) {
+      batch.verdicts.push({ id: given, outcome: 'stored', changed: false, op });
+      continue;
+    }
+    const updated = applyReportUpdate(op, data);
+    current.set(updated.id, updated);
+    batch.operations.set(updated.id, updated);
+    const provisionStatus = foldIntoHost(batch.hosts, locked.hosts, updated);
+    batch.changes.push({ op: updated, changed: true, provisionStatus });
+    batch.verdicts.push({ id: given, outcome: 'stored', changed: true, op: updated });
+  }
+  return batch;
+}
+
+/** applyToHost in memory: the host's provisionStatus after `op` changed (null when it is gone). */
+function foldIntoHost(
+  writes: Map<string, HostWrite>,
+  hosts: Map<string, HostState>,
+  op: Operation,
+): ProvisionStatus | null {
+  if (!op.hostId) return null;
+  const host = hosts.get(op.hostId);
+  if (!host) return null;
+  const change = hostChangeBy(op, host);
+  if (!change) return host.provisionStatus;
+  host.provisionStatus = change.provisionStatus;
+  writes.set(op.hostId, { ...change, updatedAt: new Date() });
+  return change.provisionStatus;
+}
+
+/**
+ * One UPDATE for every changed operation: the folded rows' mutable columns (the rows are locked,
+ * so the attempt counted from them is current). A result is sent only when a report set one: an
+ * absent one stays as stored.
+ */
+async function writeOperations(
+  tx: Prisma.TransactionClient,
+  rows: Map<string, Operation>,
+  before: Map<string, Operation>,
+): Promise<void> {
+  if (rows.size === 0) return;
+  const records = [...rows.values()].map((op) => ({
+    id: op.id,
+    status: op.status,
+    attempt: op.attempt,
+    started_at: op.startedAt,
+    completed_at: op.completedAt,
+    result: op.result === before.get(op.id)?.result ? undefined : op.result,
+    error: op.error,
+    published_at: op.publishedAt,
+    stream_id: op.streamId,
+    updated_at: op.updatedAt,
+  }));
+  const count = await tx.$executeRaw`
+    UPDATE operations AS o
+       SET status = w.status::"OperationStatus", attempt = w.attempt, started_at = w.started_at,
+           completed_at = w.completed_at, result = COALESCE(w.result, o.result), error = w.error,
+           published_at = w.published_at, stream_id = w.stream_id, updated_at = w.updated_at
+      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS w(
+             id uuid, status text, attempt int, started_at timestamptz, completed_at timestamptz,
+             result jsonb, error text, published_at timestamptz, stream_id text, updated_at timestamptz)
+     WHERE o.id = w.id`;
+  if (count !== rows.size) throw new Error(`bulk status report: ${count} of ${rows.size} operations written`);
+}
+
+/** One UPDATE for every host whose provisioning state changed (its last state). */
+async function writeHosts(tx: Prisma.TransactionClient, hosts: Map<string, HostWrite>): Promise<void> {
+  if (hosts.size === 0) return;
+  const records = [...hosts].map(([id, h]) => ({
+    id,
+    provision_status: h.provisionStatus,
+    provision_error: h.provisionError,
+    updated_at: h.updatedAt,
+  }));
+  await tx.$executeRaw`
+    UPDATE hosts AS h
+       SET provision_status = w.provision_status::"ProvisionStatus", provision_error = w.provision_error,
+           updated_at = w.updated_at
+      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS w(
+             id uuid, provision_status text, provision_error text, updated_at timestamptz)
+     WHERE h.id = w.id`;
+}
+
+/** The written operations as Prisma rows (what the database stored), by id. */
+async function readOperations(tx: Prisma.TransactionClient, ids: string[]): Promise<Map<string, Operation>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.operation.findMany({ where: { id: { in: ids } } });
+  return new Map(rows.map((op) => [op.id, op]));
+}
+
+/**
+ * The answer and the events of a folded batch. An operation's last state is shown as read back;
+ * an intermediate one (a report followed by another of the same operation) as folded.
+ */
+function settle(batch: FoldedBatch, stored: Map<string, Operation>): SettledBatch {
+  const row = (op: Operation) => (batch.operations.get(op.id) === op ? (stored.get(op.id) ?? op) : op);
+  const outcomes = batch.verdicts.map((v): BulkReportOutcome => {
+    if (v.outcome === 'not_found') return v;
+    const operation = toOperationView(row(v.op));
+    return v.outcome === 'rejected'
+      ? { id: v.id, outcome: v.outcome, operation, error: v.error }
+      : { id: v.id, outcome: v.outcome, changed: v.changed, operation };
   });
-  host.provisionStatus = next;
-  return next;
+  return { outcomes, changes: batch.changes.map((c) => ({ ...c, op: row(c.op) })) };
 }
 
 /** The first provisioning operation queued after `op` for the same host or the same name. */
