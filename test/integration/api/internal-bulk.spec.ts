@@ -1,10 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
 import { BULK_MAX_ITEMS } from '@app/provisioning';
-import { Client } from 'pg';
+import { Client, QueryConfig } from 'pg';
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
+import { OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
 import { startTestApp, TEST_DATABASE_URL, TEST_INTERNAL_KEY, TestApp } from './helpers/app';
-import { API, createHost, FlakyPostgresProxy, LIVE_ENV, patchHost, report } from './provisioning.fixtures';
+import { API, createHost, FlakyPostgresProxy, internalGet, LIVE_ENV, patchHost, report } from './provisioning.fixtures';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -30,6 +31,45 @@ async function queuedOps(t: TestApp, prefix: string, n: number): Promise<Array<{
     out.push({ hostId: host.id as string, opId: host.provisionOpId as string });
   }
   return out;
+}
+
+interface RecordedTransaction {
+  statements: string[];
+  /** every parameter of its statements, as JSON */
+  params: string;
+}
+
+/**
+ * Records what every pg connection of this process (the app's Prisma pool included: the pg
+ * adapter's clients are pg Clients) sends from now on; stop() cuts it into transactions, BEGIN …
+ * COMMIT/ROLLBACK on one connection, begun while recording.
+ */
+function recordTransactions(): { stop(): RecordedTransaction[] } {
+  const spy = jest.spyOn(Client.prototype, 'query');
+  return {
+    stop() {
+      const calls = spy.mock.calls.map((args, i) => ({
+        connection: spy.mock.contexts[i] as unknown,
+        query: args[0] as unknown as string | QueryConfig,
+      }));
+      spy.mockRestore();
+      const open = new Map<unknown, RecordedTransaction>();
+      const done: RecordedTransaction[] = [];
+      for (const { connection, query } of calls) {
+        const text = typeof query === 'string' ? query : query.text;
+        if (text === 'BEGIN') open.set(connection, { statements: [], params: '' });
+        const tx = open.get(connection);
+        if (!tx) continue;
+        tx.statements.push(text);
+        tx.params += JSON.stringify(typeof query === 'string' ? [] : (query.values ?? []));
+        if (text === 'COMMIT' || text === 'ROLLBACK') {
+          done.push(tx);
+          open.delete(connection);
+        }
+      }
+      return done;
+    },
+  };
 }
 
 describe('bulk internal routes (docs/API.md "Internal routes")', () => {
@@ -256,6 +296,127 @@ describe('bulk internal routes (docs/API.md "Internal routes")', () => {
         provisionStatus: 'failed',
         provisionError: 'VERIFY_FAILED: no DHCP entry',
       });
+    });
+
+    it('folds several reports of one operation in request order; intermediate and final views, rows, hosts and events as applied one by one', async () => {
+      const [a, b, c] = await queuedOps(t, 'pc-fold', 3);
+      // b1 is running when its host changes again: b2 becomes the host's provisionOpId
+      const b1 = b.opId;
+      await report(t, b1, { status: 'running' }).expect(200);
+      const b2 = (await patchHost(t, b.hostId, { ipAddress: '10.7.0.21' })).provisionOpId as string;
+      await report(t, c.opId, { status: 'running' }).expect(200);
+      await report(t, c.opId, { status: 'completed' }).expect(200);
+      events = [];
+
+      const res = await reportMany(t, [
+        { id: a.opId, status: 'running' },
+        { id: b1, status: 'completed', result: { importRun: 5 } }, // not the host's op: host untouched
+        { id: a.opId, status: 'running' }, // a repeat of the report just applied: noop
+        { id: c.opId, status: 'failed', error: 'late' },
+        { id: UNKNOWN, status: 'running' },
+        { id: b2, status: 'running', result: { stage: 'import', importRun: 6, a: 1 } },
+        { id: a.opId, status: 'completed', result: { importRun: 5, verified: true } },
+        { id: b2, status: 'failed', error: '  VERIFY_FAILED: no A record  ' },
+      ]).expect(200);
+      const data = res.body.data;
+      expect(data.map((o: any) => [o.outcome, o.changed ?? null, o.operation?.status ?? null])).toEqual([
+        ['stored', true, 'running'],
+        ['stored', true, 'completed'],
+        ['stored', false, 'running'],
+        ['rejected', null, 'completed'],
+        ['not_found', null, null],
+        ['stored', true, 'running'],
+        ['stored', true, 'completed'],
+        ['stored', true, 'failed'],
+      ]);
+      // a's first report shows the state it left (not the final row); the repeat shows the same
+      expect(data[0].operation).toMatchObject({ attempt: 1, startedAt: expect.any(String), completedAt: null });
+      expect(data[2].operation).toEqual(data[0].operation);
+      expect(data[3].error.code).toBe('INVALID_TRANSITION');
+      // an intermediate result reads as PostgreSQL stores it (jsonb key order)
+      const [stored] = await t.prisma.$queryRaw<
+        Array<{ v: object }>
+      >`SELECT ${JSON.stringify(data[5].operation.result)}::jsonb AS v`;
+      expect(Object.keys(data[5].operation.result)).toEqual(Object.keys(stored.v));
+      expect(data[5].operation.result).toEqual({ stage: 'import', importRun: 6, a: 1 });
+      // final states: what the database holds, view for view
+      for (const [i, id] of [
+        [6, a.opId],
+        [1, b1],
+        [7, b2],
+      ] as const) {
+        expect(data[i].operation).toEqual((await internalGet(t, id).expect(200)).body.data);
+      }
+
+      expect(await op(a.opId)).toMatchObject({
+        status: 'completed',
+        attempt: 1,
+        startedAt: new Date(data[0].operation.startedAt),
+        completedAt: expect.any(Date),
+        error: null,
+        result: { importRun: 5, verified: true },
+      });
+      expect(await op(b1)).toMatchObject({ status: 'completed', attempt: 1, result: { importRun: 5 }, error: null });
+      expect(await op(b2)).toMatchObject({
+        status: 'failed',
+        attempt: 1,
+        startedAt: expect.any(Date),
+        completedAt: expect.any(Date),
+        error: 'VERIFY_FAILED: no A record',
+        result: { stage: 'import', importRun: 6, a: 1 },
+      });
+      expect(await op(c.opId)).toMatchObject({ status: 'completed', error: null });
+      expect(await t.prisma.host.findUniqueOrThrow({ where: { id: a.hostId } })).toMatchObject({
+        provisionStatus: 'synced',
+        provisionError: null,
+      });
+      expect(await t.prisma.host.findUniqueOrThrow({ where: { id: b.hostId } })).toMatchObject({
+        provisionOpId: b2,
+        provisionStatus: 'failed',
+        provisionError: 'VERIFY_FAILED: no A record',
+      });
+
+      // one event per change, in request order, each with the host as that change left it
+      expect(
+        events.map((e) => [
+          e.type,
+          (e.data as any).operationId,
+          (e.data as any).status,
+          (e.data as any).provisionStatus,
+        ]),
+      ).toEqual([
+        ['provision.job.updated', a.opId, 'running', 'running'],
+        ['provision.job.updated', b1, 'completed', 'pending'],
+        ['provision.job.updated', b2, 'running', 'running'],
+        ['provision.job.updated', a.opId, 'completed', 'synced'],
+        ['provision.job.updated', b2, 'failed', 'failed'],
+        ['provision.job.failed', b2, 'failed', 'failed'],
+      ]);
+    });
+
+    it('runs as many SQL statements for 30 reports as for 3 (set-wise writes, one transaction)', async () => {
+      const ops = await queuedOps(t, 'pc-sql', 33);
+      // published first: the relay's own UPDATE would name these operations too
+      await t.app.get(OutboxRelay).publishPending();
+      const statementsOf = async (batch: typeof ops, status: string) => {
+        const recording = recordTransactions();
+        const res = await reportMany(
+          t,
+          batch.map((o) => ({ id: o.opId, status })),
+        ).expect(200);
+        const touching = recording.stop().filter((tx) => batch.some((o) => tx.params.includes(o.opId)));
+        expect(res.body.data.every((o: any) => o.outcome === 'stored' && o.changed)).toBe(true);
+        expect(touching).toHaveLength(1);
+        return touching[0].statements.length;
+      };
+      const [small, large] = [ops.slice(0, 3), ops.slice(3)];
+      expect(await statementsOf(large, 'running')).toBe(await statementsOf(small, 'running'));
+      expect(await statementsOf(large, 'completed')).toBe(await statementsOf(small, 'completed'));
+      // every report was written, and every host with it
+      const rows = await t.prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.opId) } } });
+      expect(rows.map((r) => [r.status, r.attempt])).toEqual(ops.map(() => ['completed', 1]));
+      const hosts = await t.prisma.host.findMany({ where: { id: { in: ops.map((o) => o.hostId) } } });
+      expect(hosts.map((h) => h.provisionStatus)).toEqual(ops.map(() => 'synced'));
     });
 
     it('failed → retrying is bounded like the single route: rejected with RETRY_LIMIT_REACHED past maxAttempts', async () => {
