@@ -11,6 +11,7 @@ export interface FakeDcConfig {
   domain: string;
   delayMs: number;
   delayPerHostMs: number;
+  sambaDelayMs: number;
   failNext: number;
   hang: boolean;
   newErrors: boolean;

@@ -329,6 +329,9 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   }
   const { words, options } = parseArgv(argv);
   const { config } = dc.loadConfig(root);
+  // a real samba-tool takes its time (python start, LDB/RPC): the DC is read at the end of it
+  const remaining = config.sambaDelayMs - performance.now();
+  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
   let exit = 0;
   try {
     run(words, options, root, config, io);
