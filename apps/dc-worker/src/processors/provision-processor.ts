@@ -19,7 +19,7 @@ import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { BatchOutcome, WorkerMetrics } from '../metrics/worker-metrics';
 import { ApiClient, ApiUnavailableError, ReportAbortedError } from '../report/api-client';
-import { Verifier, VerifyTarget } from '../verify/verifier';
+import { DhcpCapture, Verifier, VerifyTarget } from '../verify/verifier';
 import { faultPoint } from './fault-injection';
 import { failed, JobReporter, JobVerdict, TerminalVerdict } from './job-reporter';
 
@@ -29,6 +29,36 @@ export interface ProvisionJob {
   op: OperationView;
   options: ProvisionOptions;
   action: 'create' | 'update' | 'delete';
+}
+
+/** A batch imported under the lock, to be verified after it is released (finishVerification). */
+interface PendingVerification {
+  school: string;
+  batchSize: number;
+  applied: ProvisionJob[];
+  targets: VerifyTarget[];
+  run: ImportRun;
+  outcomes: BatchPlan['outcomes'];
+  dhcp: DhcpCapture;
+}
+
+/** runLive: the verdicts decided under the lock, and the verification still to run (if imported). */
+interface LiveResult {
+  verdicts: Map<ProvisionJob, JobVerdict>;
+  pending?: PendingVerification;
+}
+
+/** Host identities of jobs (lower-cased names and old names, normalised MACs, IPs). */
+export function identityKeys(jobs: ProvisionJob[]): Set<string> {
+  const keys = new Set<string>();
+  for (const j of jobs) {
+    keys.add(`name:${j.options.hostname.toLowerCase()}`);
+    if (j.options.oldHostname) keys.add(`name:${j.options.oldHostname.toLowerCase()}`);
+    const mac = normalizeMac(j.options.macAddress);
+    if (mac) keys.add(`mac:${mac}`);
+    if (j.options.ipAddress) keys.add(`ip:${j.options.ipAddress}`);
+  }
+  return keys;
 }
 
 /** What the caller does with jobs we could not finish now (SPEC §9: transient → un-ACKed, retried). */
@@ -95,6 +125,8 @@ export class ProvisionProcessor {
    * until this worker reports it.
    */
   private readonly prepared = new Map<string, OperationView>();
+  /** the last imported batch's verification while it runs (the next batch may import meanwhile) */
+  private verifying: { keys: Set<string>; done: Promise<void> } | null = null;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -161,12 +193,15 @@ export class ProvisionProcessor {
 
     let handedBack: QueuedJob[] = [];
     let ahead: Promise<void> | undefined;
+    let pending: PendingVerification | undefined;
     if (real.length) {
       const startLookAhead = () => {
         ahead = this.lookAhead(lookAhead, log);
       };
       try {
-        for (const [j, v] of await this.runLive(school, real, log, phases, startLookAhead)) verdicts.set(j, v);
+        const live = await this.runLive(school, real, log, phases, startLookAhead);
+        for (const [j, v] of live.verdicts) verdicts.set(j, v);
+        pending = live.pending;
       } catch (err) {
         if (!(err instanceof LockTimeoutError)) throw err;
         log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
@@ -177,10 +212,25 @@ export class ProvisionProcessor {
       }
     }
 
+    // 8. verification, from now on while the next batch merges and imports; an unexpected error
+    // there gets each job another bounded try through the API, like any worker error
+    const verified: Promise<void> = pending
+      ? this.finishVerification(pending, log, phases).then(
+          (found) => found.forEach((v, j) => verdicts.set(j, v)),
+          (err: Error) => {
+            log.error({ err: err.message, stack: err.stack }, 'verification failed unexpectedly');
+            const retry: JobVerdict = { status: 'retry', code: 'WORKER_ERROR', message: `worker error: ${err.message}` };
+            for (const j of pending!.applied) verdicts.set(j, retry);
+          },
+        )
+      : Promise.resolve();
+    if (pending) this.verifying = { keys: identityKeys(pending.applied), done: verified };
+
     // 9. report every verdict in one bulk call, then ACK them (never before the reports are stored).
-    // Runs behind the caller's back: the next batch may fetch, lock and import meanwhile (its
-    // merge starts after this batch's import and verify, which are done), but its own report
-    // waits for this one, so at most one report is in flight and they are stored in batch order.
+    // Runs behind the caller's back after the verification: the next batch may fetch, lock and
+    // import meanwhile (its merge starts after this batch's import, which is done), but its own
+    // report waits for this one, so at most one report is in flight and they are stored in batch
+    // order; the batch after it starts only once this one has reported.
     const settle = async () => {
       const reportStart = Date.now();
       await this.reporter.finishMany([...verdicts].map(([j, verdict]) => [j.job, verdict]));
@@ -198,7 +248,7 @@ export class ProvisionProcessor {
       this.metrics.batchDone(school, batchOutcome([...verdicts.values()], handedBack.length));
     };
     this.reportedBeforeLast = this.reporting;
-    this.reporting = this.reporting.then(() =>
+    this.reporting = Promise.all([this.reporting, verified]).then(() =>
       settle().catch((err: Error) => {
         // the jobs stay un-ACKed (pending): redelivered after a restart or claim, found terminal
         // or re-run idempotently; a later batch still reports
@@ -436,14 +486,16 @@ export class ProvisionProcessor {
     log: WorkerLogger,
     phases: Record<string, number>,
     importStarting: () => void,
-  ): Promise<Map<ProvisionJob, JobVerdict>> {
+  ): Promise<LiveResult> {
     const out = new Map<ProvisionJob, JobVerdict>();
+    const done = (): LiveResult => ({ verdicts: out });
     let mark = Date.now();
     const phase = (name: string) => {
       phases[name] = Date.now() - mark;
       mark = Date.now();
     };
     const failAll = (list: ProvisionJob[], verdict: JobVerdict) => list.forEach((j) => out.set(j, verdict));
+    await this.afterOverlappingVerification(jobs, log);
     const held = await this.lock.acquire();
     phase('lockMs');
     try {
@@ -453,7 +505,7 @@ export class ProvisionProcessor {
       } catch (err) {
         if (!(err instanceof MasterMissingError)) throw err;
         failAll(jobs, failed('MASTER_MISSING', err.message));
-        return out;
+        return done();
       }
       // plan, then pre-flight against the other schools' files; a job whose own MAC or IP is taken
       // there is failed alone and the rest re-planned without it (SPEC §9 step 5)
@@ -468,14 +520,14 @@ export class ProvisionProcessor {
           if (o.status === 'failed') out.set(j, failed(o.code as never, o.message));
           else applied.push(j);
         });
-        if (applied.length === 0) return out;
+        if (applied.length === 0) return done();
 
         if (plan.manualErrors.length) {
           failAll(
             applied,
             manualLinesInvalid('devices.csv has invalid manual lines', plan.manualErrors, inputs.masterPath),
           );
-          return out;
+          return done();
         }
         // SPEC §2: sophomorix-device reads every school's file; a bad line there blocks our import too
         const foreign = await this.otherSchoolCheck(school, inputs.masterPath, plan.master);
@@ -490,7 +542,7 @@ export class ProvisionProcessor {
               inputs.masterPath,
             ),
           );
-          return out;
+          return done();
         }
         for (const [j, verdict] of blamed) out.set(j, verdict);
         candidates = applied.filter((j) => !blamed.has(j));
@@ -511,7 +563,7 @@ export class ProvisionProcessor {
             `the merged ${inputs.masterPath} would drop ${dropped} host lines but the batch deletes only ${deletes}; nothing written`,
           ),
         );
-        return out;
+        return done();
       }
 
       // 6. write: delta first (our own record), then the master sophomorix reads
@@ -540,7 +592,8 @@ export class ProvisionProcessor {
         'import finished',
       );
 
-      // 8. verify in bulk
+      // 8. verify: the DHCP file now (the next import rewrites it), the rest after the lock is
+      // released, while the next batch merges and imports (finishVerification)
       const targets: VerifyTarget[] = applied.map((j) => ({
         id: j.op.id,
         action: j.action,
@@ -550,29 +603,82 @@ export class ProvisionProcessor {
         role: j.options.role,
         oldHostname: j.options.oldHostname,
       }));
-      const report = await this.verifier.verify(school, targets);
-      phase('verifyMs');
-      log.info({ sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned }, 'verification finished');
-      this.metrics.verifyFailed(applied.filter((j) => (report.problems.get(j.op.id) ?? []).length > 0).length);
-      const byId = new Map(plan.outcomes.map((o) => [o.id, o]));
-      for (const j of applied) {
-        const problems = report.problems.get(j.op.id) ?? [];
-        const outcome = byId.get(j.op.id);
-        const result = {
-          dryRun: false,
-          school,
-          import: importSummary(run),
-          verify: { sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned.length },
-          batchSize: jobs.length,
-          ...(outcome?.status === 'applied' ? { line: outcome.line, adopted: outcome.adopted ?? false } : {}),
-        };
-        if (problems.length === 0) out.set(j, { status: 'completed', result });
-        else out.set(j, this.failure(run, problems, result));
-      }
-      return out;
+      const dhcp = await this.verifier.captureDhcp(school);
+      return {
+        verdicts: out,
+        pending: { school, batchSize: jobs.length, applied, targets, run, outcomes: plan.outcomes, dhcp },
+      };
     } finally {
       await held.release();
     }
+  }
+
+  /**
+   * SPEC §9 step 8 for a batch whose import is done, run while the next batch merges and imports:
+   * first a read-only check with the DHCP state captured right after this import (the AD and DNS
+   * reads do not depend on the next import for hosts it does not touch — afterOverlappingVerification
+   * keeps batches that share a host apart). An all-clear settles the batch; anything else —
+   * a problem, an unreadable DC, perhaps a view half-way through the next import — is verified again
+   * under the lock, when no import runs, exactly as before (with the leftover clean-up).
+   */
+  private async finishVerification(
+    pending: PendingVerification,
+    log: WorkerLogger,
+    phases: Record<string, number>,
+  ): Promise<Map<ProvisionJob, JobVerdict>> {
+    const { school, applied, targets, run } = pending;
+    const started = Date.now();
+    const early = await this.verifier.checkEarly(school, targets, pending.dhcp);
+    let report = early.report;
+    if (!early.settled) {
+      try {
+        const held = await this.lock.acquire();
+        try {
+          report = await this.verifier.verify(school, targets);
+        } finally {
+          await held.release();
+        }
+      } catch (err) {
+        if (!(err instanceof LockTimeoutError)) throw err;
+        log.warn({ err: err.message }, 'lock timeout before verifying again; the first verification stands');
+      }
+    }
+    phases.verifyMs = Date.now() - started;
+    log.info(
+      { sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned, again: !early.settled },
+      'verification finished',
+    );
+    this.metrics.verifyFailed(applied.filter((j) => (report.problems.get(j.op.id) ?? []).length > 0).length);
+    const out = new Map<ProvisionJob, JobVerdict>();
+    const byId = new Map(pending.outcomes.map((o) => [o.id, o]));
+    for (const j of applied) {
+      const problems = report.problems.get(j.op.id) ?? [];
+      const outcome = byId.get(j.op.id);
+      const result = {
+        dryRun: false,
+        school,
+        import: importSummary(run),
+        verify: { sambaToolRuns: report.sambaToolRuns, cleaned: report.cleaned.length },
+        batchSize: pending.batchSize,
+        ...(outcome?.status === 'applied' ? { line: outcome.line, adopted: outcome.adopted ?? false } : {}),
+      };
+      if (problems.length === 0) out.set(j, { status: 'completed', result });
+      else out.set(j, this.failure(run, problems, result));
+    }
+    return out;
+  }
+
+  /**
+   * A batch sharing a host (name, old name, MAC or IP) with the batch still being verified waits for
+   * that verification before it takes the lock: its import would change what is being checked.
+   */
+  private async afterOverlappingVerification(jobs: ProvisionJob[], log: WorkerLogger): Promise<void> {
+    const verifying = this.verifying;
+    if (!verifying) return;
+    const shared = [...identityKeys(jobs)].filter((k) => verifying.keys.has(k));
+    if (shared.length === 0) return;
+    log.info({ shared: shared.slice(0, 5) }, "waiting for the previous batch's verification (shared hosts)");
+    await verifying.done;
   }
 
   /**

@@ -46,6 +46,21 @@ interface DcSnapshot {
 
 class SambaToolError extends Error {}
 
+/**
+ * The DHCP file as it was right after a batch's import (`captureDhcp`): every import rewrites it,
+ * so it is read before the next import may start. `error`: it could not be read then.
+ */
+export interface DhcpCapture {
+  hosts: Map<string, DhcpHost> | null;
+  error?: string;
+}
+
+/** An early check's verdict: `settled` only when every target is verified and the DC was readable. */
+export interface EarlyCheck {
+  report: VerifyReport;
+  settled: boolean;
+}
+
 const EMPTY_NODE: DnsNode = { a: new Set(), ptr: new Set() };
 
 /**
@@ -86,6 +101,42 @@ export class Verifier {
     return report;
   }
 
+  /** Reads the DHCP_VERIFY_FILE now (right after the import, before the next one may start). */
+  async captureDhcp(school: string): Promise<DhcpCapture> {
+    try {
+      return { hosts: await this.readDhcp(school) };
+    } catch (err) {
+      if (!(err instanceof SambaToolError)) throw err;
+      return { hosts: null, error: err.message };
+    }
+  }
+
+  /**
+   * The same checks as `verify`, read-only (no clean-up), with the DHCP state captured after the
+   * import: safe to run while another batch's import changes the DC, for hosts that batch does not
+   * touch. Only an all-clear settles the batch; any problem or unreadable state (possibly a view
+   * half-way through that other import) is left to `verify`, run again when no import runs.
+   */
+  async checkEarly(school: string, targets: VerifyTarget[], dhcp: DhcpCapture): Promise<EarlyCheck> {
+    const report: VerifyReport = { problems: new Map(), sambaToolRuns: 0, cleaned: [] };
+    if (targets.length === 0) return { report, settled: true };
+    const unreadable = (why: string) => {
+      for (const t of targets) report.problems.set(t.id, [`cannot read the DC state: ${why}`]);
+      return { report, settled: false };
+    };
+    if (dhcp.error) return unreadable(dhcp.error);
+    try {
+      const domain = await this.resolveDomain(report);
+      const snapshot = await this.snapshot(school, targets, domain, report, dhcp);
+      report.problems = this.check(school, targets, domain, snapshot);
+    } catch (err) {
+      if (!(err instanceof SambaToolError)) throw err;
+      this.logger.info({ err: err.message }, 'early verification could not read the DC; verifying again later');
+      return unreadable(err.message);
+    }
+    return { report, settled: [...report.problems.values()].every((p) => p.length === 0) };
+  }
+
   /** LINBO_DOMAIN, or with `auto` the domain samba-tool reports (asked once per process). */
   async resolveDomain(report?: VerifyReport): Promise<string> {
     if (this.config.linboDomain !== 'auto') return this.config.linboDomain;
@@ -108,12 +159,13 @@ export class Verifier {
     targets: VerifyTarget[],
     domain: string,
     report: VerifyReport,
+    captured?: DhcpCapture,
   ): Promise<DcSnapshot> {
     const zoneNames = [...this.zonesFor(school, targets, domain)];
     const [accounts, zoneDumps, dhcp] = await Promise.all([
       this.sambaTool(['computer', 'list'], report).then(parseComputerList),
       Promise.all(zoneNames.map((zone) => this.zoneDump(zone, report))),
-      this.readDhcp(school),
+      captured ? captured.hosts : this.readDhcp(school),
     ]);
     const zones = new Map<string, Map<string, DnsNode>>();
     zoneNames.forEach((zone, i) => zones.set(zone, zoneDumps[i]));
