@@ -27,6 +27,8 @@ export interface FakeDcCall {
   /** null while hanging (`hang`) or when killed by a signal */
   exit: number | null;
   pid: number;
+  /** the process's scheduling priority (nice value) when it logged the call */
+  nice: number;
   signal?: string;
   hang?: boolean;
 }

@@ -3,6 +3,7 @@
 // and the demo can run several independent "DCs" side by side. This module owns the layout, the
 // configuration knobs, the call log, atomic writes and the state.json lock.
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const DEFAULT_SCHOOL = 'default-school';
@@ -297,7 +298,8 @@ function consumeCredit(root, domain, knob, envCounter, env = process.env) {
 
 /** One JSON line per invocation; O_APPEND of a short line is atomic, so no lock is needed. */
 function logCall(root, tool, argv, exit, extra = {}) {
-  const line = JSON.stringify({ tool, argv, at: new Date().toISOString(), exit, pid: process.pid, ...extra });
+  const nice = os.getPriority();
+  const line = JSON.stringify({ tool, argv, at: new Date().toISOString(), exit, pid: process.pid, nice, ...extra });
   fs.appendFileSync(paths.calls(root), `${line}\n`);
 }
 
