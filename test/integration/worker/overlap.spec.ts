@@ -2,6 +2,7 @@
 // merge and import, except when the two share a host; a doubtful early check is repeated under the
 // lock. The fake DC's `sambaDelayMs` makes every samba-tool call slow (as a real one is), so the
 // overlap is wide enough to observe without timing the test.
+import { getPriority } from 'node:os';
 import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(90_000);
@@ -35,6 +36,9 @@ describe('verification overlapping the next batch', () => {
     expect(secondImported).toBeLessThan(firstVerified);
     expect(ofBatch(w.logs, ops[0].id, 'verification finished')[0].again).toBe(false);
     expect(env.dc.importRuns()).toHaveLength(2);
+    // the verification's samba-tool processes yield the CPU (nice 10); the import keeps the worker's priority
+    expect(env.dc.importRuns().map((c) => c.nice)).toEqual([getPriority(), getPriority()]);
+    for (const call of env.dc.sambaToolRuns()) expect(call.nice).toBeGreaterThanOrEqual(Math.max(10, getPriority()));
     expect(env.dc.records('ov1', 'A')).toEqual(['10.0.100.1']);
     expect(env.dc.records('ov2', 'A')).toEqual(['10.0.100.2']);
   });

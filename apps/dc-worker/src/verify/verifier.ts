@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { dhcpVerifyPathFor, sambaAuthArgs, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
@@ -329,12 +330,14 @@ export class Verifier {
     const { execa } = await import('execa');
     const auth = sambaAuthArgs(this.config.sambaToolAuth);
     if (report) report.sambaToolRuns++;
-    const result = await execa(this.config.sambaTool, [...args, ...auth], {
+    const child = execa(this.config.sambaTool, [...args, ...auth], {
       reject: false,
       timeout: this.config.sambaToolTimeoutSec * 1000,
       stdin: 'ignore',
       maxBuffer: 64 * 1024 * 1024,
     });
+    lowerPriority(child.pid);
+    const result = await child;
     if (result.exitCode !== 0) {
       const err = String(result.stderr || result.stdout || result.shortMessage)
         .trim()
@@ -344,5 +347,21 @@ export class Verifier {
       );
     }
     return String(result.stdout);
+  }
+}
+
+/**
+ * Verification runs beside the next batch's merge and import (ProvisionProcessor): its samba-tool
+ * processes get nice 10 so the critical path — and the DC's own services — go first when the CPU
+ * is short. Lowering one's own child's priority is always allowed; where it fails, nothing changes.
+ */
+const VERIFY_NICE = 10;
+
+function lowerPriority(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    setPriority(pid, VERIFY_NICE);
+  } catch {
+    // the child is already gone, or the platform refuses: normal priority
   }
 }
