@@ -152,8 +152,12 @@ async function main(): Promise<void> {
     );
   }
   const text = section(rows, load);
-  writeBenchmarkSection('Merge', text);
-  console.log(`\n${text}\nwritten to ${BENCHMARKS_DOC}`);
+  // BENCH_MERGE_NO_WRITE=1: print the section only (measuring while working on the merge)
+  if (process.env.BENCH_MERGE_NO_WRITE) console.log(`\n${text}`);
+  else {
+    writeBenchmarkSection('Merge', text);
+    console.log(`\n${text}\nwritten to ${BENCHMARKS_DOC}`);
+  }
   if (rows[rows.length - 1].inProcessMs >= TARGET_MS) process.exitCode = 1;
 }
 
