@@ -1,18 +1,31 @@
 import type { CsvLine, ParsedCsv } from './types';
 
 /**
- * Perl's `/^\s*$/` on a line: ASCII whitespace only. A lone '\r' (an empty CRLF line) is blank
- * (SPEC §2). Deliberately not JS `\s`, which would also swallow Unicode spaces sophomorix sees as data.
+ * Perl's `/^\s*$/` on a line: ASCII whitespace only (' ', \t, \r, \n, \f, \v). A lone '\r' (an
+ * empty CRLF line) is blank (SPEC §2). Deliberately not JS `\s`, which would also swallow Unicode
+ * spaces sophomorix sees as data.
  */
-const BLANK_RE = /^[ \t\r\n\f\v]*$/;
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && (c < 9 || c > 13)) return false;
+  }
+  return true;
+}
 
 /** Classifies one physical line (without its '\n') the way sophomorix-device does (SPEC §2). */
 export function lineKind(raw: string): CsvLine['kind'] {
-  const c = raw.charCodeAt(0);
+  return kindAt(raw, 0, raw.length);
+}
+
+/** lineKind of text[start, end), read in place (the merge classifies a master's lines without slicing them). */
+export function kindAt(text: string, start: number, end: number): CsvLine['kind'] {
+  if (start === end) return 'blank';
+  const c = text.charCodeAt(start);
   // '#' counts only in column 0: " #x" is data and fails the room check.
   if (c === 35 /* # */) return 'comment';
-  // only a line starting with whitespace (or empty) can be blank
-  if (raw.length === 0 || c <= 32) return BLANK_RE.test(raw) ? 'blank' : 'data';
+  // only a line starting with whitespace can be blank
+  if (c <= 32) return isBlank(text, start, end) ? 'blank' : 'data';
   return 'data';
 }
 

@@ -4,12 +4,23 @@ import type { LineFacts } from './validate';
 /**
  * The fast path of the SPEC §2 line check: recognises, without splitting the line or using a
  * regex, the common line that has no finding at all (room/host/group characters, canonical-colon
- * MAC in any case, DHCP or a plain IP not ending in .255, known role, pxe 0–3) and returns its
- * duplicate keys; null means "not sure" and the caller runs the full rules. A 100k-line master is
- * checked on every batch (issue 2: < 150 ms), and this path allocates only the keys.
- * `fast-line.spec.ts` checks it against the full rules on generated lines.
+ * MAC in any case, DHCP or a plain IP not ending in .255, known role, pxe 0–3) and reads its
+ * duplicate keys; "no" means "not sure" and the caller runs the full rules. A 100k-line master is
+ * checked on every batch (issue 2: < 150 ms): CleanLine reads a line in place in the master's text
+ * and allocates nothing. `fast-line.spec.ts` checks it (through fastLineFacts) against the full
+ * rules on generated lines.
  */
-const ROLES = new Set<string>(DEVICE_ROLES);
+/** Roles by length: the role column is compared in place (no slice per line). */
+const ROLES_BY_LENGTH: string[][] = [];
+for (const role of DEVICE_ROLES) (ROLES_BY_LENGTH[role.length] ??= []).push(role);
+
+/** Whether s[start, end) is one of the roles sophomorix knows (case-sensitive). */
+function isRoleAt(s: string, start: number, end: number): boolean {
+  const candidates = ROLES_BY_LENGTH[end - start];
+  if (candidates === undefined) return false;
+  for (const role of candidates) if (s.startsWith(role, start)) return true;
+  return false;
+}
 
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
@@ -63,79 +74,146 @@ export function ipFromKey(key: number | string): string {
   return [key >>> 24, (key >>> 16) & 255, (key >>> 8) & 255, key & 255].join('.');
 }
 
-export function fastLineFacts(raw: string): LineFacts | null {
-  const n = raw.length;
-  // 0 room: [A-Za-z0-9-]*
-  let e = raw.indexOf(';');
-  if (e < 0) return null;
-  for (let i = 0; i < e; i++) {
-    const c = raw.charCodeAt(i);
-    if (!isAlnum(c) && c !== 45) return null;
+/**
+ * FNV-1a over the ASCII-lower-cased characters of s[start, end): the hash of a name key. Names
+ * equal case-insensitively hash equal, so the master's name index needs no lower-cased copy of
+ * each line's host (name keys are ASCII: the host rule admits letters, digits and '-' only).
+ */
+export function nameHash(s: string, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
   }
-  // 1 host: [A-Za-z0-9-]{1,15}, no leading/trailing '-' (else a warning)
-  let p = e + 1;
-  e = raw.indexOf(';', p);
-  if (e < 0 || e === p || e - p > 15 || raw.charCodeAt(p) === 45 || raw.charCodeAt(e - 1) === 45) return null;
-  let upper = false;
-  for (let i = p; i < e; i++) {
-    const c = raw.charCodeAt(i);
-    if (c >= 65 && c <= 90) upper = true;
-    else if (!isAlnum(c) && c !== 45) return null;
-  }
-  const host = raw.slice(p, e);
-  // 2 group: [A-Za-z0-9_-]+
-  p = e + 1;
-  e = raw.indexOf(';', p);
-  if (e < 0 || e === p) return null;
-  for (let i = p; i < e; i++) {
-    const c = raw.charCodeAt(i);
-    if (!isAlnum(c) && c !== 45 && c !== 95) return null;
-  }
-  // 3 MAC: colon pairs (any case; other forms draw a warning)
-  p = e + 1;
-  e = raw.indexOf(';', p);
-  if (e < 0 || e - p !== 17) return null;
-  let mac = 0;
-  for (let k = 0; k < 17; k++) {
-    const c = raw.charCodeAt(p + k);
-    if (k % 3 === 2) {
-      if (c !== 58) return null;
-    } else if (c >= 48 && c <= 57) {
-      mac = mac * 16 + (c - 48);
-    } else if (c >= 65 && c <= 70) {
-      mac = mac * 16 + (c - 55);
-    } else if (c >= 97 && c <= 102) {
-      mac = mac * 16 + (c - 87);
-    } else {
-      return null;
+  return h;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** Index of the first ';' in s[p, end), or end (a bounded loop: indexOf could run into later lines). */
+function fieldEnd(s: string, p: number, end: number): number {
+  while (p < end && s.charCodeAt(p) !== 59) p++;
+  return p;
+}
+
+/**
+ * What the fast path read from a clean line: where its host is and its duplicate keys. One
+ * instance is reused for every line of a master, so reading a line allocates nothing.
+ */
+export class CleanLine {
+  hostStart = 0;
+  hostEnd = 0;
+  /** nameHash of the host */
+  hash = 0;
+  /** the host has an upper-case letter (its name key is the lower-cased host) */
+  upper = false;
+  /** the MAC as a number (macNumber) */
+  mac = 0;
+  /** the IP as a number (plainIpv4Value), -1 for DHCP */
+  ip = -1;
+
+  /**
+   * Reads s[start, end), one line without its '\n' (a CRLF line's '\r' included); false means
+   * "not sure": run the full rules.
+   */
+  read(s: string, start: number, end: number): boolean {
+    // 0 room: [A-Za-z0-9-]*
+    let p = start;
+    let c = 0;
+    while (p < end && (c = s.charCodeAt(p)) !== 59) {
+      if (!isAlnum(c) && c !== 45) return false;
+      p++;
     }
+    if (p === end) return false;
+    // 1 host: [A-Za-z0-9-]{1,15}, no leading/trailing '-' (else a warning)
+    const hostStart = ++p;
+    let upper = false;
+    let h = FNV_OFFSET;
+    while (p < end && (c = s.charCodeAt(p)) !== 59) {
+      if (c >= 65 && c <= 90) {
+        upper = true;
+        c += 32;
+      } else if (!isAlnum(c) && c !== 45) return false;
+      h = Math.imul(h ^ c, FNV_PRIME);
+      p++;
+    }
+    if (p === end || p === hostStart || p - hostStart > 15) return false;
+    if (s.charCodeAt(hostStart) === 45 || s.charCodeAt(p - 1) === 45) return false;
+    const hostEnd = p;
+    // 2 group: [A-Za-z0-9_-]+
+    const groupStart = ++p;
+    while (p < end && (c = s.charCodeAt(p)) !== 59) {
+      if (!isAlnum(c) && c !== 45 && c !== 95) return false;
+      p++;
+    }
+    if (p === end || p === groupStart) return false;
+    // 3 MAC: colon pairs (any case; other forms draw a warning)
+    p++;
+    if (end - p < 18 || s.charCodeAt(p + 17) !== 59) return false;
+    let mac = 0;
+    for (let k = 0; k < 17; k++) {
+      c = s.charCodeAt(p + k);
+      if (k % 3 === 2) {
+        if (c !== 58) return false;
+      } else if (c >= 48 && c <= 57) {
+        mac = mac * 16 + (c - 48);
+      } else if (c >= 65 && c <= 70) {
+        mac = mac * 16 + (c - 55);
+      } else if (c >= 97 && c <= 102) {
+        mac = mac * 16 + (c - 87);
+      } else {
+        return false;
+      }
+    }
+    // 4 IP: DHCP, or a plain address not ending in .255
+    p += 18;
+    let e = fieldEnd(s, p, end);
+    if (e === end) return false;
+    let ip = -1;
+    if (!(e - p === 4 && s.startsWith('DHCP', p))) {
+      ip = plainIpv4Value(s, p, e);
+      if (ip < 0 || ip % 256 === 255) return false;
+    }
+    // 5–7 not checked
+    for (let k = 0; k < 3; k++) {
+      e = fieldEnd(s, e + 1, end);
+      if (e === end) return false;
+    }
+    // 8 role: empty (= default) or a known role
+    p = e + 1;
+    e = fieldEnd(s, p, end);
+    if (e === end || (e > p && !isRoleAt(s, p, e))) return false;
+    // 9 not checked
+    e = fieldEnd(s, e + 1, end);
+    if (e === end) return false;
+    // 10 pxe: one digit 0–3, ending the field (a CRLF line's '\r' may follow when it is the last field)
+    p = e + 1;
+    c = p < end ? s.charCodeAt(p) : 0;
+    if (c < 48 || c > 51) return false;
+    const next = p + 1;
+    if (!(next === end || s.charCodeAt(next) === 59 || (next === end - 1 && s.charCodeAt(next) === 13))) return false;
+    this.hostStart = hostStart;
+    this.hostEnd = hostEnd;
+    this.hash = h;
+    this.upper = upper;
+    this.mac = mac;
+    this.ip = ip;
+    return true;
   }
-  // 4 IP: DHCP, or a plain address not ending in .255
-  p = e + 1;
-  e = raw.indexOf(';', p);
-  if (e < 0) return null;
-  let ip: number | null = null;
-  if (!(e - p === 4 && raw.startsWith('DHCP', p))) {
-    ip = plainIpv4Value(raw, p, e);
-    if (ip < 0 || ip % 256 === 255) return null;
-  }
-  // 5–7 not checked
-  for (let k = 0; k < 3; k++) {
-    e = raw.indexOf(';', e + 1);
-    if (e < 0) return null;
-  }
-  // 8 role: empty (= default) or a known role
-  p = e + 1;
-  e = raw.indexOf(';', p);
-  if (e < 0 || (e > p && !ROLES.has(raw.slice(p, e)))) return null;
-  // 9 not checked
-  e = raw.indexOf(';', e + 1);
-  if (e < 0) return null;
-  // 10 pxe: one digit 0–3, ending the field (a CRLF line's '\r' may follow when it is the last field)
-  p = e + 1;
-  const c = raw.charCodeAt(p);
-  if (c < 48 || c > 51) return null;
-  const next = p + 1;
-  if (!(next === n || raw.charCodeAt(next) === 59 || (next === n - 1 && raw.charCodeAt(next) === 13))) return null;
-  return { host, nameKey: upper ? host.toLowerCase() : host, macKey: mac, ipKey: ip, findings: null };
+}
+
+const scratch = new CleanLine();
+
+/** The fast path for one line as a string: its facts when it is clean, null when not sure. */
+export function fastLineFacts(raw: string): LineFacts | null {
+  if (!scratch.read(raw, 0, raw.length)) return null;
+  const host = raw.slice(scratch.hostStart, scratch.hostEnd);
+  return {
+    host,
+    nameKey: scratch.upper ? host.toLowerCase() : host,
+    macKey: scratch.mac,
+    ipKey: scratch.ip < 0 ? null : scratch.ip,
+    findings: null,
+  };
 }

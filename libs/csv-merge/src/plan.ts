@@ -1,10 +1,12 @@
-import { lineKind, parseDevicesCsv } from './csv';
-import { applyRecord, COL, DELTA_HEADER, DEVICE_LINE_WIDTH, formatDeviceLine, recordFromFields } from './device-line';
+import { parseDevicesCsv } from './csv';
+import { applyRecord, COL, DELTA_HEADER, formatDeviceLine, recordFromFields } from './device-line';
 import { ipFromKey } from './fast-line';
 import { macFromNumber, macNumber, normalizeMac } from './mac';
-import { NumberIndex } from './number-index';
-import type { BatchInput, BatchJob, BatchPlan, CsvLine, DeviceRecord, Finding, JobOutcome, MergeStats } from './types';
-import { contextOf, type Ctx, DUPLICATE_CODES, fileFindings, type LineFacts, lineFacts } from './validate';
+import { MasterIndex, MergedRows } from './master-index';
+import type { BatchInput, BatchJob, BatchPlan, DeviceRecord, Finding, JobOutcome, MergeStats } from './types';
+import { contextOf, type Ctx, DUPLICATE_CODES, fileFindings, type LineFacts } from './validate';
+
+export { masterWidth } from './master-index';
 
 /** A host the delta owns after the jobs ran; `job` is the last job of the batch that wrote it. */
 interface DeltaEntry {
@@ -32,36 +34,7 @@ interface Failure {
   message: string;
 }
 
-const WIDTH_SAMPLE = 2000;
-
 const lower = (s: string): string => s.toLowerCase();
-
-/**
- * Width of new lines: the most common field count among the master's data lines (ties → the
- * larger), never below 15. One odd manual line with 40 columns does not stretch every new line,
- * and a master written with 16 columns (an older tool's habit) gets 16-column lines.
- */
-export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): number {
-  return mostCommonWidth(lines.filter((l) => l.kind === 'data').map((l) => l.raw));
-}
-
-function mostCommonWidth(dataLines: readonly string[]): number {
-  const counts = new Map<number, number>();
-  for (const raw of dataLines) {
-    let fields = 1;
-    for (let i = raw.indexOf(';'); i >= 0; i = raw.indexOf(';', i + 1)) fields++;
-    counts.set(fields, (counts.get(fields) ?? 0) + 1);
-  }
-  let best = DEVICE_LINE_WIDTH;
-  let bestCount = 0;
-  for (const [width, count] of counts) {
-    if (count > bestCount || (count === bestCount && width > best)) {
-      best = width;
-      bestCount = count;
-    }
-  }
-  return Math.max(best, DEVICE_LINE_WIDTH);
-}
 
 /** Parses the delta file: one owned host per data line (comments, blanks and the header skipped). */
 export function parseDelta(deltaText: string): Map<string, DeviceRecord> {
@@ -89,222 +62,8 @@ function patchRaw(raw: string, rec: DeviceRecord): string {
   return fields.join(';') + (crlf ? '\r' : '');
 }
 
-/**
- * The master, split into lines and checked once per batch (re-plans reuse it): per line its raw
- * text and SPEC §2 facts (null for comments and blank lines), plus an index by lower-cased name.
- * Untouched lines are never split into fields.
- */
-class MasterIndex {
-  readonly raws: string[];
-  readonly facts: (LineFacts | null)[];
-  readonly trailingNewline: boolean;
-  private readonly firstByName = new Map<string, number>();
-  private readonly moreByName = new Map<string, number[]>();
-  private readonly firstByMac: NumberIndex;
-  private readonly firstByIp: NumberIndex;
-  /** IPs that are valid but not plain dotted quads (rare) are keyed by their exact string */
-  private readonly firstByIpText = new Map<string, number>();
-  /** lines that share a name, MAC or IP with another line of the input master */
-  private readonly shared: number[] = [];
-  private byMacCache: Map<number, number[]> | null = null;
-  private widthCache = 0;
-
-  constructor(
-    readonly text: string,
-    private readonly ctx: Ctx,
-  ) {
-    this.raws = text === '' ? [] : text.split('\n');
-    this.trailingNewline = text.endsWith('\n');
-    if (this.trailingNewline) this.raws.pop();
-    const n = this.raws.length;
-    // push, not new Array(n): V8 gives arrays preallocated beyond 100k elements slow dictionary storage
-    this.facts = [];
-    for (let i = 0; i < n; i++) {
-      const raw = this.raws[i];
-      this.facts.push(lineKind(raw) === 'data' ? lineFacts(raw, undefined, i + 1, ctx) : null);
-    }
-    // Backwards with a bare set(): the value left is the first line holding the name, and a size
-    // that does not grow reveals a name held twice — one hash operation per key instead of two.
-    // MACs and plain IPs are numbers and go into typed-array indexes (no allocation per line).
-    this.firstByMac = new NumberIndex(n);
-    this.firstByIp = new NumberIndex(n);
-    const dupNames = new Set<string>();
-    const dupMacs = new Set<number>();
-    const dupIps = new Set<number | string>();
-    for (let i = n - 1; i >= 0; i--) {
-      const facts = this.facts[i];
-      if (facts === null || facts.nameKey === null) continue;
-      const size = this.firstByName.size;
-      this.firstByName.set(facts.nameKey, i);
-      if (this.firstByName.size === size) dupNames.add(facts.nameKey);
-    }
-    for (let i = 0; i < n; i++) {
-      const facts = this.facts[i];
-      if (facts === null) continue;
-      if (facts.macKey !== null && this.firstByMac.putIfAbsent(facts.macKey, i) >= 0) dupMacs.add(facts.macKey);
-      const ip = facts.ipKey;
-      if (ip === null) continue;
-      if (typeof ip === 'number') {
-        if (this.firstByIp.putIfAbsent(ip, i) >= 0) dupIps.add(ip);
-      } else if (this.firstByIpText.has(ip)) dupIps.add(ip);
-      else this.firstByIpText.set(ip, i);
-    }
-    if (dupNames.size + dupMacs.size + dupIps.size === 0) return;
-    // rare (the master already breaks SPEC §2): collect every line of a shared key, in file order
-    for (let i = 0; i < n; i++) {
-      const facts = this.facts[i];
-      if (facts === null) continue;
-      if (facts.nameKey !== null && dupNames.has(facts.nameKey)) {
-        this.shared.push(i);
-        const more = this.moreByName.get(facts.nameKey);
-        if (more) more.push(i);
-        else this.moreByName.set(facts.nameKey, [i]);
-      }
-      if (facts.macKey !== null && dupMacs.has(facts.macKey)) this.shared.push(i);
-      if (facts.ipKey !== null && dupIps.has(facts.ipKey)) this.shared.push(i);
-    }
-  }
-
-  /**
-   * Marks which lines of a merged file can hold a duplicate: every new or changed line, the input
-   * lines that already share a key, and the input line holding a key a changed line now has. Any
-   * two lines with a common key are marked, so the file check needs Map work only for these
-   * (SPEC §2 duplicates stay exact; a re-plan costs O(changed lines), not O(file)).
-   */
-  collisionMask(out: Merged, outIndexOfLine: Int32Array): Uint8Array {
-    const mask = new Uint8Array(out.raws.length);
-    const contested = new Set<number>(this.shared);
-    for (const i of out.changed) {
-      const facts = out.facts[i];
-      if (facts === null) continue;
-      mask[i] = 1;
-      const a = facts.nameKey === null ? undefined : this.firstByName.get(facts.nameKey);
-      const b = facts.macKey === null ? -1 : this.firstByMac.get(facts.macKey);
-      const ip = facts.ipKey;
-      const c = ip === null ? undefined : typeof ip === 'number' ? this.firstByIp.get(ip) : this.firstByIpText.get(ip);
-      if (a !== undefined) contested.add(a);
-      if (b >= 0) contested.add(b);
-      if (c !== undefined && c >= 0) contested.add(c);
-    }
-    for (const orig of contested) {
-      const i = outIndexOfLine[orig + 1];
-      if (i >= 0 && out.facts[i] === this.facts[orig]) mask[i] = 1;
-    }
-    return mask;
-  }
-
-  get length(): number {
-    return this.raws.length;
-  }
-
-  /**
-   * The merged file's text. Runs of untouched input lines are copied as one slice of the input
-   * text (a 100k-line master with a few thousand edits joins a few thousand pieces, not 100k).
-   */
-  render(out: Merged, trailingNewline: boolean): string {
-    const rows = out.raws.length;
-    if (rows === 0) return '';
-    const changed = new Uint8Array(rows);
-    for (const i of out.changed) changed[i] = 1;
-    const pieces: string[] = [];
-    let i = 0;
-    while (i < rows) {
-      if (changed[i] === 1) {
-        pieces.push(out.raws[i++]);
-        continue;
-      }
-      // extend over input lines that follow each other unchanged
-      const first = out.lineNos[i] - 1;
-      let last = first;
-      i++;
-      while (i < rows && changed[i] === 0 && out.lineNos[i] - 1 === last + 1) {
-        last++;
-        i++;
-      }
-      pieces.push(first === last ? this.raws[first] : this.text.slice(this.offset(first), this.offset(last + 1) - 1));
-    }
-    return pieces.join('\n') + (trailingNewline ? '\n' : '');
-  }
-
-  private offsets: Float64Array | null = null;
-
-  /** Start of input line i in the text (i = length: one past the end, as if a '\n' followed). */
-  private offset(i: number): number {
-    if (this.offsets === null) {
-      this.offsets = new Float64Array(this.raws.length + 1);
-      for (let k = 0; k < this.raws.length; k++) this.offsets[k + 1] = this.offsets[k] + this.raws[k].length + 1;
-    }
-    return this.offsets[i];
-  }
-
-  /** Data lines whose hostname is `key` (lower-cased), in file order. */
-  named(key: string): number[] {
-    const more = this.moreByName.get(key);
-    if (more) return more;
-    const first = this.firstByName.get(key);
-    return first === undefined ? [] : [first];
-  }
-
-  mac(i: number): number | null {
-    return this.facts[i]?.macKey ?? null;
-  }
-
-  name(i: number): string {
-    return this.facts[i]?.host ?? '';
-  }
-
-  /** The MAC column as written (for messages). */
-  macText(i: number): string {
-    return this.raws[i].split(';')[COL.mac] ?? '';
-  }
-
-  width(): number {
-    if (this.widthCache === 0) {
-      // an even sample of at most WIDTH_SAMPLE data lines: the mode of a file's widths does not
-      // need every line, and counting fields of 100k lines would cost a tenth of the time budget
-      const data: string[] = [];
-      for (let i = 0; i < this.raws.length; i++) if (this.facts[i] !== null) data.push(this.raws[i]);
-      const step = Math.max(1, Math.ceil(data.length / WIDTH_SAMPLE));
-      this.widthCache = mostCommonWidth(step === 1 ? data : data.filter((_, k) => k % step === 0));
-    }
-    return this.widthCache;
-  }
-
-  /** Lines by normalised MAC, built on first use (only adoption by MAC needs it). */
-  byMac(mac: number): number[] {
-    if (!this.byMacCache) {
-      this.byMacCache = new Map();
-      for (let i = 0; i < this.facts.length; i++) {
-        const m = this.mac(i);
-        if (!m) continue;
-        const list = this.byMacCache.get(m);
-        if (list) list.push(i);
-        else this.byMacCache.set(m, [i]);
-      }
-    }
-    return this.byMacCache.get(mac) ?? [];
-  }
-
-  /** Facts of a line the merge produced (patched or appended). */
-  factsOf(raw: string, lineNo: number): LineFacts | null {
-    return lineKind(raw) === 'data' ? lineFacts(raw, undefined, lineNo, this.ctx) : null;
-  }
-}
-
-/** The merged master as parallel arrays (no object per line). */
-interface Merged {
-  raws: string[];
-  facts: (LineFacts | null)[];
-  /** line number in the input master; appended lines get input length + k */
-  lineNos: Int32Array;
-  /** job of this batch that produced the line, -1 for manual lines and unchanged delta hosts */
-  jobs: Int32Array;
-  /** indices of lines that differ from the input master (patched with a change, appended) */
-  changed: number[];
-}
-
 interface Pass {
-  out: Merged;
+  out: MergedRows;
   delta: Map<string, DeltaEntry>;
   /** failures found while merging (ownership, adoption conflicts) */
   failures: Map<number, Failure>;
@@ -396,7 +155,7 @@ function mergePass(
     }
     for (const i of hits) removedBy[i] = d.job;
     claimed.add(d.name);
-    jobLines.set(d.job, { line: master.raws[hits[0]], adopted: false });
+    jobLines.set(d.job, { line: master.raw(hits[0]), adopted: false });
   }
 
   const appends: string[] = [];
@@ -457,41 +216,29 @@ function mergePass(
     }
   }
 
-  const size = n + appends.length; // upper bound; rows are out.raws.length
-  const out: Merged = {
-    raws: [],
-    facts: [],
-    lineNos: new Int32Array(size),
-    jobs: new Int32Array(size),
-    changed: [],
-  };
+  const out = new MergedRows(master, n + appends.length);
   let patched = 0;
   let removed = 0;
   let adoptedCount = 0;
-  const push = (raw: string, facts: LineFacts | null, lineNo: number, job: number) => {
-    out.lineNos[out.raws.length] = lineNo;
-    out.jobs[out.raws.length] = job;
-    out.raws.push(raw);
-    out.facts.push(facts);
-  };
   for (let i = 0; i < n; i++) {
     const p = patchedBy[i];
     if (p >= 0) {
       const entry = delta.get(patchKeys[p]) as DeltaEntry;
-      const raw = patchRaw(master.raws[i], entry.record);
-      const changed = raw !== master.raws[i];
+      const before = master.raw(i);
+      const raw = patchRaw(before, entry.record);
+      const changed = raw !== before;
       if (changed) patched++;
       if (entry.job !== null) {
         const adopted = jobLines.get(entry.job)?.adopted === true;
         if (adopted) adoptedCount++;
         jobLines.set(entry.job, { line: raw, adopted });
       }
-      if (changed) out.changed.push(out.raws.length);
-      push(raw, changed ? master.factsOf(raw, i + 1) : master.facts[i], i + 1, entry.job ?? -1);
+      if (changed) out.add(raw, master.factsOf(raw, i + 1), i + 1, entry.job ?? -1);
+      else out.keep(i, entry.job ?? -1);
     } else if (removedBy[i] >= 0) {
       removed++;
     } else {
-      push(master.raws[i], master.facts[i], i + 1, -1);
+      out.keep(i, -1);
     }
   }
   let nextNo = n;
@@ -500,8 +247,7 @@ function mergePass(
     const raw = formatDeviceLine(entry.record, master.width());
     if (entry.job !== null) jobLines.set(entry.job, { line: raw, adopted: false });
     nextNo++;
-    out.changed.push(out.raws.length);
-    push(raw, master.factsOf(raw, nextNo), nextNo, entry.job ?? -1);
+    out.add(raw, master.factsOf(raw, nextNo), nextNo, entry.job ?? -1);
   }
   return {
     out,
@@ -514,7 +260,7 @@ function mergePass(
       removed,
       adopted: adoptedCount,
       masterLinesBefore: n,
-      masterLinesAfter: out.raws.length,
+      masterLinesAfter: out.rows,
     },
     changed: patched > 0 || removed > 0 || appends.length > 0,
     trailingNewline: master.trailingNewline || appends.length > 0,
@@ -530,17 +276,41 @@ function duplicateValue(code: string, facts: LineFacts): string {
 
 function conflictMessage(
   code: string,
-  out: Merged,
+  out: MergedRows,
   own: number,
   other: number,
   masterLines: number,
   masterName: string,
 ): string {
   const what = code === 'DUPLICATE_MAC' ? 'MAC' : code === 'DUPLICATE_IP' ? 'IP' : 'hostname';
-  const otherFacts = out.facts[other] as LineFacts;
+  const otherFacts = out.facts(other) as LineFacts;
   const lineNo = out.lineNos[other];
   const place = lineNo > masterLines ? 'new line of this batch' : where(masterName, lineNo);
-  return `${what} ${duplicateValue(code, out.facts[own] as LineFacts)} already used by host ${otherFacts.host} (${place})`;
+  return `${what} ${duplicateValue(code, out.facts(own) as LineFacts)} already used by host ${otherFacts.host} (${place})`;
+}
+
+/**
+ * The SPEC §2 file check of the merged master. Only rows that can hold a duplicate
+ * (collisionMask) or have findings of their own can yield a finding; the check runs over just
+ * those rows, in file order, which gives exactly the findings of the whole file.
+ */
+function mergedFindings(master: MasterIndex, out: MergedRows, rowOfLineNo: Int32Array, ctx: Ctx): Finding[] {
+  // 1: may collide (every changed data row is), 2: an unchanged input line with findings of its own
+  const check = master.collisionMask(out, rowOfLineNo);
+  for (const line of master.findingLines) {
+    const r = rowOfLineNo[line + 1];
+    if (r >= 0 && check[r] === 0) check[r] = 2;
+  }
+  const lineNos: number[] = [];
+  const facts: (LineFacts | null)[] = [];
+  const mayCollide: number[] = [];
+  for (let r = 0; r < out.rows; r++) {
+    if (check[r] === 0) continue;
+    lineNos.push(out.lineNos[r]);
+    facts.push(out.facts(r));
+    mayCollide.push(check[r] === 1 ? 1 : 0);
+  }
+  return fileFindings(lineNos, facts, ctx, mayCollide);
 }
 
 /**
@@ -574,9 +344,9 @@ export function planBatch(input: BatchInput): BatchPlan {
     const pass = mergePass(master, initial, jobs, excluded, masterName);
     const out = pass.out;
     // line number → index in the merged file
-    const indexOf = new Int32Array(n + out.raws.length + 2).fill(-1);
-    for (let i = 0; i < out.raws.length; i++) indexOf[out.lineNos[i]] = i;
-    const findings = fileFindings(out.lineNos, out.facts, ctx, master.collisionMask(out, indexOf));
+    const indexOf = new Int32Array(n + out.rows + 2).fill(-1);
+    for (let i = 0; i < out.rows; i++) indexOf[out.lineNos[i]] = i;
+    const findings = mergedFindings(master, out, indexOf, ctx);
 
     // Failures a job causes on its own are settled first; a duplicate between two jobs' lines
     // only counts once they are gone (so a job is never failed for a line that is not written).
@@ -616,7 +386,7 @@ export function planBatch(input: BatchInput): BatchPlan {
         }
       } else if (job >= 0) {
         if (!own.has(job)) {
-          const host = out.facts[at]?.host ?? '';
+          const host = out.facts(at)?.host ?? '';
           own.set(job, { code: 'CSV_INVALID_LINE', message: `line for host ${host} rejected: ${f.message}` });
         }
       } else {

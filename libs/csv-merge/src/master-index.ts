@@ -1,0 +1,447 @@
+import { kindAt, lineKind } from './csv';
+import { COL, DEVICE_LINE_WIDTH } from './device-line';
+import { CleanLine, nameHash } from './fast-line';
+import { NumberIndex } from './number-index';
+import type { CsvLine } from './types';
+import { type Ctx, type LineFacts, lineFacts } from './validate';
+
+const WIDTH_SAMPLE = 2000;
+
+/** Per-line state of the master (MasterIndex.kinds). */
+const COMMENT_OR_BLANK = 0;
+/** a data line the fast path read: no finding, keys in the typed arrays */
+const CLEAN = 1;
+/** any other data line: its facts (findings included) are kept as an object */
+const CHECKED = 2;
+
+/** Key values in the typed arrays meaning "no key" and "an IP keyed by its text" (rare). */
+const NONE = -1;
+const IP_TEXT = -2;
+
+/** Number of ';'-separated fields of text[start, end). */
+function fieldCount(text: string, start: number, end: number): number {
+  let fields = 1;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 59) fields++;
+  return fields;
+}
+
+/** Index of the first ';' in text[p, end), or end. */
+function fieldEnd(text: string, p: number, end: number): number {
+  while (p < end && text.charCodeAt(p) !== 59) p++;
+  return p;
+}
+
+/**
+ * The most common field count (ties → the larger), never below 15. One odd manual line with 40
+ * columns does not stretch every new line, and a master written with 16 columns (an older tool's
+ * habit) gets 16-column lines.
+ */
+function mostCommonWidth(widths: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const fields of widths) counts.set(fields, (counts.get(fields) ?? 0) + 1);
+  let best = DEVICE_LINE_WIDTH;
+  let bestCount = 0;
+  for (const [width, count] of counts) {
+    if (count > bestCount || (count === bestCount && width > best)) {
+      best = width;
+      bestCount = count;
+    }
+  }
+  return Math.max(best, DEVICE_LINE_WIDTH);
+}
+
+/** Width of new lines: the most common field count among the master's data lines (see mostCommonWidth). */
+export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): number {
+  return mostCommonWidth(lines.filter((l) => l.kind === 'data').map((l) => fieldCount(l.raw, 0, l.raw.length)));
+}
+
+/**
+ * The master, read and checked once per batch (re-plans reuse it). Lines are not split out of the
+ * text: per line the index keeps where it starts, and for data lines the SPEC §2 duplicate keys in
+ * typed arrays (MAC and IP as numbers, the host's position and name hash), so a 100k-line master
+ * costs no string or object per clean line (issue 2: the merge's time budget). Lines the fast path
+ * is not sure about get their full facts (findings included) as objects. Names, MACs and IPs are
+ * indexed by open addressing in typed arrays; a line's LineFacts object is built only when asked.
+ */
+export class MasterIndex {
+  readonly length: number;
+  readonly trailingNewline: boolean;
+  /** start of line i in the text; starts[length] is one past the last line's end, as if a '\n' followed */
+  private readonly starts: Int32Array;
+  /** COMMENT_OR_BLANK, CLEAN or CHECKED per line */
+  private readonly kinds: Uint8Array;
+  /** position of the host in the text, for lines whose host is a name key (empty range: no name key) */
+  private readonly hostStarts: Int32Array;
+  private readonly hostEnds: Int32Array;
+  private readonly nameHashes: Int32Array;
+  /** macNumber of the line's MAC, NONE when it has none */
+  private readonly macKeys: Float64Array;
+  /** plain IP as a number, NONE (no IP, DHCP), or IP_TEXT (the key is in ipTexts) */
+  private readonly ipKeys: Float64Array;
+  private readonly ipTexts = new Map<number, string>();
+  /** facts of CHECKED lines */
+  private readonly checked = new Map<number, LineFacts>();
+  /** lines with findings of their own, ascending */
+  readonly findingLines: number[] = [];
+  private dataLines = 0;
+  /** name index: line + 1 per slot (0: empty), open addressing on nameHashes */
+  private readonly nameSlots: Int32Array;
+  private readonly firstByMac: NumberIndex;
+  private readonly firstByIp: NumberIndex;
+  /** IPs that are valid but not plain dotted quads (rare) are keyed by their exact string */
+  private readonly firstByIpText = new Map<string, number>();
+  private readonly moreByName = new Map<string, number[]>();
+  /** lines that share a name, MAC or IP with another line of the input master */
+  private readonly shared: number[] = [];
+  private byMacCache: Map<number, number[]> | null = null;
+  private widthCache = 0;
+
+  constructor(
+    readonly text: string,
+    private readonly ctx: Ctx,
+  ) {
+    // lines as text.split('\n') gives them, without the empty piece after a final '\n'
+    this.trailingNewline = text.endsWith('\n');
+    let n = 0;
+    if (text !== '') {
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+      if (!this.trailingNewline) n++;
+    }
+    this.length = n;
+    this.starts = new Int32Array(n + 1);
+    this.kinds = new Uint8Array(n);
+    this.hostStarts = new Int32Array(n);
+    this.hostEnds = new Int32Array(n);
+    this.nameHashes = new Int32Array(n);
+    this.macKeys = new Float64Array(n).fill(NONE);
+    this.ipKeys = new Float64Array(n).fill(NONE);
+    let slots = 16;
+    while (slots < n * 2) slots *= 2;
+    this.nameSlots = new Int32Array(slots);
+    this.firstByMac = new NumberIndex(n);
+    this.firstByIp = new NumberIndex(n);
+
+    const dupNames = new Set<string>();
+    const dupMacs = new Set<number>();
+    const dupIps = new Set<number | string>();
+    const clean = new CleanLine();
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      this.starts[i] = start;
+      if (kindAt(text, start, end) === 'data') {
+        this.dataLines++;
+        if (ctx.subnets === null && clean.read(text, start, end)) this.addClean(i, clean);
+        else this.addChecked(i, start, end);
+        // first line wins; a line that finds its key taken marks the key as shared
+        if (this.hostEnds[i] > this.hostStarts[i] && this.putName(i) >= 0) dupNames.add(this.nameKeyOf(i));
+        const mac = this.macKeys[i];
+        if (mac !== NONE && this.firstByMac.putIfAbsent(mac, i) >= 0) dupMacs.add(mac);
+        const ip = this.ipKeys[i];
+        if (ip === IP_TEXT) {
+          const key = this.ipTexts.get(i) as string;
+          if (this.firstByIpText.has(key)) dupIps.add(key);
+          else this.firstByIpText.set(key, i);
+        } else if (ip !== NONE && this.firstByIp.putIfAbsent(ip, i) >= 0) dupIps.add(ip);
+      }
+      start = end + 1;
+    }
+    this.starts[n] = start;
+    if (dupNames.size + dupMacs.size + dupIps.size > 0) this.collectShared(dupNames, dupMacs, dupIps);
+  }
+
+  private addClean(i: number, clean: CleanLine): void {
+    this.kinds[i] = CLEAN;
+    this.hostStarts[i] = clean.hostStart;
+    this.hostEnds[i] = clean.hostEnd;
+    this.nameHashes[i] = clean.hash;
+    this.macKeys[i] = clean.mac;
+    this.ipKeys[i] = clean.ip;
+  }
+
+  /** A data line the fast path is not sure about: the full rules, facts kept as an object. */
+  private addChecked(i: number, start: number, end: number): void {
+    const facts = lineFacts(this.text.slice(start, end), undefined, i + 1, this.ctx);
+    this.kinds[i] = CHECKED;
+    this.checked.set(i, facts);
+    if (facts.findings !== null) this.findingLines.push(i);
+    if (facts.nameKey !== null) {
+      // the host is field 1; a name key is ASCII, so the text's chars lower-cased are the key
+      const hostStart = fieldEnd(this.text, start, end) + 1;
+      const hostEnd = fieldEnd(this.text, hostStart, end);
+      this.hostStarts[i] = hostStart;
+      this.hostEnds[i] = hostEnd;
+      this.nameHashes[i] = nameHash(this.text, hostStart, hostEnd);
+    }
+    if (facts.macKey !== null) this.macKeys[i] = facts.macKey;
+    if (typeof facts.ipKey === 'number') this.ipKeys[i] = facts.ipKey;
+    else if (facts.ipKey !== null) {
+      this.ipKeys[i] = IP_TEXT;
+      this.ipTexts.set(i, facts.ipKey);
+    }
+  }
+
+  /** Whether line a's name key equals line b's (hash already equal). */
+  private sameNames(a: number, b: number): boolean {
+    const t = this.text;
+    const as = this.hostStarts[a];
+    const bs = this.hostStarts[b];
+    const len = this.hostEnds[a] - as;
+    if (this.hostEnds[b] - bs !== len) return false;
+    for (let k = 0; k < len; k++)
+      if (lowerAscii(t.charCodeAt(as + k)) !== lowerAscii(t.charCodeAt(bs + k))) return false;
+    return true;
+  }
+
+  /** Whether line a's name key is `key` (a lower-cased name). */
+  private hasName(a: number, key: string): boolean {
+    const t = this.text;
+    const as = this.hostStarts[a];
+    if (this.hostEnds[a] - as !== key.length) return false;
+    for (let k = 0; k < key.length; k++) if (lowerAscii(t.charCodeAt(as + k)) !== key.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** Enters line i under its name unless the name is there; returns the line holding it, or -1. */
+  private putName(i: number): number {
+    const mask = this.nameSlots.length - 1;
+    const h = this.nameHashes[i];
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const held = this.nameSlots[s] - 1;
+      if (held < 0) {
+        this.nameSlots[s] = i + 1;
+        return -1;
+      }
+      if (this.nameHashes[held] === h && this.sameNames(held, i)) return held;
+    }
+  }
+
+  /** The first line whose name key is `key`, or -1. */
+  private firstByName(key: string): number {
+    const mask = this.nameSlots.length - 1;
+    const h = nameHash(key, 0, key.length);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const held = this.nameSlots[s] - 1;
+      if (held < 0) return -1;
+      if (this.nameHashes[held] === h && this.hasName(held, key)) return held;
+    }
+  }
+
+  /** The lower-cased name of a line that has a name key. */
+  private nameKeyOf(i: number): string {
+    return this.text.slice(this.hostStarts[i], this.hostEnds[i]).toLowerCase();
+  }
+
+  /** Rare (the master already breaks SPEC §2): every line of a shared key, in file order. */
+  private collectShared(dupNames: Set<string>, dupMacs: Set<number>, dupIps: Set<number | string>): void {
+    for (let i = 0; i < this.length; i++) {
+      if (this.kinds[i] === COMMENT_OR_BLANK) continue;
+      if (this.hostEnds[i] > this.hostStarts[i]) {
+        const name = this.nameKeyOf(i);
+        if (dupNames.has(name)) {
+          this.shared.push(i);
+          const more = this.moreByName.get(name);
+          if (more) more.push(i);
+          else this.moreByName.set(name, [i]);
+        }
+      }
+      const mac = this.macKeys[i];
+      if (mac !== NONE && dupMacs.has(mac)) this.shared.push(i);
+      const ip = this.ipKeys[i];
+      if (ip !== NONE && dupIps.has(ip === IP_TEXT ? (this.ipTexts.get(i) as string) : ip)) this.shared.push(i);
+    }
+  }
+
+  /** Line i as written (without its '\n'). */
+  raw(i: number): string {
+    return this.text.slice(this.starts[i], this.starts[i + 1] - 1);
+  }
+
+  /** SPEC §2 facts of line i, null for comments and blank lines (built on each call for clean lines). */
+  facts(i: number): LineFacts | null {
+    const kind = this.kinds[i];
+    if (kind === CHECKED) return this.checked.get(i) as LineFacts;
+    if (kind === COMMENT_OR_BLANK) return null;
+    const host = this.text.slice(this.hostStarts[i], this.hostEnds[i]);
+    const ip = this.ipKeys[i];
+    return {
+      host,
+      nameKey: host.toLowerCase(),
+      macKey: this.macKeys[i],
+      ipKey: ip === NONE ? null : ip,
+      findings: null,
+    };
+  }
+
+  /**
+   * Marks which rows of a merged file can hold a duplicate: every new or changed line, the input
+   * lines that already share a key, and the input line holding a key a changed line now has. Any
+   * two lines with a common key are marked, so the file check needs Map work only for these
+   * (SPEC §2 duplicates stay exact; a re-plan costs O(changed lines), not O(file)).
+   */
+  collisionMask(out: MergedRows, rowOfLineNo: Int32Array): Uint8Array {
+    const mask = new Uint8Array(out.rows);
+    const contested = new Set<number>(this.shared);
+    for (const r of out.changed) {
+      const facts = out.facts(r);
+      if (facts === null) continue;
+      mask[r] = 1;
+      const a = facts.nameKey === null ? -1 : this.firstByName(facts.nameKey);
+      const b = facts.macKey === null ? -1 : this.firstByMac.get(facts.macKey);
+      const ip = facts.ipKey;
+      const c = ip === null ? -1 : typeof ip === 'number' ? this.firstByIp.get(ip) : (this.firstByIpText.get(ip) ?? -1);
+      if (a >= 0) contested.add(a);
+      if (b >= 0) contested.add(b);
+      if (c >= 0) contested.add(c);
+    }
+    // a contested line still in the file is either unchanged or changed (marked above)
+    for (const line of contested) {
+      const r = rowOfLineNo[line + 1];
+      if (r >= 0) mask[r] = 1;
+    }
+    return mask;
+  }
+
+  /**
+   * The merged file's text. Runs of untouched input lines are copied as one slice of the input
+   * text (a 100k-line master with a few thousand edits joins a few thousand pieces, not 100k).
+   */
+  render(out: MergedRows, trailingNewline: boolean): string {
+    const rows = out.rows;
+    if (rows === 0) return '';
+    const pieces: string[] = [];
+    let r = 0;
+    while (r < rows) {
+      if (out.changedAt[r] >= 0) {
+        pieces.push(out.raw(r++));
+        continue;
+      }
+      // extend over input lines that follow each other unchanged
+      const first = out.lineNos[r] - 1;
+      let last = first;
+      r++;
+      while (r < rows && out.changedAt[r] < 0 && out.lineNos[r] - 1 === last + 1) {
+        last++;
+        r++;
+      }
+      pieces.push(this.text.slice(this.starts[first], this.starts[last + 1] - 1));
+    }
+    return pieces.join('\n') + (trailingNewline ? '\n' : '');
+  }
+
+  /** Data lines whose hostname is `key` (lower-cased), in file order. */
+  named(key: string): number[] {
+    const more = this.moreByName.get(key);
+    if (more) return more;
+    const first = this.firstByName(key);
+    return first < 0 ? [] : [first];
+  }
+
+  mac(i: number): number | null {
+    const mac = this.macKeys[i];
+    return mac === NONE ? null : mac;
+  }
+
+  name(i: number): string {
+    const kind = this.kinds[i];
+    if (kind === CLEAN) return this.text.slice(this.hostStarts[i], this.hostEnds[i]);
+    return kind === CHECKED ? (this.checked.get(i) as LineFacts).host : '';
+  }
+
+  /** The MAC column as written (for messages). */
+  macText(i: number): string {
+    return this.raw(i).split(';')[COL.mac] ?? '';
+  }
+
+  width(): number {
+    if (this.widthCache === 0) {
+      // an even sample of at most WIDTH_SAMPLE data lines: the mode of a file's widths does not
+      // need every line, and counting fields of 100k lines would cost a tenth of the time budget
+      const step = Math.max(1, Math.ceil(this.dataLines / WIDTH_SAMPLE));
+      const widths: number[] = [];
+      for (let i = 0, k = 0; i < this.length; i++) {
+        if (this.kinds[i] === COMMENT_OR_BLANK) continue;
+        if (k++ % step === 0) widths.push(fieldCount(this.text, this.starts[i], this.starts[i + 1] - 1));
+      }
+      this.widthCache = mostCommonWidth(widths);
+    }
+    return this.widthCache;
+  }
+
+  /** Lines by normalised MAC, built on first use (only adoption by MAC needs it). */
+  byMac(mac: number): number[] {
+    if (!this.byMacCache) {
+      this.byMacCache = new Map();
+      for (let i = 0; i < this.length; i++) {
+        const m = this.mac(i);
+        if (!m) continue;
+        const list = this.byMacCache.get(m);
+        if (list) list.push(i);
+        else this.byMacCache.set(m, [i]);
+      }
+    }
+    return this.byMacCache.get(mac) ?? [];
+  }
+
+  /** Facts of a line the merge produced (patched or appended). */
+  factsOf(raw: string, lineNo: number): LineFacts | null {
+    return lineKind(raw) === 'data' ? lineFacts(raw, undefined, lineNo, this.ctx) : null;
+  }
+}
+
+const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/**
+ * The merged master as rows: input lines kept as they are (by line number, no copy of their
+ * text) and changed lines (patched with a change, appended) with their text and facts.
+ */
+export class MergedRows {
+  rows = 0;
+  /** line number in the input master; appended lines get input length + k */
+  readonly lineNos: Int32Array;
+  /** job of this batch that produced the row, -1 for manual lines and unchanged delta hosts */
+  readonly jobs: Int32Array;
+  /** per row: its index in `changed`, -1 for an input line kept as it is */
+  readonly changedAt: Int32Array;
+  /** rows that differ from the input master, ascending */
+  readonly changed: number[] = [];
+  private readonly changedRaws: string[] = [];
+  private readonly changedFacts: (LineFacts | null)[] = [];
+
+  constructor(
+    private readonly master: MasterIndex,
+    capacity: number,
+  ) {
+    this.lineNos = new Int32Array(capacity);
+    this.jobs = new Int32Array(capacity);
+    this.changedAt = new Int32Array(capacity);
+  }
+
+  /** Input line i, unchanged. */
+  keep(i: number, job: number): void {
+    this.lineNos[this.rows] = i + 1;
+    this.jobs[this.rows] = job;
+    this.changedAt[this.rows++] = -1;
+  }
+
+  /** A line that is not in the input master as it is. */
+  add(raw: string, facts: LineFacts | null, lineNo: number, job: number): void {
+    this.lineNos[this.rows] = lineNo;
+    this.jobs[this.rows] = job;
+    this.changedAt[this.rows] = this.changed.length;
+    this.changed.push(this.rows++);
+    this.changedRaws.push(raw);
+    this.changedFacts.push(facts);
+  }
+
+  raw(r: number): string {
+    const k = this.changedAt[r];
+    return k >= 0 ? this.changedRaws[k] : this.master.raw(this.lineNos[r] - 1);
+  }
+
+  facts(r: number): LineFacts | null {
+    const k = this.changedAt[r];
+    return k >= 0 ? this.changedFacts[k] : this.master.facts(this.lineNos[r] - 1);
+  }
+}
