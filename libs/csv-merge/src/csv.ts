@@ -5,28 +5,29 @@ import type { CsvLine, ParsedCsv } from './types';
  * empty CRLF line) is blank (SPEC §2). Deliberately not JS `\s`, which would also swallow Unicode
  * spaces sophomorix sees as data.
  */
-function isBlank(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && (c < 9 || c > 13)) return false;
-  }
-  return true;
-}
+const BLANK_RE = /^[ \t\r\n\f\v]*$/;
 
 /** Classifies one physical line (without its '\n') the way sophomorix-device does (SPEC §2). */
 export function lineKind(raw: string): CsvLine['kind'] {
-  return kindAt(raw, 0, raw.length);
-}
-
-/** lineKind of text[start, end), read in place (the merge classifies a master's lines without slicing them). */
-export function kindAt(text: string, start: number, end: number): CsvLine['kind'] {
-  if (start === end) return 'blank';
-  const c = text.charCodeAt(start);
+  const c = raw.charCodeAt(0);
   // '#' counts only in column 0: " #x" is data and fails the room check.
   if (c === 35 /* # */) return 'comment';
-  // only a line starting with whitespace can be blank
-  if (c <= 32) return isBlank(text, start, end) ? 'blank' : 'data';
+  // only a line starting with whitespace (or empty) can be blank
+  if (raw.length === 0 || c <= 32) return BLANK_RE.test(raw) ? 'blank' : 'data';
   return 'data';
+}
+
+/** lineKind of b[start, end) (char codes of a text, see bytes.ts), read in place. */
+export function kindAt(b: Uint8Array, start: number, end: number): CsvLine['kind'] {
+  if (start === end) return 'blank';
+  const c = b[start];
+  if (c === 35 /* # */) return 'comment';
+  if (c > 32) return 'data';
+  for (let i = start; i < end; i++) {
+    const w = b[i];
+    if (w !== 32 && (w < 9 || w > 13)) return 'data';
+  }
+  return 'blank';
 }
 
 export function parseCsvLine(raw: string, lineNo: number): CsvLine {

@@ -86,19 +86,85 @@ export function recordFromFields(fields: readonly string[]): DeviceRecord {
   const last = f.length - 1;
   if (last >= 0 && f[last].endsWith('\r')) f[last] = f[last].slice(0, -1);
   const get = (i: number): string => f[i] ?? '';
-  const pxeText = get(COL.pxe).trim();
+  return recordOf(
+    get(COL.room),
+    get(COL.hostname),
+    get(COL.config),
+    get(COL.mac),
+    get(COL.ip),
+    get(COL.role),
+    get(COL.pxe),
+  );
+}
+
+/** The record of a line's managed fields as written (a CRLF line's '\r' already dropped). */
+function recordOf(
+  room: string,
+  hostname: string,
+  config: string,
+  mac: string,
+  ip: string,
+  role: string,
+  pxe: string,
+): DeviceRecord {
+  const pxeText = pxe.trim();
   const pxeFlag = /^[+-]?\d/.test(pxeText) ? Number.parseInt(pxeText, 10) : Number.NaN;
-  const config = get(COL.config);
-  const ip = get(COL.ip);
-  const mac = get(COL.mac);
-  const role = get(COL.role);
   return {
-    room: get(COL.room) === '' ? null : get(COL.room),
-    hostname: get(COL.hostname),
+    room: room === '' ? null : room,
+    hostname,
     config: config === 'nopxe' && pxeFlag === 0 ? null : config,
     mac: normalizeMac(mac) ?? mac,
     ip: ip === 'DHCP' ? null : ip,
     role: role === '' ? DEFAULT_ROLE : role,
     pxeFlag,
   };
+}
+
+/** Slot of each of the first 15 columns in DeviceLineReader's values (room … pxe), -1 when not managed. */
+const MANAGED_SLOT = [0, 1, 2, 3, 4, -1, -1, -1, 5, -1, 6, -1, -1, -1, -1];
+
+/**
+ * Reads host records from the lines of a text: `recordFromFields(line.split(';'))` without a
+ * string per field (the merge reads the whole delta file on every batch). After each read,
+ * `formatted` says whether `formatDeviceLine(record)` gives the line back — true for the lines we
+ * wrote, so the delta file can be written again without formatting them.
+ */
+export class DeviceLineReader {
+  formatted = false;
+  private readonly values = ['', '', '', '', '', '', ''];
+
+  /**
+   * The record of text[start, end), one line without its '\n'; `bytes` are the text's char codes
+   * (bytes.ts), where the fields are looked for.
+   */
+  read(text: string, bytes: Uint8Array, start: number, end: number): DeviceRecord {
+    const values = this.values.fill('');
+    // formatDeviceLine writes exactly 15 fields with every unmanaged one empty
+    let otherEmpty = true;
+    let p = start;
+    let i = 0;
+    for (; i < DEVICE_LINE_WIDTH; i++) {
+      let semi = p;
+      while (semi < end && bytes[semi] !== 59) semi++;
+      const last = semi === end;
+      const slot = MANAGED_SLOT[i];
+      if (slot < 0) otherEmpty &&= semi === p;
+      else {
+        // the line's last field loses a CRLF line's '\r' (as in recordFromFields)
+        values[slot] = text.slice(p, last && semi > p && bytes[semi - 1] === 13 ? semi - 1 : semi);
+      }
+      if (last) break;
+      p = semi + 1;
+    }
+    const rec = recordOf(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+    // i === 14 with the line ending there: exactly 15 fields. The managed values come back as
+    // written unless normalised: MAC, empty role, pxe (see recordOf and applyRecord).
+    this.formatted =
+      i === DEVICE_LINE_WIDTH - 1 &&
+      otherEmpty &&
+      rec.mac === values[3] &&
+      values[5] !== '' &&
+      String(rec.pxeFlag) === values[6];
+    return rec;
+  }
 }

@@ -1,3 +1,4 @@
+import { bytesOf } from './bytes';
 import { DEVICE_ROLES } from './device-line';
 import type { LineFacts } from './validate';
 
@@ -10,26 +11,30 @@ import type { LineFacts } from './validate';
  * and allocates nothing. `fast-line.spec.ts` checks it (through fastLineFacts) against the full
  * rules on generated lines.
  */
-/** Roles by length: the role column is compared in place (no slice per line). */
-const ROLES_BY_LENGTH: string[][] = [];
-for (const role of DEVICE_ROLES) (ROLES_BY_LENGTH[role.length] ??= []).push(role);
+/** Roles by length, as char codes: the role column is compared in place (no slice per line). */
+const ROLES_BY_LENGTH: number[][][] = [];
+for (const role of DEVICE_ROLES) (ROLES_BY_LENGTH[role.length] ??= []).push([...role].map((c) => c.charCodeAt(0)));
 
-/** Whether s[start, end) is one of the roles sophomorix knows (case-sensitive). */
-function isRoleAt(s: string, start: number, end: number): boolean {
+/** Whether b[start, end) is one of the roles sophomorix knows (case-sensitive). */
+function isRoleAt(b: Uint8Array, start: number, end: number): boolean {
   const candidates = ROLES_BY_LENGTH[end - start];
   if (candidates === undefined) return false;
-  for (const role of candidates) if (s.startsWith(role, start)) return true;
+  for (const role of candidates) {
+    let k = 0;
+    while (k < role.length && b[start + k] === role[k]) k++;
+    if (k === role.length) return true;
+  }
   return false;
 }
 
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /**
- * The address as a number when `s[start, end)` is a plain dotted quad (digits only, no leading
- * zeros, every octet ≤ 255), else -1. For plain quads, equal numbers ⇔ equal strings, so the
- * number is the duplicate key (SPEC §2 compares IPs by exact string).
+ * The address as a number when `b[start, end)` (char codes, see bytes.ts) is a plain dotted quad
+ * (digits only, no leading zeros, every octet ≤ 255), else -1. For plain quads, equal numbers ⇔
+ * equal strings, so the number is the duplicate key (SPEC §2 compares IPs by exact string).
  */
-export function plainIpv4Value(s: string, start: number, end: number): number {
+export function plainIpv4Value(b: Uint8Array, start: number, end: number): number {
   const n = end - start;
   if (n < 7 || n > 15) return -1;
   let dots = 0;
@@ -38,7 +43,7 @@ export function plainIpv4Value(s: string, start: number, end: number): number {
   let first = 0;
   let address = 0;
   for (let i = start; i <= end; i++) {
-    const c = i === end ? 46 : s.charCodeAt(i);
+    const c = i === end ? 46 : b[i];
     if (c === 46) {
       if (digits === 0 || value > 255 || (digits > 1 && first === 48)) return -1;
       address = address * 256 + value;
@@ -59,12 +64,12 @@ export function plainIpv4Value(s: string, start: number, end: number): number {
 }
 
 export function isPlainIpv4(ip: string): boolean {
-  return plainIpv4Value(ip, 0, ip.length) >= 0;
+  return plainIpv4Value(bytesOf(ip), 0, ip.length) >= 0;
 }
 
 /** A duplicate key for an IP: its number when plain, else the exact string. */
 export function ipKeyOf(ip: string): number | string {
-  const v = plainIpv4Value(ip, 0, ip.length);
+  const v = plainIpv4Value(bytesOf(ip), 0, ip.length);
   return v >= 0 ? v : ip;
 }
 
@@ -91,9 +96,9 @@ export function nameHash(s: string, start: number, end: number): number {
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
-/** Index of the first ';' in s[p, end), or end (a bounded loop: indexOf could run into later lines). */
-function fieldEnd(s: string, p: number, end: number): number {
-  while (p < end && s.charCodeAt(p) !== 59) p++;
+/** Index of the first ';' in b[p, end), or end. */
+function fieldEnd(b: Uint8Array, p: number, end: number): number {
+  while (p < end && b[p] !== 59) p++;
   return p;
 }
 
@@ -114,14 +119,14 @@ export class CleanLine {
   ip = -1;
 
   /**
-   * Reads s[start, end), one line without its '\n' (a CRLF line's '\r' included); false means
-   * "not sure": run the full rules.
+   * Reads b[start, end) (char codes, see bytes.ts), one line without its '\n' (a CRLF line's '\r'
+   * included); false means "not sure": run the full rules.
    */
-  read(s: string, start: number, end: number): boolean {
+  read(b: Uint8Array, start: number, end: number): boolean {
     // 0 room: [A-Za-z0-9-]*
     let p = start;
     let c = 0;
-    while (p < end && (c = s.charCodeAt(p)) !== 59) {
+    while (p < end && (c = b[p]) !== 59) {
       if (!isAlnum(c) && c !== 45) return false;
       p++;
     }
@@ -130,7 +135,7 @@ export class CleanLine {
     const hostStart = ++p;
     let upper = false;
     let h = FNV_OFFSET;
-    while (p < end && (c = s.charCodeAt(p)) !== 59) {
+    while (p < end && (c = b[p]) !== 59) {
       if (c >= 65 && c <= 90) {
         upper = true;
         c += 32;
@@ -139,21 +144,21 @@ export class CleanLine {
       p++;
     }
     if (p === end || p === hostStart || p - hostStart > 15) return false;
-    if (s.charCodeAt(hostStart) === 45 || s.charCodeAt(p - 1) === 45) return false;
+    if (b[hostStart] === 45 || b[p - 1] === 45) return false;
     const hostEnd = p;
     // 2 group: [A-Za-z0-9_-]+
     const groupStart = ++p;
-    while (p < end && (c = s.charCodeAt(p)) !== 59) {
+    while (p < end && (c = b[p]) !== 59) {
       if (!isAlnum(c) && c !== 45 && c !== 95) return false;
       p++;
     }
     if (p === end || p === groupStart) return false;
     // 3 MAC: colon pairs (any case; other forms draw a warning)
     p++;
-    if (end - p < 18 || s.charCodeAt(p + 17) !== 59) return false;
+    if (end - p < 18 || b[p + 17] !== 59) return false;
     let mac = 0;
     for (let k = 0; k < 17; k++) {
-      c = s.charCodeAt(p + k);
+      c = b[p + k];
       if (k % 3 === 2) {
         if (c !== 58) return false;
       } else if (c >= 48 && c <= 57) {
@@ -168,31 +173,31 @@ export class CleanLine {
     }
     // 4 IP: DHCP, or a plain address not ending in .255
     p += 18;
-    let e = fieldEnd(s, p, end);
+    let e = fieldEnd(b, p, end);
     if (e === end) return false;
     let ip = -1;
-    if (!(e - p === 4 && s.startsWith('DHCP', p))) {
-      ip = plainIpv4Value(s, p, e);
+    if (!(e - p === 4 && b[p] === 68 && b[p + 1] === 72 && b[p + 2] === 67 && b[p + 3] === 80)) {
+      ip = plainIpv4Value(b, p, e);
       if (ip < 0 || ip % 256 === 255) return false;
     }
     // 5–7 not checked
     for (let k = 0; k < 3; k++) {
-      e = fieldEnd(s, e + 1, end);
+      e = fieldEnd(b, e + 1, end);
       if (e === end) return false;
     }
     // 8 role: empty (= default) or a known role
     p = e + 1;
-    e = fieldEnd(s, p, end);
-    if (e === end || (e > p && !isRoleAt(s, p, e))) return false;
+    e = fieldEnd(b, p, end);
+    if (e === end || (e > p && !isRoleAt(b, p, e))) return false;
     // 9 not checked
-    e = fieldEnd(s, e + 1, end);
+    e = fieldEnd(b, e + 1, end);
     if (e === end) return false;
     // 10 pxe: one digit 0–3, ending the field (a CRLF line's '\r' may follow when it is the last field)
     p = e + 1;
-    c = p < end ? s.charCodeAt(p) : 0;
+    c = p < end ? b[p] : 0;
     if (c < 48 || c > 51) return false;
     const next = p + 1;
-    if (!(next === end || s.charCodeAt(next) === 59 || (next === end - 1 && s.charCodeAt(next) === 13))) return false;
+    if (!(next === end || b[next] === 59 || (next === end - 1 && b[next] === 13))) return false;
     this.hostStart = hostStart;
     this.hostEnd = hostEnd;
     this.hash = h;
@@ -203,17 +208,17 @@ export class CleanLine {
   }
 }
 
-const scratch = new CleanLine();
+const oneLine = new CleanLine();
 
 /** The fast path for one line as a string: its facts when it is clean, null when not sure. */
 export function fastLineFacts(raw: string): LineFacts | null {
-  if (!scratch.read(raw, 0, raw.length)) return null;
-  const host = raw.slice(scratch.hostStart, scratch.hostEnd);
+  if (!oneLine.read(bytesOf(raw), 0, raw.length)) return null;
+  const host = raw.slice(oneLine.hostStart, oneLine.hostEnd);
   return {
     host,
-    nameKey: scratch.upper ? host.toLowerCase() : host,
-    macKey: scratch.mac,
-    ipKey: scratch.ip < 0 ? null : scratch.ip,
+    nameKey: oneLine.upper ? host.toLowerCase() : host,
+    macKey: oneLine.mac,
+    ipKey: oneLine.ip < 0 ? null : oneLine.ip,
     findings: null,
   };
 }

@@ -1,3 +1,4 @@
+import { textBytes } from './bytes';
 import { kindAt, lineKind } from './csv';
 import { COL, DEVICE_LINE_WIDTH } from './device-line';
 import { CleanLine, nameHash } from './fast-line';
@@ -18,16 +19,16 @@ const CHECKED = 2;
 const NONE = -1;
 const IP_TEXT = -2;
 
-/** Number of ';'-separated fields of text[start, end). */
-function fieldCount(text: string, start: number, end: number): number {
+/** Number of ';'-separated fields of b[start, end). */
+function fieldCount(b: Uint8Array, start: number, end: number): number {
   let fields = 1;
-  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 59) fields++;
+  for (let i = start; i < end; i++) if (b[i] === 59) fields++;
   return fields;
 }
 
-/** Index of the first ';' in text[p, end), or end. */
-function fieldEnd(text: string, p: number, end: number): number {
-  while (p < end && text.charCodeAt(p) !== 59) p++;
+/** Index of the first ';' in b[p, end), or end. */
+function fieldEnd(b: Uint8Array, p: number, end: number): number {
+  while (p < end && b[p] !== 59) p++;
   return p;
 }
 
@@ -52,7 +53,7 @@ function mostCommonWidth(widths: readonly number[]): number {
 
 /** Width of new lines: the most common field count among the master's data lines (see mostCommonWidth). */
 export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): number {
-  return mostCommonWidth(lines.filter((l) => l.kind === 'data').map((l) => fieldCount(l.raw, 0, l.raw.length)));
+  return mostCommonWidth(lines.filter((l) => l.kind === 'data').map((l) => l.raw.split(';').length));
 }
 
 /**
@@ -66,6 +67,8 @@ export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): nu
 export class MasterIndex {
   readonly length: number;
   readonly trailingNewline: boolean;
+  /** the text's char codes (bytes.ts): what the scans read */
+  private readonly bytes: Uint8Array;
   /** start of line i in the text; starts[length] is one past the last line's end, as if a '\n' followed */
   private readonly starts: Int32Array;
   /** COMMENT_OR_BLANK, CLEAN or CHECKED per line */
@@ -108,6 +111,7 @@ export class MasterIndex {
       if (!this.trailingNewline) n++;
     }
     this.length = n;
+    this.bytes = textBytes(text);
     this.starts = new Int32Array(n + 1);
     this.kinds = new Uint8Array(n);
     this.hostStarts = new Int32Array(n);
@@ -130,9 +134,9 @@ export class MasterIndex {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
       this.starts[i] = start;
-      if (kindAt(text, start, end) === 'data') {
+      if (kindAt(this.bytes, start, end) === 'data') {
         this.dataLines++;
-        if (ctx.subnets === null && clean.read(text, start, end)) this.addClean(i, clean);
+        if (ctx.subnets === null && clean.read(this.bytes, start, end)) this.addClean(i, clean);
         else this.addChecked(i, start, end);
         // first line wins; a line that finds its key taken marks the key as shared
         if (this.hostEnds[i] > this.hostStarts[i] && this.putName(i) >= 0) dupNames.add(this.nameKeyOf(i));
@@ -168,8 +172,8 @@ export class MasterIndex {
     if (facts.findings !== null) this.findingLines.push(i);
     if (facts.nameKey !== null) {
       // the host is field 1; a name key is ASCII, so the text's chars lower-cased are the key
-      const hostStart = fieldEnd(this.text, start, end) + 1;
-      const hostEnd = fieldEnd(this.text, hostStart, end);
+      const hostStart = fieldEnd(this.bytes, start, end) + 1;
+      const hostEnd = fieldEnd(this.bytes, hostStart, end);
       this.hostStarts[i] = hostStart;
       this.hostEnds[i] = hostEnd;
       this.nameHashes[i] = nameHash(this.text, hostStart, hostEnd);
@@ -184,22 +188,21 @@ export class MasterIndex {
 
   /** Whether line a's name key equals line b's (hash already equal). */
   private sameNames(a: number, b: number): boolean {
-    const t = this.text;
+    const t = this.bytes;
     const as = this.hostStarts[a];
     const bs = this.hostStarts[b];
     const len = this.hostEnds[a] - as;
     if (this.hostEnds[b] - bs !== len) return false;
-    for (let k = 0; k < len; k++)
-      if (lowerAscii(t.charCodeAt(as + k)) !== lowerAscii(t.charCodeAt(bs + k))) return false;
+    for (let k = 0; k < len; k++) if (lowerAscii(t[as + k]) !== lowerAscii(t[bs + k])) return false;
     return true;
   }
 
   /** Whether line a's name key is `key` (a lower-cased name). */
   private hasName(a: number, key: string): boolean {
-    const t = this.text;
+    const t = this.bytes;
     const as = this.hostStarts[a];
     if (this.hostEnds[a] - as !== key.length) return false;
-    for (let k = 0; k < key.length; k++) if (lowerAscii(t.charCodeAt(as + k)) !== key.charCodeAt(k)) return false;
+    for (let k = 0; k < key.length; k++) if (lowerAscii(t[as + k]) !== key.charCodeAt(k)) return false;
     return true;
   }
 
@@ -362,7 +365,7 @@ export class MasterIndex {
       const widths: number[] = [];
       for (let i = 0, k = 0; i < this.length; i++) {
         if (this.kinds[i] === COMMENT_OR_BLANK) continue;
-        if (k++ % step === 0) widths.push(fieldCount(this.text, this.starts[i], this.starts[i + 1] - 1));
+        if (k++ % step === 0) widths.push(fieldCount(this.bytes, this.starts[i], this.starts[i + 1] - 1));
       }
       this.widthCache = mostCommonWidth(widths);
     }

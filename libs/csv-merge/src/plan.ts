@@ -1,5 +1,6 @@
-import { parseDevicesCsv } from './csv';
-import { applyRecord, COL, DELTA_HEADER, formatDeviceLine, recordFromFields } from './device-line';
+import { textBytes } from './bytes';
+import { kindAt } from './csv';
+import { applyRecord, COL, DELTA_HEADER, DEVICE_LINE_WIDTH, DeviceLineReader, formatDeviceLine } from './device-line';
 import { ipFromKey } from './fast-line';
 import { macFromNumber, macNumber, normalizeMac } from './mac';
 import { MasterIndex, MergedRows } from './master-index';
@@ -13,6 +14,8 @@ interface DeltaEntry {
   record: DeviceRecord;
   job: number | null;
   adopt: boolean;
+  /** the record's line as the delta file has it, when it is formatDeviceLine's (untouched hosts) */
+  line: string | null;
 }
 
 interface Deletion {
@@ -36,20 +39,53 @@ interface Failure {
 
 const lower = (s: string): string => s.toLowerCase();
 
+/** A host of the delta file, with its line when formatDeviceLine(record) gives exactly that line. */
+interface DeltaHost {
+  record: DeviceRecord;
+  line: string | null;
+}
+
+/**
+ * Reads the delta file: one owned host per data line (comments, blanks and the header skipped), by
+ * lower-cased name. Nearly every line is as formatDeviceLine writes it (the file is our own
+ * output): it is kept, so writing the delta again formats only the hosts the batch touched.
+ */
+function readDelta(deltaText: string): Map<string, DeltaHost> {
+  const owned = new Map<string, DeltaHost>();
+  const bytes = textBytes(deltaText);
+  const reader = new DeviceLineReader();
+  // lines as deltaText.split('\n') gives them, without the empty piece after a final '\n'
+  for (let start = 0; start < deltaText.length;) {
+    let end = deltaText.indexOf('\n', start);
+    if (end < 0) end = deltaText.length;
+    if (kindAt(bytes, start, end) === 'data') {
+      const record = reader.read(deltaText, bytes, start, end);
+      if (record.hostname !== '') {
+        owned.set(lower(record.hostname), { record, line: reader.formatted ? deltaText.slice(start, end) : null });
+      }
+    }
+    start = end + 1;
+  }
+  return owned;
+}
+
 /** Parses the delta file: one owned host per data line (comments, blanks and the header skipped). */
 export function parseDelta(deltaText: string): Map<string, DeviceRecord> {
   const owned = new Map<string, DeviceRecord>();
-  for (const line of parseDevicesCsv(deltaText).lines) {
-    if (line.kind !== 'data') continue;
-    const rec = recordFromFields(line.fields);
-    if (rec.hostname !== '') owned.set(lower(rec.hostname), rec);
-  }
+  for (const [key, host] of readDelta(deltaText)) owned.set(key, host.record);
   return owned;
 }
 
 export function formatDelta(entries: Iterable<DeviceRecord>): string {
   const out = [DELTA_HEADER];
   for (const rec of entries) out.push(formatDeviceLine(rec));
+  return out.join('\n') + '\n';
+}
+
+/** formatDelta of the entries' records, reusing the delta file's lines of untouched hosts. */
+function formatDeltaEntries(entries: readonly DeltaEntry[]): string {
+  const out = [DELTA_HEADER];
+  for (const entry of entries) out.push(entry.line ?? formatDeviceLine(entry.record));
   return out.join('\n') + '\n';
 }
 
@@ -75,9 +111,9 @@ interface Pass {
 }
 
 /** SPEC §9 step 4: the jobs in stream order, applied to the delta model. */
-function applyJobs(initial: Map<string, DeviceRecord>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
+function applyJobs(initial: Map<string, DeltaHost>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
   const delta = new Map<string, DeltaEntry>();
-  for (const [key, record] of initial) delta.set(key, { record, job: null, adopt: false });
+  for (const [key, host] of initial) delta.set(key, { record: host.record, job: null, adopt: false, line: host.line });
   // current name → the name its master line has (set by renames in this batch)
   const origin = new Map<string, string>();
   const deletions: Deletion[] = [];
@@ -104,7 +140,8 @@ function applyJobs(initial: Map<string, DeviceRecord>, jobs: readonly BatchJob[]
       }
     }
     const prev = delta.get(key);
-    delta.set(key, { record: job.record, job: i, adopt: job.adopt === true || (prev?.job != null && prev.adopt) });
+    const adopt = job.adopt === true || (prev?.job != null && prev.adopt);
+    delta.set(key, { record: job.record, job: i, adopt, line: null });
   });
   return { delta, origin, deletions };
 }
@@ -116,7 +153,7 @@ function where(name: string, lineNo: number): string {
 /** SPEC §9 step 5: merge the delta model into the master (one pass, given the excluded jobs). */
 function mergePass(
   master: MasterIndex,
-  initial: Map<string, DeviceRecord>,
+  initial: Map<string, DeltaHost>,
   jobs: readonly BatchJob[],
   excluded: ReadonlySet<number>,
   masterName: string,
@@ -244,7 +281,8 @@ function mergePass(
   let nextNo = n;
   for (const key of appends) {
     const entry = delta.get(key) as DeltaEntry;
-    const raw = formatDeviceLine(entry.record, master.width());
+    const width = master.width();
+    const raw = (width === DEVICE_LINE_WIDTH ? entry.line : null) ?? formatDeviceLine(entry.record, width);
     if (entry.job !== null) jobLines.set(entry.job, { line: raw, adopted: false });
     nextNo++;
     out.add(raw, master.factsOf(raw, nextNo), nextNo, entry.job ?? -1);
@@ -323,7 +361,7 @@ export function planBatch(input: BatchInput): BatchPlan {
   const ctx = contextOf({ file: masterName });
   const master = new MasterIndex(input.masterText, ctx);
   const n = master.length;
-  const initial = parseDelta(input.deltaText);
+  const initial = readDelta(input.deltaText);
   const jobs = input.jobs;
   const excluded = new Set<number>();
   const failed = new Map<number, Failure>();
@@ -414,13 +452,13 @@ export function planBatch(input: BatchInput): BatchPlan {
     });
     // Sorted by name: the delta's order must not depend on job order, or a re-applied batch
     // (crash recovery) would rewrite it differently (delete + re-create moves an entry).
-    const deltaRecords = [...pass.delta.entries()]
+    const deltaEntries = [...pass.delta.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, entry]) => entry.record);
+      .map(([, entry]) => entry);
     const masterOut = pass.changed ? master.render(out, pass.trailingNewline) : input.masterText;
     return {
       master: masterOut,
-      delta: formatDelta(deltaRecords),
+      delta: formatDeltaEntries(deltaEntries),
       outcomes,
       manualErrors,
       warnings,
