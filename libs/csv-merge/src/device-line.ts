@@ -57,13 +57,27 @@ export function deviceFields(rec: DeviceRecord, width = DEVICE_LINE_WIDTH): stri
 
 /** Writes the managed columns of `rec` into `fields` (which must have ≥ 11 entries). */
 export function applyRecord(fields: string[], rec: DeviceRecord): void {
-  fields[COL.room] = rec.room ?? '';
-  fields[COL.hostname] = rec.hostname;
-  fields[COL.config] = rec.config ?? 'nopxe';
-  fields[COL.mac] = normalizeMac(rec.mac) ?? rec.mac;
-  fields[COL.ip] = rec.ip ?? 'DHCP';
-  fields[COL.role] = rec.role === '' ? DEFAULT_ROLE : rec.role;
-  fields[COL.pxe] = String(rec.pxeFlag);
+  const v = managedValues(rec);
+  fields[COL.room] = v[0];
+  fields[COL.hostname] = v[1];
+  fields[COL.config] = v[2];
+  fields[COL.mac] = v[3];
+  fields[COL.ip] = v[4];
+  fields[COL.role] = v[5];
+  fields[COL.pxe] = v[6];
+}
+
+/** The managed columns of `rec` as written: room, host, group, MAC, IP, role, pxe (MANAGED_COLS order). */
+export function managedValues(rec: DeviceRecord): [string, string, string, string, string, string, string] {
+  return [
+    rec.room ?? '',
+    rec.hostname,
+    rec.config ?? 'nopxe',
+    normalizeMac(rec.mac) ?? rec.mac,
+    rec.ip ?? 'DHCP',
+    rec.role === '' ? DEFAULT_ROLE : rec.role,
+    String(rec.pxeFlag),
+  ];
 }
 
 /**
@@ -71,7 +85,10 @@ export function applyRecord(fields: string[], rec: DeviceRecord): void {
  * empty columns to match a wider master.
  */
 export function formatDeviceLine(rec: DeviceRecord, width = DEVICE_LINE_WIDTH): string {
-  return deviceFields(rec, width).join(';');
+  // deviceFields(rec, width).join(';'), written directly (the merge formats every new line)
+  const v = managedValues(rec);
+  const tail = ';'.repeat(Math.max(width, DEVICE_LINE_WIDTH) - 1 - COL.pxe);
+  return `${v[0]};${v[1]};${v[2]};${v[3]};${v[4]};;;;${v[5]};;${v[6]}${tail}`;
 }
 
 /**

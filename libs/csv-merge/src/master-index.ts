@@ -290,13 +290,15 @@ export class MasterIndex {
       const facts = out.facts(r);
       if (facts === null) continue;
       mask[r] = 1;
+      // a patched line finding its own input line needs no mark: that line is this row
+      const own = out.lineNos[r] - 1;
       const a = facts.nameKey === null ? -1 : this.firstByName(facts.nameKey);
       const b = facts.macKey === null ? -1 : this.firstByMac.get(facts.macKey);
       const ip = facts.ipKey;
       const c = ip === null ? -1 : typeof ip === 'number' ? this.firstByIp.get(ip) : (this.firstByIpText.get(ip) ?? -1);
-      if (a >= 0) contested.add(a);
-      if (b >= 0) contested.add(b);
-      if (c >= 0) contested.add(c);
+      if (a >= 0 && a !== own) contested.add(a);
+      if (b >= 0 && b !== own) contested.add(b);
+      if (c >= 0 && c !== own) contested.add(c);
     }
     // a contested line still in the file is either unchanged or changed (marked above)
     for (const line of contested) {
@@ -334,11 +336,11 @@ export class MasterIndex {
   }
 
   /** Data lines whose hostname is `key` (lower-cased), in file order. */
-  named(key: string): number[] {
+  named(key: string): readonly number[] {
     const more = this.moreByName.get(key);
     if (more) return more;
     const first = this.firstByName(key);
-    return first < 0 ? [] : [first];
+    return first < 0 ? NO_LINES : [first];
   }
 
   mac(i: number): number | null {
@@ -392,6 +394,8 @@ export class MasterIndex {
     return lineKind(raw) === 'data' ? lineFacts(raw, undefined, lineNo, this.ctx) : null;
   }
 }
+
+const NO_LINES: readonly number[] = [];
 
 const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 

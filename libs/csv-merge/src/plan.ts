@@ -1,6 +1,14 @@
 import { textBytes } from './bytes';
 import { kindAt } from './csv';
-import { applyRecord, COL, DELTA_HEADER, DEVICE_LINE_WIDTH, DeviceLineReader, formatDeviceLine } from './device-line';
+import {
+  applyRecord,
+  COL,
+  DELTA_HEADER,
+  DEVICE_LINE_WIDTH,
+  DeviceLineReader,
+  formatDeviceLine,
+  managedValues,
+} from './device-line';
 import { ipFromKey } from './fast-line';
 import { macFromNumber, macNumber, normalizeMac } from './mac';
 import { MasterIndex, MergedRows } from './master-index';
@@ -92,10 +100,28 @@ function formatDeltaEntries(entries: readonly DeltaEntry[]): string {
 /** Writes `rec`'s managed columns into a master line; everything else (and a CRLF ending) stays. */
 function patchRaw(raw: string, rec: DeviceRecord): string {
   const crlf = raw.endsWith('\r');
-  const fields = (crlf ? raw.slice(0, -1) : raw).split(';');
-  while (fields.length <= COL.pxe) fields.push('');
-  applyRecord(fields, rec);
-  return fields.join(';') + (crlf ? '\r' : '');
+  const body = crlf ? raw.slice(0, -1) : raw;
+  // the ';' after each of the first 11 fields (as many as the line has)
+  const semis: number[] = [];
+  for (let i = body.indexOf(';'); i >= 0 && semis.length <= COL.pxe; i = body.indexOf(';', i + 1)) semis.push(i);
+  if (semis.length < COL.pxe) {
+    // rare: too short to hold role and pxe, extended with empty fields
+    const fields = body.split(';');
+    while (fields.length <= COL.pxe) fields.push('');
+    applyRecord(fields, rec);
+    return fields.join(';') + (crlf ? '\r' : '');
+  }
+  // common: columns 0–4, 8 and 10 replaced, the text between them copied as one slice each
+  const v = managedValues(rec);
+  return (
+    `${v[0]};${v[1]};${v[2]};${v[3]};${v[4]}` +
+    body.slice(semis[COL.ip], semis[COL.role - 1] + 1) +
+    v[5] +
+    body.slice(semis[COL.role], semis[COL.pxe - 1] + 1) +
+    v[6] +
+    (semis.length > COL.pxe ? body.slice(semis[COL.pxe]) : '') +
+    (crlf ? '\r' : '')
+  );
 }
 
 interface Pass {
