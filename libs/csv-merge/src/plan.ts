@@ -17,8 +17,14 @@ import { contextOf, type Ctx, DUPLICATE_CODES, fileFindings, type LineFacts } fr
 
 export { masterWidth } from './master-index';
 
-/** A host the delta owns after the jobs ran; `job` is the last job of the batch that wrote it. */
+/**
+ * A host the delta owns after the jobs ran; `job` is the last job of the batch that wrote it
+ * (null: as the delta file has it). Never changed once made: the delta file's entries are shared
+ * by every re-plan.
+ */
 interface DeltaEntry {
+  /** lower-cased hostname, the key of the delta model */
+  key: string;
   record: DeviceRecord;
   job: number | null;
   adopt: boolean;
@@ -47,19 +53,13 @@ interface Failure {
 
 const lower = (s: string): string => s.toLowerCase();
 
-/** A host of the delta file, with its line when formatDeviceLine(record) gives exactly that line. */
-interface DeltaHost {
-  record: DeviceRecord;
-  line: string | null;
-}
-
 /**
  * Reads the delta file: one owned host per data line (comments, blanks and the header skipped), by
  * lower-cased name. Nearly every line is as formatDeviceLine writes it (the file is our own
  * output): it is kept, so writing the delta again formats only the hosts the batch touched.
  */
-function readDelta(deltaText: string): Map<string, DeltaHost> {
-  const owned = new Map<string, DeltaHost>();
+function readDelta(deltaText: string): Map<string, DeltaEntry> {
+  const owned = new Map<string, DeltaEntry>();
   const bytes = textBytes(deltaText);
   const reader = new DeviceLineReader();
   // lines as deltaText.split('\n') gives them, without the empty piece after a final '\n'
@@ -69,7 +69,9 @@ function readDelta(deltaText: string): Map<string, DeltaHost> {
     if (kindAt(bytes, start, end) === 'data') {
       const record = reader.read(deltaText, bytes, start, end);
       if (record.hostname !== '') {
-        owned.set(lower(record.hostname), { record, line: reader.formatted ? deltaText.slice(start, end) : null });
+        const key = lower(record.hostname);
+        const line = reader.formatted ? deltaText.slice(start, end) : null;
+        owned.set(key, { key, record, job: null, adopt: false, line });
       }
     }
     start = end + 1;
@@ -80,7 +82,7 @@ function readDelta(deltaText: string): Map<string, DeltaHost> {
 /** Parses the delta file: one owned host per data line (comments, blanks and the header skipped). */
 export function parseDelta(deltaText: string): Map<string, DeviceRecord> {
   const owned = new Map<string, DeviceRecord>();
-  for (const [key, host] of readDelta(deltaText)) owned.set(key, host.record);
+  for (const [key, entry] of readDelta(deltaText)) owned.set(key, entry.record);
   return owned;
 }
 
@@ -137,9 +139,8 @@ interface Pass {
 }
 
 /** SPEC §9 step 4: the jobs in stream order, applied to the delta model. */
-function applyJobs(initial: Map<string, DeltaHost>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
-  const delta = new Map<string, DeltaEntry>();
-  for (const [key, host] of initial) delta.set(key, { record: host.record, job: null, adopt: false, line: host.line });
+function applyJobs(initial: Map<string, DeltaEntry>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
+  const delta = new Map<string, DeltaEntry>(initial);
   // current name → the name its master line has (set by renames in this batch)
   const origin = new Map<string, string>();
   const deletions: Deletion[] = [];
@@ -167,7 +168,7 @@ function applyJobs(initial: Map<string, DeltaHost>, jobs: readonly BatchJob[], e
     }
     const prev = delta.get(key);
     const adopt = job.adopt === true || (prev?.job != null && prev.adopt);
-    delta.set(key, { record: job.record, job: i, adopt, line: null });
+    delta.set(key, { key, record: job.record, job: i, adopt, line: null });
   });
   return { delta, origin, deletions };
 }
@@ -179,7 +180,7 @@ function where(name: string, lineNo: number): string {
 /** SPEC §9 step 5: merge the delta model into the master (one pass, given the excluded jobs). */
 function mergePass(
   master: MasterIndex,
-  initial: Map<string, DeltaHost>,
+  initial: Map<string, DeltaEntry>,
   jobs: readonly BatchJob[],
   excluded: ReadonlySet<number>,
   masterName: string,
@@ -192,7 +193,7 @@ function mergePass(
   // because the output loop below visits every line of a 100k-line master
   const removedBy = new Int32Array(n).fill(-1);
   const patchedBy = new Int32Array(n).fill(-1);
-  const patchKeys: string[] = [];
+  const patches: DeltaEntry[] = [];
   // names whose master line is ours: in the delta file, or claimed by a delete through its MAC
   const claimed = new Set<string>();
   const owned = (name: string) => initial.has(name) || claimed.has(name);
@@ -221,20 +222,22 @@ function mergePass(
     jobLines.set(d.job, { line: master.raw(hits[0]), adopted: false });
   }
 
-  const appends: string[] = [];
+  const appends: DeltaEntry[] = [];
   const free = (i: number) => patchedBy[i] < 0;
   for (const [key, entry] of delta) {
     const rec = entry.record;
-    const recMac = macKeyOf(rec.mac);
     let target = -1;
     let adopted = false;
     const from = origin.get(key);
     if (from !== undefined && from !== key) {
       // rename: the old name's line, if it is ours (or the same device by MAC), is patched in place
       const idxs = master.named(from);
-      const hit = owned(from)
-        ? idxs.find(free)
-        : idxs.find((i) => free(i) && recMac !== null && master.mac(i) === recMac);
+      let hit: number | undefined;
+      if (owned(from)) hit = idxs.find(free);
+      else {
+        const recMac = macKeyOf(rec.mac);
+        hit = idxs.find((i) => free(i) && recMac !== null && master.mac(i) === recMac);
+      }
       if (hit !== undefined) {
         target = hit;
         adopted = !owned(from);
@@ -243,6 +246,8 @@ function mergePass(
     if (target < 0) {
       const i = master.named(key).find(free);
       if (i !== undefined) {
+        // the MAC is needed only for a line we do not own (most entries own theirs or have none)
+        const recMac = owned(key) ? null : macKeyOf(rec.mac);
         if (owned(key)) target = i;
         else if ((recMac !== null && master.mac(i) === recMac) || entry.adopt) {
           // SPEC §9 adoption: same name and MAC is the same device; another MAC only on request
@@ -259,7 +264,8 @@ function mergePass(
         }
       }
     }
-    if (target < 0 && entry.adopt && recMac !== null) {
+    const recMac = target < 0 && entry.adopt ? macKeyOf(rec.mac) : null;
+    if (recMac !== null) {
       // explicit adoption of a manual line that has our MAC under another name
       const i = master.byMac(recMac).find((j) => {
         const name = master.name(j).toLowerCase();
@@ -271,11 +277,11 @@ function mergePass(
       }
     }
     if (target >= 0) {
-      patchedBy[target] = patchKeys.length;
-      patchKeys.push(key);
+      patchedBy[target] = patches.length;
+      patches.push(entry);
       if (adopted && entry.job !== null) jobLines.set(entry.job, { line: '', adopted: true });
     } else {
-      appends.push(key);
+      appends.push(entry);
     }
   }
 
@@ -286,7 +292,7 @@ function mergePass(
   for (let i = 0; i < n; i++) {
     const p = patchedBy[i];
     if (p >= 0) {
-      const entry = delta.get(patchKeys[p]) as DeltaEntry;
+      const entry = patches[p];
       const before = master.raw(i);
       const raw = patchRaw(before, entry.record);
       const changed = raw !== before;
@@ -305,8 +311,7 @@ function mergePass(
     }
   }
   let nextNo = n;
-  for (const key of appends) {
-    const entry = delta.get(key) as DeltaEntry;
+  for (const entry of appends) {
     const width = master.width();
     const raw = (width === DEVICE_LINE_WIDTH ? entry.line : null) ?? formatDeviceLine(entry.record, width);
     if (entry.job !== null) jobLines.set(entry.job, { line: raw, adopted: false });
@@ -478,9 +483,7 @@ export function planBatch(input: BatchInput): BatchPlan {
     });
     // Sorted by name: the delta's order must not depend on job order, or a re-applied batch
     // (crash recovery) would rewrite it differently (delete + re-create moves an entry).
-    const deltaEntries = [...pass.delta.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, entry]) => entry);
+    const deltaEntries = [...pass.delta.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const masterOut = pass.changed ? master.render(out, pass.trailingNewline) : input.masterText;
     return {
       master: masterOut,
