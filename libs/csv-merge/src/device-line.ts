@@ -124,8 +124,7 @@ function recordOf(
   role: string,
   pxe: string,
 ): DeviceRecord {
-  const pxeText = pxe.trim();
-  const pxeFlag = /^[+-]?\d/.test(pxeText) ? Number.parseInt(pxeText, 10) : Number.NaN;
+  const pxeFlag = pxeFlagOf(pxe);
   return {
     room: room === '' ? null : room,
     hostname,
@@ -135,6 +134,14 @@ function recordOf(
     role: role === '' ? DEFAULT_ROLE : role,
     pxeFlag,
   };
+}
+
+/** The leading integer of a pxe field (NaN when there is none); one digit, the usual field, directly. */
+function pxeFlagOf(pxe: string): number {
+  const digit = pxe.charCodeAt(0) - 48;
+  if (pxe.length === 1 && digit >= 0 && digit <= 9) return digit;
+  const text = pxe.trim();
+  return /^[+-]?\d/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
 }
 
 /** Slot of each of the first 15 columns in DeviceLineReader's values (room … pxe), -1 when not managed. */

@@ -342,7 +342,8 @@ export class MasterIndex {
       }
       pieces.push(this.text.slice(this.starts[first], this.starts[last + 1] - 1));
     }
-    return pieces.join('\n') + (trailingNewline ? '\n' : '');
+    if (trailingNewline) pieces.push(''); // the final '\n', in the same string (no second copy to flatten)
+    return pieces.join('\n');
   }
 
   /** Data lines whose hostname is `key` (lower-cased), in file order. */

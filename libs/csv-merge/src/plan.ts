@@ -89,41 +89,53 @@ export function parseDelta(deltaText: string): Map<string, DeviceRecord> {
 export function formatDelta(entries: Iterable<DeviceRecord>): string {
   const out = [DELTA_HEADER];
   for (const rec of entries) out.push(formatDeviceLine(rec));
-  return out.join('\n') + '\n';
+  out.push(''); // the final '\n', in the same string (no second copy to flatten)
+  return out.join('\n');
 }
 
 /** formatDelta of the entries' records, reusing the delta file's lines of untouched hosts. */
 function formatDeltaEntries(entries: readonly DeltaEntry[]): string {
   const out = [DELTA_HEADER];
   for (const entry of entries) out.push(entry.line ?? formatDeviceLine(entry.record));
-  return out.join('\n') + '\n';
+  out.push('');
+  return out.join('\n');
 }
 
 /** Writes `rec`'s managed columns into a master line; everything else (and a CRLF ending) stays. */
 function patchRaw(raw: string, rec: DeviceRecord): string {
-  const crlf = raw.endsWith('\r');
-  const body = crlf ? raw.slice(0, -1) : raw;
-  // the ';' after each of the first 11 fields (as many as the line has)
-  const semis: number[] = [];
-  for (let i = body.indexOf(';'); i >= 0 && semis.length <= COL.pxe; i = body.indexOf(';', i + 1)) semis.push(i);
-  if (semis.length < COL.pxe) {
-    // rare: too short to hold role and pxe, extended with empty fields
-    const fields = body.split(';');
-    while (fields.length <= COL.pxe) fields.push('');
-    applyRecord(fields, rec);
-    return fields.join(';') + (crlf ? '\r' : '');
-  }
-  // common: columns 0–4, 8 and 10 replaced, the text between them copied as one slice each
+  // the ';' after fields 4, 7, 8 and 9 (and 10 if there is one): the text between the managed
+  // columns is copied as it is; a CRLF line's '\r' is part of what follows column 10
+  const afterIp = nthSemicolon(raw, 0, COL.ip + 1);
+  const afterKeys = nthSemicolon(raw, afterIp + 1, COL.role - COL.ip - 1);
+  const afterRole = nthSemicolon(raw, afterKeys + 1, 1);
+  const afterLmn = nthSemicolon(raw, afterRole + 1, 1);
+  if (afterIp < 0 || afterKeys < 0 || afterRole < 0 || afterLmn < 0) return patchShortRaw(raw, rec);
+  const afterPxe = raw.indexOf(';', afterLmn + 1);
+  const rest = afterPxe >= 0 ? afterPxe : raw.endsWith('\r') ? raw.length - 1 : raw.length;
   const v = managedValues(rec);
-  return (
-    `${v[0]};${v[1]};${v[2]};${v[3]};${v[4]}` +
-    body.slice(semis[COL.ip], semis[COL.role - 1] + 1) +
-    v[5] +
-    body.slice(semis[COL.role], semis[COL.pxe - 1] + 1) +
-    v[6] +
-    (semis.length > COL.pxe ? body.slice(semis[COL.pxe]) : '') +
-    (crlf ? '\r' : '')
-  );
+  const kept5to7 = raw.slice(afterIp, afterKeys + 1);
+  const kept9 = raw.slice(afterRole, afterLmn + 1);
+  // one join writes the new line once (a chain of + would build a rope, flattened later)
+  return [v[0], ';', v[1], ';', v[2], ';', v[3], ';', v[4], kept5to7, v[5], kept9, v[6], raw.slice(rest)].join('');
+}
+
+/** Position of the count-th ';' at or after `from`, -1 when the line has fewer (or from is -1). */
+function nthSemicolon(raw: string, from: number, count: number): number {
+  let p = from - 1;
+  for (let k = 0; k < count; k++) {
+    p = raw.indexOf(';', p + 1);
+    if (p < 0) return -1;
+  }
+  return p;
+}
+
+/** patchRaw of a line too short to hold role and pxe: extended with empty fields. */
+function patchShortRaw(raw: string, rec: DeviceRecord): string {
+  const crlf = raw.endsWith('\r');
+  const fields = (crlf ? raw.slice(0, -1) : raw).split(';');
+  while (fields.length <= COL.pxe) fields.push('');
+  applyRecord(fields, rec);
+  return fields.join(';') + (crlf ? '\r' : '');
 }
 
 interface Pass {
@@ -140,7 +152,9 @@ interface Pass {
 
 /** SPEC §9 step 4: the jobs in stream order, applied to the delta model. */
 function applyJobs(initial: Map<string, DeltaEntry>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
-  const delta = new Map<string, DeltaEntry>(initial);
+  // the file's model itself when no job changes it (mergeDelta), else a copy to change
+  const changes = jobs.some((_, i) => !excluded.has(i));
+  const delta = changes ? copyOf(initial) : initial;
   // current name → the name its master line has (set by renames in this batch)
   const origin = new Map<string, string>();
   const deletions: Deletion[] = [];
@@ -171,6 +185,13 @@ function applyJobs(initial: Map<string, DeltaEntry>, jobs: readonly BatchJob[], 
     delta.set(key, { key, record: job.record, job: i, adopt, line: null });
   });
   return { delta, origin, deletions };
+}
+
+/** A Map's copy (forEach: no [key, value] pair per entry, unlike new Map(map)). */
+function copyOf<K, V>(map: ReadonlyMap<K, V>): Map<K, V> {
+  const copy = new Map<K, V>();
+  map.forEach((value, key) => copy.set(key, value));
+  return copy;
 }
 
 function where(name: string, lineNo: number): string {
@@ -224,7 +245,8 @@ function mergePass(
 
   const appends: DeltaEntry[] = [];
   const free = (i: number) => patchedBy[i] < 0;
-  for (const [key, entry] of delta) {
+  for (const entry of delta.values()) {
+    const key = entry.key;
     const rec = entry.record;
     let target = -1;
     let adopted = false;

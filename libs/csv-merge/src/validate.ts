@@ -2,6 +2,7 @@ import { lineKind } from './csv';
 import { fastLineFacts, ipFromKey, ipKeyOf, isPlainIpv4 } from './fast-line';
 import { COL, DEVICE_ROLES, isDeviceRole } from './device-line';
 import { acceptedMacForm, macFromNumber, macNumber, normalizeMac } from './mac';
+import { NumberIndex } from './number-index';
 import type { CsvLine, Finding, ParsedCsv, SophomorixVerdict } from './types';
 
 export interface ValidateOptions {
@@ -329,8 +330,11 @@ export function fileFindings(
   mayCollide?: ArrayLike<number>,
 ): Finding[] {
   const names = new Map<string, number>();
-  const macs = new Map<number, number>();
-  const ips = new Map<number | string, number>();
+  // MACs and plain IPs are numbers: typed-array indexes (no boxed key per line); the rare IPs
+  // that are not plain dotted quads are strings and never equal a number key
+  const macs = new NumberIndex(facts.length);
+  const ips = new NumberIndex(facts.length);
+  const ipTexts = new Map<string, number>();
   const out: Finding[] = [];
   for (let i = 0; i < facts.length; i++) {
     const fa = facts[i];
@@ -343,14 +347,11 @@ export function fileFindings(
     let dupMac = -1;
     let dupIp = -1;
     let dupName = -1;
-    if (fa.macKey !== null) {
-      const o = macs.get(fa.macKey);
-      if (o === undefined) macs.set(fa.macKey, i);
-      else dupMac = o;
-    }
-    if (fa.ipKey !== null) {
-      const o = ips.get(fa.ipKey);
-      if (o === undefined) ips.set(fa.ipKey, i);
+    if (fa.macKey !== null) dupMac = macs.putIfAbsent(fa.macKey, i);
+    if (typeof fa.ipKey === 'number') dupIp = ips.putIfAbsent(fa.ipKey, i);
+    else if (fa.ipKey !== null) {
+      const o = ipTexts.get(fa.ipKey);
+      if (o === undefined) ipTexts.set(fa.ipKey, i);
       else dupIp = o;
     }
     if (fa.nameKey !== null) {
