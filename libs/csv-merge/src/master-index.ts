@@ -19,6 +19,31 @@ const CHECKED = 2;
 const NONE = -1;
 const IP_TEXT = -2;
 
+/**
+ * Where the lines of `text` start, as text.split('\n') cuts them (no empty line after a final
+ * '\n'), and after them one past the last line's end (as if a '\n' followed it): one indexOf
+ * pass, into an array grown as needed.
+ */
+function lineStarts(text: string): { starts: Int32Array; count: number } {
+  let starts = new Int32Array(Math.max(16, (text.length >> 5) + 2));
+  let count = 0;
+  if (text === '') return { starts, count };
+  let start = 0;
+  for (;;) {
+    if (count + 2 > starts.length) {
+      const grown = new Int32Array(starts.length * 2);
+      grown.set(starts);
+      starts = grown;
+    }
+    starts[count++] = start;
+    const nl = text.indexOf('\n', start);
+    start = nl < 0 ? text.length + 1 : nl + 1;
+    if (nl < 0 || start === text.length) break;
+  }
+  starts[count] = start;
+  return { starts, count };
+}
+
 /** Number of ';'-separated fields of b[start, end). */
 function fieldCount(b: Uint8Array, start: number, end: number): number {
   let fields = 1;
@@ -103,16 +128,12 @@ export class MasterIndex {
     readonly text: string,
     private readonly ctx: Ctx,
   ) {
-    // lines as text.split('\n') gives them, without the empty piece after a final '\n'
     this.trailingNewline = text.endsWith('\n');
-    let n = 0;
-    if (text !== '') {
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-      if (!this.trailingNewline) n++;
-    }
+    const lines = lineStarts(text);
+    const n = lines.count;
     this.length = n;
+    this.starts = lines.starts;
     this.bytes = textBytes(text);
-    this.starts = new Int32Array(n + 1);
     this.kinds = new Uint8Array(n);
     this.hostStarts = new Int32Array(n);
     this.hostEnds = new Int32Array(n);
@@ -126,19 +147,15 @@ export class MasterIndex {
     this.firstByIp = new NumberIndex(n);
 
     const clean = new CleanLine();
-    let start = 0;
     for (let i = 0; i < n; i++) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      this.starts[i] = start;
+      const start = this.starts[i];
+      const end = this.starts[i + 1] - 1;
       if (kindAt(this.bytes, start, end) === 'data') {
         this.dataLines++;
         if (ctx.subnets === null && clean.read(this.bytes, start, end)) this.addClean(i, clean);
         else this.addChecked(i, start, end);
       }
-      start = end + 1;
     }
-    this.starts[n] = start;
 
     // The indexes are filled after the scan, one at a time: a table of a 100k-line master is
     // larger than the CPU caches, and filling it while the scan streams through the text lets
