@@ -10,10 +10,15 @@ import { Buffer } from 'node:buffer';
 // V8 answers this at once for a one-byte string (the usual latin1 text): no char can match
 const WIDE_CHAR = /[\u0100-\uffff]/;
 
+/** Whether every char of `s` is below 256, so that its latin1 bytes are exactly its chars. */
+export function isLatin1(s: string): boolean {
+  return !WIDE_CHAR.test(s);
+}
+
 /** `text` as bytes, in a new buffer (one copy, done natively). */
-export function textBytes(text: string): Uint8Array {
+export function textBytes(text: string): Buffer {
   const bytes = Buffer.from(text, 'latin1'); // the low byte of each char
-  if (WIDE_CHAR.test(text)) {
+  if (!isLatin1(text)) {
     // rare (not latin1 text): a wide char's low byte could be an ASCII character the rules see
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 255) bytes[i] = 255;
   }
