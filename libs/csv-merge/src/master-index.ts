@@ -1,11 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { isLatin1, textBytes } from './bytes';
-import { kindAt, lineKind } from './csv';
+import { kindAt } from './csv';
 import { COL, DEVICE_LINE_WIDTH } from './device-line';
 import { CleanLine, nameHash } from './fast-line';
 import { NumberIndex } from './number-index';
 import type { CsvLine } from './types';
-import { type Ctx, type LineFacts, lineFacts } from './validate';
+import { type Ctx, type LineFacts, lineFacts, slowLineFacts } from './validate';
 
 const WIDTH_SAMPLE = 2000;
 
@@ -297,15 +297,7 @@ export class MasterIndex {
     const kind = this.kinds[i];
     if (kind === CHECKED) return this.checked.get(i) as LineFacts;
     if (kind === COMMENT_OR_BLANK) return null;
-    const host = this.text.slice(this.hostStarts[i], this.hostEnds[i]);
-    const ip = this.ipKeys[i];
-    return {
-      host,
-      nameKey: host.toLowerCase(),
-      macKey: this.macKeys[i],
-      ipKey: ip === NONE ? null : ip,
-      findings: null,
-    };
+    return cleanFacts(this.text, this.hostStarts[i], this.hostEnds[i], this.macKeys[i], this.ipKeys[i]);
   }
 
   /**
@@ -450,10 +442,33 @@ export class MasterIndex {
     return this.byMacCache.get(mac) ?? [];
   }
 
-  /** Facts of a line the merge produced (patched or appended). */
-  factsOf(raw: string, lineNo: number): LineFacts | null {
-    return lineKind(raw) === 'data' ? lineFacts(raw, undefined, lineNo, this.ctx) : null;
+  /**
+   * Facts of the lines a merge produced (patched or appended), numbered `lineNos`: read as one
+   * text of them all, as bytes like the master (one native copy, not one copy per line).
+   * The same as lineFacts on each line.
+   */
+  factsOfLines(raws: readonly string[], lineNos: readonly number[]): (LineFacts | null)[] {
+    const text = raws.join('\n');
+    const bytes = textBytes(text);
+    const clean = new CleanLine();
+    const facts: (LineFacts | null)[] = [];
+    let start = 0;
+    for (let k = 0; k < raws.length; k++) {
+      const end = start + raws[k].length;
+      if (kindAt(bytes, start, end) !== 'data') facts.push(null);
+      else if (this.ctx.subnets === null && clean.read(bytes, start, end)) {
+        facts.push(cleanFacts(text, clean.hostStart, clean.hostEnd, clean.mac, clean.ip));
+      } else facts.push(slowLineFacts(raws[k].split(';'), lineNos[k], this.ctx));
+      start = end + 1;
+    }
+    return facts;
   }
+}
+
+/** The facts of a line the fast path read: no finding, the host at text[hostStart, hostEnd). */
+function cleanFacts(text: string, hostStart: number, hostEnd: number, mac: number, ip: number): LineFacts {
+  const host = text.slice(hostStart, hostEnd);
+  return { host, nameKey: host.toLowerCase(), macKey: mac, ipKey: ip === NONE ? null : ip, findings: null };
 }
 
 const NO_LINES: readonly number[] = [];
@@ -475,7 +490,8 @@ export class MergedRows {
   /** rows that differ from the input master, ascending */
   readonly changed: number[] = [];
   private readonly changedRaws: string[] = [];
-  private readonly changedFacts: (LineFacts | null)[] = [];
+  /** facts of the changed rows, read all at once on first use (after the last add) */
+  private changedFacts: (LineFacts | null)[] | null = null;
 
   constructor(
     private readonly master: MasterIndex,
@@ -494,13 +510,12 @@ export class MergedRows {
   }
 
   /** A line that is not in the input master as it is. */
-  add(raw: string, facts: LineFacts | null, lineNo: number, job: number): void {
+  add(raw: string, lineNo: number, job: number): void {
     this.lineNos[this.rows] = lineNo;
     this.jobs[this.rows] = job;
     this.changedAt[this.rows] = this.changed.length;
     this.changed.push(this.rows++);
     this.changedRaws.push(raw);
-    this.changedFacts.push(facts);
   }
 
   raw(r: number): string {
@@ -510,6 +525,11 @@ export class MergedRows {
 
   facts(r: number): LineFacts | null {
     const k = this.changedAt[r];
-    return k >= 0 ? this.changedFacts[k] : this.master.facts(this.lineNos[r] - 1);
+    if (k < 0) return this.master.facts(this.lineNos[r] - 1);
+    this.changedFacts ??= this.master.factsOfLines(
+      this.changedRaws,
+      this.changed.map((row) => this.lineNos[row]),
+    );
+    return this.changedFacts[k];
   }
 }

@@ -324,7 +324,7 @@ function mergePass(
         if (adopted) adoptedCount++;
         jobLines.set(entry.job, { line: raw, adopted });
       }
-      if (changed) out.add(raw, master.factsOf(raw, i + 1), i + 1, entry.job ?? -1);
+      if (changed) out.add(raw, i + 1, entry.job ?? -1);
       else out.keep(i, entry.job ?? -1);
     } else if (removedBy[i] >= 0) {
       removed++;
@@ -338,7 +338,7 @@ function mergePass(
     const raw = (width === DEVICE_LINE_WIDTH ? entry.line : null) ?? formatDeviceLine(entry.record, width);
     if (entry.job !== null) jobLines.set(entry.job, { line: raw, adopted: false });
     nextNo++;
-    out.add(raw, master.factsOf(raw, nextNo), nextNo, entry.job ?? -1);
+    out.add(raw, nextNo, entry.job ?? -1);
   }
   return {
     out,
