@@ -5,7 +5,7 @@ import { COL, DEVICE_LINE_WIDTH } from './device-line';
 import { CleanLine, nameHash } from './fast-line';
 import { NumberIndex } from './number-index';
 import type { CsvLine } from './types';
-import { type Ctx, type LineFacts, lineFacts, slowLineFacts } from './validate';
+import { type Ctx, type LineFacts, slowLineFacts } from './validate';
 
 const WIDTH_SAMPLE = 2000;
 
@@ -197,7 +197,7 @@ export class MasterIndex {
 
   /** A data line the fast path is not sure about: the full rules, facts kept as an object. */
   private addChecked(i: number, start: number, end: number): void {
-    const facts = lineFacts(this.text.slice(start, end), undefined, i + 1, this.ctx);
+    const facts = slowLineFacts(this.text.slice(start, end).split(';'), i + 1, this.ctx);
     this.kinds[i] = CHECKED;
     this.checked.set(i, facts);
     if (facts.findings !== null) this.findingLines.push(i);
@@ -335,7 +335,8 @@ export class MasterIndex {
    * The merged file's text. Runs of untouched input lines are copied as one piece of the input
    * (a 100k-line master with a few thousand edits is a few thousand pieces, not 100k). Latin1
    * text (the files are read so) is assembled as bytes: copying the runs out of the master's
-   * bytes and decoding the result once is about twice as fast as joining strings of that size.
+   * bytes and decoding the result once took a third less time than joining the strings (bench
+   * merge of 100k lines: 3.4 vs 5.3 ms).
    */
   render(out: MergedRows, trailingNewline: boolean): string {
     if (out.rows === 0) return '';
