@@ -136,6 +136,9 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async handle(item: WorkItem): Promise<void> {
     if (item.kind === 'macct_repair') {
+      // "right after the batch" (SPEC §9 step 2): after its verification and report too, which run
+      // behind the loop — the repair is for a host the batch may just have created
+      await this.provision.settled();
       if (!(await this.macct.process(item.job))) this.handBack([item.job]);
       return;
     }

@@ -297,6 +297,11 @@ export class ProvisionProcessor {
     });
   }
 
+  /** Resolves once every batch handed to `process` is verified and reported (never rejects). */
+  async settled(): Promise<void> {
+    await this.reporting;
+  }
+
   /**
    * Waits until every batch handed to `process` has reported and ACKed its jobs. Throws the
    * ReportAbortedError of a report abandoned at shutdown (those jobs stay pending).
