@@ -219,7 +219,11 @@ export class ProvisionProcessor {
           (found) => found.forEach((v, j) => verdicts.set(j, v)),
           (err: Error) => {
             log.error({ err: err.message, stack: err.stack }, 'verification failed unexpectedly');
-            const retry: JobVerdict = { status: 'retry', code: 'WORKER_ERROR', message: `worker error: ${err.message}` };
+            const retry: JobVerdict = {
+              status: 'retry',
+              code: 'WORKER_ERROR',
+              message: `worker error: ${err.message}`,
+            };
             for (const j of pending!.applied) verdicts.set(j, retry);
           },
         )
