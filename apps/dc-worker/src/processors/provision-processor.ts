@@ -311,7 +311,7 @@ export class ProvisionProcessor {
    * ReportAbortedError of a report abandoned at shutdown (those jobs stay pending).
    */
   async drain(): Promise<void> {
-    await this.reporting;
+    await this.settled();
     const aborted = this.aborted;
     this.aborted = null;
     if (aborted) throw aborted;

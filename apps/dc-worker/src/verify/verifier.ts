@@ -79,19 +79,29 @@ export class Verifier {
     @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
   ) {}
 
-  async verify(school: string, targets: VerifyTarget[]): Promise<VerifyReport> {
+  /**
+   * `dhcp`: use the DHCP state captured earlier instead of reading the file now; `cleanUp: false`:
+   * read only (no leftover clean-up even with SAMBA_TOOL_AUTH).
+   */
+  async verify(
+    school: string,
+    targets: VerifyTarget[],
+    opts: { dhcp?: DhcpCapture; cleanUp?: boolean } = {},
+  ): Promise<VerifyReport> {
     const report: VerifyReport = { problems: new Map(), sambaToolRuns: 0, cleaned: [] };
     if (targets.length === 0) return report;
     let snapshot: DcSnapshot;
     try {
+      if (opts.dhcp?.error) throw new SambaToolError(opts.dhcp.error);
       const domain = await this.resolveDomain(report);
-      snapshot = await this.snapshot(school, targets, domain, report);
+      snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
       let problems = this.check(school, targets, domain, snapshot);
       if (
+        opts.cleanUp !== false &&
         this.config.sambaToolAuth &&
         (await this.cleanLeftovers(school, targets, domain, snapshot, problems, report))
       ) {
-        snapshot = await this.snapshot(school, targets, domain, report);
+        snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
         problems = this.check(school, targets, domain, snapshot);
       }
       report.problems = problems;
@@ -119,22 +129,7 @@ export class Verifier {
    * half-way through that other import) is left to `verify`, run again when no import runs.
    */
   async checkEarly(school: string, targets: VerifyTarget[], dhcp: DhcpCapture): Promise<EarlyCheck> {
-    const report: VerifyReport = { problems: new Map(), sambaToolRuns: 0, cleaned: [] };
-    if (targets.length === 0) return { report, settled: true };
-    const unreadable = (why: string) => {
-      for (const t of targets) report.problems.set(t.id, [`cannot read the DC state: ${why}`]);
-      return { report, settled: false };
-    };
-    if (dhcp.error) return unreadable(dhcp.error);
-    try {
-      const domain = await this.resolveDomain(report);
-      const snapshot = await this.snapshot(school, targets, domain, report, dhcp);
-      report.problems = this.check(school, targets, domain, snapshot);
-    } catch (err) {
-      if (!(err instanceof SambaToolError)) throw err;
-      this.logger.info({ err: err.message }, 'early verification could not read the DC; verifying again later');
-      return unreadable(err.message);
-    }
+    const report = await this.verify(school, targets, { dhcp, cleanUp: false });
     return { report, settled: [...report.problems.values()].every((p) => p.length === 0) };
   }
 
