@@ -112,7 +112,7 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
 /** Index of the first ';' in b[p, end), or end. */
-function fieldEnd(b: Uint8Array, p: number, end: number): number {
+export function fieldEnd(b: Uint8Array, p: number, end: number): number {
   while (p < end && b[p] !== 59) p++;
   return p;
 }

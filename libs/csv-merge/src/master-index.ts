@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { isLatin1, textBytes } from './bytes';
 import { kindAt } from './csv';
 import { COL, DEVICE_LINE_WIDTH } from './device-line';
-import { CleanLine, nameHash } from './fast-line';
+import { CleanLine, fieldEnd, nameHash } from './fast-line';
 import { NumberIndex } from './number-index';
 import type { CsvLine } from './types';
 import { type Ctx, type LineFacts, slowLineFacts } from './validate';
@@ -50,12 +50,6 @@ function fieldCount(b: Uint8Array, start: number, end: number): number {
   let fields = 1;
   for (let i = start; i < end; i++) if (b[i] === 59) fields++;
   return fields;
-}
-
-/** Index of the first ';' in b[p, end), or end. */
-function fieldEnd(b: Uint8Array, p: number, end: number): number {
-  while (p < end && b[p] !== 59) p++;
-  return p;
 }
 
 /**
