@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pgUrl, REDIS_DB, redisUrl } from '../setup/services';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -16,8 +17,8 @@ it('npm run demo -- --exit provisions every sample host through one REST + impor
     timeout: 280_000,
     env: {
       ...process.env,
-      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/linbo_test_demo',
-      REDIS_URL: 'redis://127.0.0.1:6379/9',
+      DATABASE_URL: pgUrl('linbo_test_demo'),
+      REDIS_URL: redisUrl(REDIS_DB.demo),
       PORT: '0',
       DEMO_HOSTS: '12',
       DEMO_IMPORT_HOSTS: '6',

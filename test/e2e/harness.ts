@@ -22,6 +22,7 @@ import { DcProbe } from './support/dc-probe';
 import { freePort, ManagedProcess } from './support/processes';
 import { StopWaiting, waitFor, WaitOptions } from './support/wait-for';
 import { WsRecorder } from './support/ws-recorder';
+import { pgUrl, REDIS_DB, redisUrl } from '../setup/services';
 
 export * from './support/api-client';
 export * from './support/dc-probe';
@@ -31,9 +32,9 @@ export * from './support/ws-recorder';
 export type { OperationView } from '@app/provisioning';
 
 export const ROOT = resolve(__dirname, '..', '..');
-export const DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/linbo_test_e2e';
+export const DATABASE_URL = process.env.E2E_DATABASE_URL ?? pgUrl('linbo_test_e2e');
 /** DB index 4 is the e2e suite's (common rules: isolation between helpers) */
-export const REDIS_URL = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/4';
+export const REDIS_URL = process.env.E2E_REDIS_URL ?? redisUrl(REDIS_DB.e2e);
 export const ADMIN = { username: 'e2e-admin', password: 'e2e-admin-password-0123' };
 export const DOMAIN = 'linuxmuster.lan';
 export const SCHOOL = 'default-school';
@@ -160,7 +161,7 @@ export class E2eEnv {
           REDIS_URL,
           API_URL: apiBase,
           INTERNAL_API_KEY: internalKey,
-          // a fixed name: a restarted worker must find its own pending entries (SPEC §9 step 1)
+          // a fixed name: a restarted worker must find its own pending entries (DOMAIN.md §9 step 1)
           CONSUMER_NAME,
           SCHOOL,
           DEVICES_CSV_MASTER: fakeDc.masterPath(),
@@ -567,7 +568,7 @@ export function linesOf(text: string, hostname: string): string[] {
 }
 
 /**
- * SPEC §9: every line we do not own is kept byte for byte and in order. Removes the lines of
+ * DOMAIN.md §9: every line we do not own is kept byte for byte and in order. Removes the lines of
  * `ownHostnames` from `current` and compares what is left with the original manual text.
  */
 export function manualLinesOf(current: string, ownHostnames: Iterable<string>): string {

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { startTestApp, TestApp } from './helpers/app';
+import { pgUrl, testDbName } from '../../setup/services';
 
-describe('health (SPEC §7)', () => {
+describe('health (DOMAIN.md §7)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
@@ -34,11 +35,11 @@ describe('health (SPEC §7)', () => {
   });
 
   it('GET /health/ready is 503 naming the database while it is gone, 200 again when it is back', async () => {
-    const name = 'linbo_test_api_health';
-    const admin = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+    const name = testDbName('linbo_test_api_health');
+    const admin = new Client({ connectionString: pgUrl('postgres') });
     await admin.connect();
     await t.close();
-    const app = await startTestApp({ DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${name}` });
+    const app = await startTestApp({ DATABASE_URL: pgUrl('linbo_test_api_health') });
     try {
       await app.http.get('/api/v1/health/ready').expect(200);
       // the database disappears under the running app (its connections are terminated)

@@ -2,13 +2,14 @@
  * The SQL migrations and prisma/schema.prisma describe the same database (the schema engine that
  * would diff them cannot be installed here, see scripts/db-migrate.js): a fresh database is
  * migrated with our runner, compared column by column with the schema, every model round-trips
- * through the generated client, and the CHECK constraints of SPEC §6 refuse bad rows.
+ * through the generated client, and the CHECK constraints of DOMAIN.md §6 refuse bad rows.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { PrismaClient } from '../../../apps/api/src/generated/prisma/client';
+import { pgUrl, testDbName } from '../../setup/services';
 
 const { ensureDatabase, migrate } = require('../../../scripts/db-migrate.js') as {
   ensureDatabase(url: string): Promise<void>;
@@ -17,8 +18,8 @@ const { ensureDatabase, migrate } = require('../../../scripts/db-migrate.js') as
 
 jest.setTimeout(60_000);
 
-const DB_NAME = 'linbo_test_api_migrations';
-const URL = `postgresql://postgres@127.0.0.1:5432/${DB_NAME}`;
+const DB_NAME = testDbName('linbo_test_api_migrations');
+const URL = pgUrl('linbo_test_api_migrations');
 const ROOT = join(__dirname, '..', '..', '..');
 
 interface SchemaField {
@@ -97,7 +98,7 @@ describe('migrations match prisma/schema.prisma', () => {
   const schema = readSchema();
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+    const admin = new Client({ connectionString: pgUrl('postgres') });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
     await admin.end();

@@ -7,6 +7,7 @@ import { decodeJobPayload, fieldsToRecord, JOBS_DLQ_STREAM, JOBS_STREAM, JobPayl
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
+import { PG_PORT, pgUrl, REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
 
 export const API = '/api/v1';
 
@@ -170,21 +171,21 @@ export class FlakyTcpProxy {
 /** Redis (DB 1) behind a FlakyTcpProxy. */
 export class FlakyRedisProxy extends FlakyTcpProxy {
   constructor() {
-    super(6379);
+    super(REDIS_PORT);
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}/1`;
+    return redisUrl(REDIS_DB.api, this.port);
   }
 }
 
 /** PostgreSQL (`linbo_test_api`) behind a FlakyTcpProxy. */
 export class FlakyPostgresProxy extends FlakyTcpProxy {
   constructor() {
-    super(5432);
+    super(PG_PORT);
   }
 
   get url(): string {
-    return `postgresql://postgres@127.0.0.1:${this.port}/linbo_test_api`;
+    return pgUrl('linbo_test_api', this.port);
   }
 }

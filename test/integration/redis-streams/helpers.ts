@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import Redis from 'ioredis';
+import { REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
 
 /** The redis-streams suites own Redis DB 2 (test isolation between helpers, docs in the brief). */
-export const REDIS_URL = process.env.REDIS_STREAMS_TEST_URL ?? 'redis://127.0.0.1:6379/2';
+export const REDIS_URL = process.env.REDIS_STREAMS_TEST_URL ?? redisUrl(REDIS_DB.redisStreams);
 
 /** Unique key per test: suites run in parallel Jest workers on the same DB. */
 export function uniqueStream(label: string): string {
@@ -38,7 +39,7 @@ export class FreezingProxy {
 
   constructor(
     private readonly targetHost = '127.0.0.1',
-    private readonly targetPort = 6379,
+    private readonly targetPort = REDIS_PORT,
   ) {
     this.server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);

@@ -11,8 +11,9 @@ import Redis from 'ioredis';
 import { encodeJobPayload, OperationView } from '@app/provisioning';
 import { createFakeDc, CreateFakeDcOptions, FakeDc } from '../../fake-dc';
 import { FAKE_API_KEY, FakeApi } from './fake-api';
+import { REDIS_DB, redisUrl } from '../../setup/services';
 
-export const WORKER_REDIS_URL = 'redis://127.0.0.1:6379/3';
+export const WORKER_REDIS_URL = redisUrl(REDIS_DB.worker);
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Compiles apps/dc-worker + libs into dist/.worker-test/<id>; returns the entry point. */
@@ -209,7 +210,7 @@ export class WorkerEnv {
     return proc;
   }
 
-  /** XADD the operation's job as the API's relay would (SPEC §8 payload). */
+  /** XADD the operation's job as the API's relay would (DOMAIN.md §8 payload). */
   async publish(op: OperationView, attempt = op.attempt + 1): Promise<string> {
     const fields = encodeJobPayload({
       type: op.type,

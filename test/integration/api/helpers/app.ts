@@ -14,6 +14,7 @@ import request from 'supertest';
 import { createApp } from '../../../../apps/api/src/app.factory';
 import { AppConfig } from '../../../../apps/api/src/config/app-config';
 import { PrismaService } from '../../../../apps/api/src/prisma/prisma.service';
+import { pgUrl, REDIS_DB, redisUrl } from '../../../setup/services';
 
 const { ensureDatabase, migrate } = require('../../../../scripts/db-migrate.js') as {
   ensureDatabase(url: string): Promise<void>;
@@ -22,8 +23,8 @@ const { ensureDatabase, migrate } = require('../../../../scripts/db-migrate.js')
 
 jest.setTimeout(180_000);
 
-export const TEST_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/linbo_test_api';
-export const TEST_REDIS_URL = 'redis://127.0.0.1:6379/1';
+export const TEST_DATABASE_URL = pgUrl('linbo_test_api');
+export const TEST_REDIS_URL = redisUrl(REDIS_DB.api);
 export const TEST_INTERNAL_KEY = 'test-internal-key-0123456789';
 export const TEST_PASSWORD = 'test-password-123';
 /** one advisory lock id for "an API integration app is running" */
