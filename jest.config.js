@@ -1,4 +1,4 @@
-// One config, three tiers (STYLE.md habit 9). `npm test` runs them all; each tier can run alone
+// One config, three tiers (CONVENTIONS.md habit 9). `npm test` runs them all; each tier can run alone
 // with `--selectProjects`.
 const swc = [
   '@swc/jest',

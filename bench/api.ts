@@ -1,7 +1,7 @@
 /**
  * `npm run bench:api` — POST /hosts throughput and latency of the real API over HTTP on loopback,
  * with provisioning off and on side by side (on = every create also writes its Operation in the
- * same transaction and the outbox relay XADDs it to Redis, SPEC §8), plus a 200-row devices.csv
+ * same transaction and the outbox relay XADDs it to Redis, DOMAIN.md §8), plus a 200-row devices.csv
  * import. Database `linbo_bench` (recreated), Redis DB 6 (flushed). Writes the "## API" section of
  * docs/BENCHMARKS.md. Target (issue 3): provisioning costs ≤ 30 % of the throughput.
  */
@@ -245,7 +245,7 @@ function section(off: Stats, on: Stats, redisStreamLength: number, rounds: Stats
       '(… RETURNING, no re-read) and COMMIT. On inserts the host already pending with the id of its job ' +
       '(`ProvisioningService.pendingMark()`) and adds one statement, the INSERT of the operation: a host inserted ' +
       'in the same transaction has nothing to lock or supersede, so `enqueueHostChange({ inserted: true })` skips ' +
-      "the host row lock and both look-ups of the host's operations (updates and deletes still take them, SPEC §8). " +
+      "the host row lock and both look-ups of the host's operations (updates and deletes still take them, DOMAIN.md §8). " +
       "The rest is the outbox relay's work after the commit (BEGIN, advisory lock, SELECT … FOR UPDATE SKIP " +
       'LOCKED, pipelined XADDs, one UPDATE, COMMIT) on the same 2 cores. `OutboxRelay.wake()` coalesces: an idle ' +
       'relay publishes at once, commits during a pass share one more pass 10 ms after it, so under this load one ' +

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:worker` — the DC worker per batch: how many samba-tool processes verification
- * starts for 1, 50 and 200 hosts (target: the same small constant, SPEC §9 step 8) and how much
+ * starts for 1, 50 and 200 hosts (target: the same small constant, DOMAIN.md §9 step 8) and how much
  * time the worker adds to a batch beyond the import itself (fake import with no delay). Runs the
  * built worker (dist/apps/dc-worker) as a process against the fake DC tools (test/fake-dc/bin),
  * Redis DB 3 (private stream names) and a minimal in-process internal API. Writes the

@@ -2,7 +2,7 @@
 // Applies prisma/migrations/*/migration.sql in order and records each one in
 // "_prisma_migrations" exactly as `prisma migrate deploy` does (same table, sha256 checksum),
 // so a machine that has Prisma's schema engine sees them as applied. We need our own runner
-// because the engine binary cannot be downloaded here (DEVELOPERS.md).
+// because the engine binary cannot be downloaded on offline build machines (docs/DEVELOPMENT.md).
 'use strict';
 const { createHash, randomUUID } = require('node:crypto');
 const { readdirSync, readFileSync, existsSync } = require('node:fs');

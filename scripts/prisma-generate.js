@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `prisma generate` without the schema engine: the generator needs no engine, but the CLI
 // checks that PRISMA_SCHEMA_ENGINE_BINARY points at an existing file when the engine cannot be
-// downloaded (DEVELOPERS.md). Any existing file will do; we hand it the node binary.
+// downloaded (offline build machines; docs/DEVELOPMENT.md). Any existing file will do; we hand it the node binary.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');

@@ -1,5 +1,5 @@
 /**
- * SPEC §11 scenarios 2 and 16: a devices.csv of 200 hosts through `POST /import/devices` →
+ * DOMAIN.md §11 scenarios 2 and 16: a devices.csv of 200 hosts through `POST /import/devices` →
  * 200 hosts, 200 jobs, all synced after exactly ⌈200/50⌉ = 4 runs of linuxmuster-import-devices.
  */
 import { JOBS_STREAM } from '@app/provisioning';
@@ -9,7 +9,7 @@ const HOSTS = 200;
 const BATCH_SIZE = 50;
 /**
  * Why 20 s makes the run count deterministic: a batch opens with its first message and waits
- * the debounce unless it fills up to PROVISION_BATCH_SIZE earlier (SPEC §9 step 2). The import
+ * the debounce unless it fills up to PROVISION_BATCH_SIZE earlier (DOMAIN.md §9 step 2). The import
  * request and the outbox put all 200 jobs on the stream within a few seconds (measured below and
  * asserted to stay under the debounce). So every batch either fills to 50 or is still waiting
  * when the last job arrives; none can close half-full while jobs are still on their way, and

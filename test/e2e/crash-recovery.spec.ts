@@ -1,5 +1,5 @@
 /**
- * SPEC §11 scenario 9 and the outage side of §8: processes die while jobs are in flight.
+ * DOMAIN.md §11 scenario 9 and the outage side of §8: processes die while jobs are in flight.
  * - The worker is SIGKILLed mid-batch (during a slow fake import, after the master was written)
  *   and restarted: it re-reads its own pending entries, every host ends synced, the master has
  *   no duplicate lines.
@@ -68,7 +68,7 @@ e2e.test(
     const pidsBefore = new Set(env.fakeDc.importRuns().map((c) => c.pid));
     firstBatch.push(...(await importHosts(env, 'r120', 0x40)));
 
-    // SPEC §11 scenario 9 "between master write and ACK": the master is written, the (slow) fake
+    // DOMAIN.md §11 scenario 9 "between master write and ACK": the master is written, the (slow) fake
     // import is running, nothing is reported or ACKed yet
     const orphans = await env.waitFor(
       'the fake import to be running',

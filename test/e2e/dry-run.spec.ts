@@ -1,5 +1,5 @@
 /**
- * SPEC §7 / §11 scenario 11 end to end: with `DC_PROVISIONING_DRYRUN=true` on the API the frozen
+ * DOMAIN.md §7 / §11 scenario 11 end to end: with `DC_PROVISIONING_DRYRUN=true` on the API the frozen
  * `dryRun` flag travels with the job; the worker plans the merge but writes nothing (no delta,
  * master, backup or temp file), runs no import, completes the operation with `result.dryRun` and
  * the merge statistics, and the host stays `pending`.

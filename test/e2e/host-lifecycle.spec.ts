@@ -1,5 +1,5 @@
 /**
- * One host through its whole life (SPEC §11 scenarios 1, 3, 4, 5): REST call → outbox → Redis
+ * One host through its whole life (DOMAIN.md §11 scenarios 1, 3, 4, 5): REST call → outbox → Redis
  * stream → worker batch → devices.csv merge → fake linuxmuster-import-devices → verification →
  * status report → WebSocket event. Everything runs as real processes; the DC is looked at
  * through samba-tool and the DHCP file.
@@ -25,7 +25,7 @@ const MANUAL = [
   'r001;r001-pc99;win11;00:50:56:00:00:03;10.0.1.99;;;;;;1;;;;saved on windows\r',
   'r001;r001-pc98;win11;00:50:56:00:00:04;10.0.1.98;;;;;;1;;;;extra columns;x;y',
 ].join('\n');
-/** A manual line for a device the API will take over (SPEC §9: same name and MAC ⇒ adopted). */
+/** A manual line for a device the API will take over (DOMAIN.md §9: same name and MAC ⇒ adopted). */
 const ADOPTABLE =
   'r100;r100-pc05;win11;00:16:3E:10:00:05;10.0.100.5;OFFICE-KEY;WIN-KEY;;;res9;1;r11;r12;r13;bought 2024';
 const MASTER = `${MANUAL}\n${ADOPTABLE}\n`;
@@ -39,7 +39,7 @@ beforeAll(async () => {
 
 /**
  * Waits for operation `opId` to end, expects `completed`, and checks the WebSocket saw its
- * status changes as `provision.job.updated` events in order: running, then completed (SPEC §7).
+ * status changes as `provision.job.updated` events in order: running, then completed (DOMAIN.md §7).
  * A delete's host row is gone, so its events carry no provisionStatus.
  */
 async function expectProvisioned(env: E2eEnv, opId: string | null, deleted = false): Promise<void> {
@@ -202,7 +202,7 @@ describe('a manual line taken over by the API', () => {
       const fields = master.split('\n')[position].split(';');
       const original = ADOPTABLE.split(';');
       expect(fields.slice(0, 5)).toEqual(['r100', 'r100-pc06', 'win11', '00:16:3E:10:00:05', '10.0.100.5']);
-      // unmanaged columns (SPEC §9 MANAGED_COLS = 0, 1, 2, 3, 4, 8, 10) are the admin's, untouched
+      // unmanaged columns (DOMAIN.md §9 MANAGED_COLS = 0, 1, 2, 3, 4, 8, 10) are the admin's, untouched
       for (const col of [5, 6, 7, 9, 11, 12, 13, 14]) expect([col, fields[col]]).toEqual([col, original[col]]);
       const view = await env.probe.view(['10.0.100.5']);
       expect(leftoversOf(view, env.probe.dhcpBlocks(), 'r100-pc05', '10.0.100.5')).toEqual([]);
@@ -213,7 +213,7 @@ describe('a manual line taken over by the API', () => {
 
 describe('changes racing each other', () => {
   e2e.test(
-    'a second PATCH while the first update is queued → the DC ends with the latest data (SPEC §11 scenario 10)',
+    'a second PATCH while the first update is queued → the DC ends with the latest data (DOMAIN.md §11 scenario 10)',
     async (env) => {
       let host = await env.createHost({
         hostname: 'r100-pc07',
@@ -241,7 +241,7 @@ describe('changes racing each other', () => {
   );
 
   e2e.test(
-    'delete and re-create of the same name back to back → the new host is on the DC (SPEC §11 scenario 6)',
+    'delete and re-create of the same name back to back → the new host is on the DC (DOMAIN.md §11 scenario 6)',
     async (env) => {
       const old = await env.createHost({
         hostname: 'r100-pc08',
@@ -279,7 +279,7 @@ describe('changes racing each other', () => {
 
 describe('machine-account repair', () => {
   e2e.test(
-    'POST /operations/macct-repair runs MACCT_REPAIR_SCRIPT --only-hosts HOST -s SCHOOL and completes (SPEC §10)',
+    'POST /operations/macct-repair runs MACCT_REPAIR_SCRIPT --only-hosts HOST -s SCHOOL and completes (DOMAIN.md §10)',
     async (env) => {
       const before = env.fakeDc.repairRuns().length;
       const op = await env.api.post<OperationView>('/operations/macct-repair', { hostname: 'r100-pc07' });

@@ -1,8 +1,8 @@
 /**
- * SPEC §11 scenario 8: an import that fails — by exit code, by its output, or (release 7.3)
+ * DOMAIN.md §11 scenario 8: an import that fails — by exit code, by its output, or (release 7.3)
  * silently with exit 0 — fails the jobs with the import's message; after the cause is gone,
  * `POST /operations/provision/:id/retry` gets the host synced. Plus the pre-flight cases
- * (SPEC §9 step 5, §2 "one bad line anywhere blocks every school"): a bad manual line in our
+ * (DOMAIN.md §9 step 5, §2 "one bad line anywhere blocks every school"): a bad manual line in our
  * master or in another school's file fails the batch naming file and line, before any import.
  */
 import { FakeDcRelease } from '../fake-dc';
@@ -23,7 +23,7 @@ const MANUAL = [
   'server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server',
   '',
 ].join('\n');
-/** sophomorix reads every school's file: this line (pxe field empty ⇒ exit 88) blocks all schools (SPEC §2) */
+/** sophomorix reads every school's file: this line (pxe field empty ⇒ exit 88) blocks all schools (DOMAIN.md §2) */
 const OTHER_SCHOOL = 'other';
 const OTHER_BAD = 'o1;o1-pc01;win11;00:50:56:77:00:01;10.77.0.1;;;;;;;;;;\n';
 const OTHER_FIXED = 'o1;o1-pc01;win11;00:50:56:77:00:01;10.77.0.1;;;;;;1;;;;\n';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   ws = await e2e.env.subscribe();
 });
 
-/** SPEC §7: an event for every status change of the job, in order, across the retry. */
+/** DOMAIN.md §7: an event for every status change of the job, in order, across the retry. */
 async function expectEventsFailThenRetried(env: E2eEnv, opId: string): Promise<void> {
   await env.waitFor(`provision.job.updated completed for ${opId}`, () =>
     ws.jobEvents(opId, 'provision.job.updated').some((m) => m.data.status === 'completed'),
@@ -90,7 +90,7 @@ async function retryToSynced(env: E2eEnv, host: HostView, op: OperationView): Pr
 
 describe('sophomorix fails inside the import (fake knob failNext: an error the pre-flight cannot see)', () => {
   const cases: Array<{ release: FakeDcRelease; code: string; message: RegExp | null }> = [
-    // 7.3 swallows the error and exits 0: only verifying the DC state shows the failure (SPEC §3)
+    // 7.3 swallows the error and exits 0: only verifying the DC state shows the failure (DOMAIN.md §3)
     { release: '7.3', code: 'VERIFY_FAILED', message: null },
     { release: '7.2', code: 'IMPORT_FAILED', message: /sophomorix-device finished {2}errors detected!/ },
     { release: '7.4', code: 'IMPORT_FAILED', message: /failed with return code 88/ },
@@ -145,7 +145,7 @@ e2e.test(
   'a bad manual line in the master fails the batch naming file and line; no import runs; retry after the fix → synced',
   async (env) => {
     env.setFakeDc({ release: '7.3' });
-    // a room with a space: sophomorix rejects the file (SPEC §2, room rule, exit 1)
+    // a room with a space: sophomorix rejects the file (DOMAIN.md §2, room rule, exit 1)
     const current = env.masterText();
     const badLine = 'r 1;hand-pc01;win11;00:50:56:00:00:09;10.0.0.9;;;;;;1;;;;';
     const lineNo = current.replace(/\n$/, '').split('\n').length + 1;

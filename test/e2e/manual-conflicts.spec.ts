@@ -1,5 +1,5 @@
 /**
- * Jobs that collide with an admin's own devices.csv lines (SPEC §9 merge rules, §11 scenarios 5
+ * Jobs that collide with an admin's own devices.csv lines (DOMAIN.md §9 merge rules, §11 scenarios 5
  * and 7): the offending job fails with a message naming what it collides with, the rest of the
  * batch syncs, and the manual line stays byte for byte.
  */
@@ -8,7 +8,7 @@ import { HostView, linesOf, manualLinesOf, OperationView, problemsFor, useE2e } 
 const MANUAL = [
   '# manual lines of the conflicts school',
   'server;server;nopxe;00:50:56:00:00:01;10.0.0.1;;;;server;;0;;;;main server',
-  // a '-' separated MAC: the same device as AA:BB:CC:DD:EE:01 after normalising (SPEC §2)
+  // a '-' separated MAC: the same device as AA:BB:CC:DD:EE:01 after normalising (DOMAIN.md §2)
   'r0;hand-pc01;win11;aa-bb-cc-dd-ee-01;10.0.0.31;;;;;;1;;;;written by hand',
   'r0;hand-pc02;win11;00:50:56:00:00:32;10.0.0.32;;;;;;1;;;;written by hand',
   '',

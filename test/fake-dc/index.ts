@@ -33,7 +33,7 @@ export interface FakeDcCall {
   hang?: boolean;
 }
 
-/** `by` says who made an object: only `sophomorix` objects are removed by a sync (SPEC §2). */
+/** `by` says who made an object: only `sophomorix` objects are removed by a sync (DOMAIN.md §2). */
 export type FakeDcOwner = 'sophomorix' | 'manual' | 'samba';
 
 export interface FakeDcComputer {

@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 
 export const GLOBAL_PREFIX = 'api/v1';
-/** SPEC §7 import of a whole devices.csv; a school's file is a few hundred KB at most. */
+/** DOMAIN.md §7 import of a whole devices.csv; a school's file is a few hundred KB at most. */
 export const BODY_LIMIT = '5mb';
 export const DOCS_PATH = 'api/docs';
 
@@ -38,7 +38,7 @@ export async function createApp(source?: CreateAppSource): Promise<NestExpressAp
   app.useLogger(app.get(Logger));
   // Prometheus scrapes the conventional /metrics, outside the versioned API (docs/API.md)
   app.setGlobalPrefix(GLOBAL_PREFIX, { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
-  // JSON for every route; raw text for POST /import/devices (a devices.csv has no quoting, SPEC §2,
+  // JSON for every route; raw text for POST /import/devices (a devices.csv has no quoting, DOMAIN.md §2,
   // so it is taken verbatim and parsed by @app/csv-merge, never by a generic CSV parser)
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('text', { type: ['text/csv', 'text/plain'], limit: BODY_LIMIT });

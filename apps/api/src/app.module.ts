@@ -19,7 +19,7 @@ import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
 
 /**
- * Root module. The global pipe and filter are APP_* providers (STYLE.md habit 2) so a test app
+ * Root module. The global pipe and filter are APP_* providers (CONVENTIONS.md habit 2) so a test app
  * built from this module behaves exactly like production; AuthModule registers the guards the
  * same way. `config` replaces the env-derived AppConfig (tests, bench).
  */

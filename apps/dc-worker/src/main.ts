@@ -9,7 +9,7 @@ import { WorkerModule } from './worker.module';
 const USAGE = `Usage: dc-worker [--check | --once] [--config FILE] [--help]
 
 Consumes provisioning jobs from Redis (linbo:jobs), merges them into devices.csv, runs
-linuxmuster-import-devices once per batch and verifies AD/DNS/DHCP (SPEC §9).
+linuxmuster-import-devices once per batch and verifies AD/DNS/DHCP (DOMAIN.md §9).
 
   --check        validate config, files, tools, Redis and API; print OK/FAIL per check; exit 0/1
   --once         process what is queued, then exit (75 when jobs had to stay pending)

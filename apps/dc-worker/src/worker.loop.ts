@@ -18,7 +18,7 @@ export const EXIT_JOBS_LEFT_PENDING = 75;
 
 /**
  * The consumer loop: coordinator → processor, one work item at a time. Started from
- * onApplicationBootstrap but never awaited there (STYLE.md habit 6); `stop()` stops reading,
+ * onApplicationBootstrap but never awaited there (CONVENTIONS.md habit 6); `stop()` stops reading,
  * lets the current item finish (or hands it back after SHUTDOWN_TIMEOUT_SEC) and returns before
  * Nest closes the Redis connections.
  */
@@ -136,7 +136,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async handle(item: WorkItem): Promise<void> {
     if (item.kind === 'macct_repair') {
-      // "right after the batch" (SPEC §9 step 2): after its verification and report too, which run
+      // "right after the batch" (DOMAIN.md §9 step 2): after its verification and report too, which run
       // behind the loop — the repair is for a host the batch may just have created
       await this.provision.settled();
       if (!(await this.macct.process(item.job))) this.handBack([item.job]);
@@ -171,7 +171,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * An unexpected error (e.g. EIO writing the master): each job gets another bounded try through
-   * the API (SPEC §8); past the bound the API dead-letters it with this message.
+   * the API (DOMAIN.md §8); past the bound the API dead-letters it with this message.
    */
   private async failItem(item: WorkItem, err: Error): Promise<void> {
     this.logger.error({ err: err.message, stack: err.stack }, 'batch failed unexpectedly');

@@ -18,7 +18,7 @@ import { Verifier } from './verify/verifier';
 import { WORKER_RUN_MODE, WorkerLoop, WorkerRunMode } from './worker.loop';
 
 /**
- * The worker's slim root module (STYLE.md habit 6): the SPEC §9 pipeline steps as providers,
+ * The worker's slim root module (CONVENTIONS.md habit 6): the DOMAIN.md §9 pipeline steps as providers,
  * composed by ProvisionProcessor and driven by WorkerLoop.
  */
 @Module({})

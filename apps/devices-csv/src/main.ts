@@ -1,7 +1,7 @@
 /**
  * `devices-csv` — check and merge devices.csv files from a shell (plain Node, no Nest). The only
  * place where libs/csv-merge meets the file system. Files are read and written as latin1 (one char
- * per byte), so untouched lines come back byte for byte whatever their encoding (SPEC §9).
+ * per byte), so untouched lines come back byte for byte whatever their encoding (DOMAIN.md §9).
  */
 import { readFileSync } from 'node:fs';
 import {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { formatDevicesCsv, parseDevicesCsv } from './csv';
 
-describe('parseDevicesCsv / formatDevicesCsv (SPEC §2)', () => {
+describe('parseDevicesCsv / formatDevicesCsv (DOMAIN.md §2)', () => {
   it('classifies lines the way sophomorix does', () => {
     const text = '# c\n #x;pc\n\n  \t\n\r\nr;pc01;"g";m\r\n;;\n';
     const { lines, trailingNewline } = parseDevicesCsv(text);

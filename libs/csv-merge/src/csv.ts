@@ -2,12 +2,12 @@ import type { CsvLine, ParsedCsv } from './types';
 
 /**
  * Perl's `/^\s*$/` on a line: ASCII whitespace only (' ', \t, \r, \n, \f, \v). A lone '\r' (an
- * empty CRLF line) is blank (SPEC §2). Deliberately not JS `\s`, which would also swallow Unicode
+ * empty CRLF line) is blank (DOMAIN.md §2). Deliberately not JS `\s`, which would also swallow Unicode
  * spaces sophomorix sees as data.
  */
 const BLANK_RE = /^[ \t\r\n\f\v]*$/;
 
-/** Classifies one physical line (without its '\n') the way sophomorix-device does (SPEC §2). */
+/** Classifies one physical line (without its '\n') the way sophomorix-device does (DOMAIN.md §2). */
 export function lineKind(raw: string): CsvLine['kind'] {
   const c = raw.charCodeAt(0);
   // '#' counts only in column 0: " #x" is data and fails the room check.

@@ -1,21 +1,21 @@
 import { normalizeMac } from './mac';
 import type { DeviceRecord } from './types';
 
-/** First line of the delta file (SPEC §9 step 4); two spaces before DO. */
+/** First line of the delta file (DOMAIN.md §9 step 4); two spaces before DO. */
 export const DELTA_HEADER = '# managed-by: linbo-provisioning  DO NOT EDIT MANUALLY';
 
-/** Columns a merge may change in a master line (SPEC §9): room, host, group, MAC, IP, role, pxe. */
+/** Columns a merge may change in a master line (DOMAIN.md §9): room, host, group, MAC, IP, role, pxe. */
 export const MANAGED_COLS: readonly number[] = [0, 1, 2, 3, 4, 8, 10];
 
-/** Column indices (SPEC §2 table). */
+/** Column indices (DOMAIN.md §2 table). */
 export const COL = { room: 0, hostname: 1, config: 2, mac: 3, ip: 4, role: 8, pxe: 10, comment: 14 } as const;
 
-/** sophomorix reads 15 fields; later ones are ignored (SPEC §2). */
+/** sophomorix reads 15 fields; later ones are ignored (DOMAIN.md §2). */
 export const DEVICE_LINE_WIDTH = 15;
 
 export const DEFAULT_ROLE = 'classroom-studentcomputer';
 
-/** Roles that get an AD computer account (SPEC §2). */
+/** Roles that get an AD computer account (DOMAIN.md §2). */
 export const ROLES_WITH_ACCOUNT = [
   'classroom-studentcomputer',
   'classroom-teachercomputer',
@@ -26,16 +26,16 @@ export const ROLES_WITH_ACCOUNT = [
   'mobile',
   'printer',
 ] as const;
-/** Roles that only get DNS records (SPEC §2). */
+/** Roles that only get DNS records (DOMAIN.md §2). */
 export const ROLES_DNS_ONLY = ['iponly', 'thinclient', 'voip', 'byod', 'router', 'wlan', 'switch'] as const;
-/** Every role sophomorix accepts, case-sensitive (SPEC §2 column 8). */
+/** Every role sophomorix accepts, case-sensitive (DOMAIN.md §2 column 8). */
 export const DEVICE_ROLES = [...ROLES_WITH_ACCOUNT, ...ROLES_DNS_ONLY] as const;
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
 const ROLE_SET = new Set<string>(DEVICE_ROLES);
 const ACCOUNT_ROLE_SET = new Set<string>(ROLES_WITH_ACCOUNT);
 
-/** Case-sensitive, as sophomorix looks roles up (SPEC §2). The empty role is the default one. */
+/** Case-sensitive, as sophomorix looks roles up (DOMAIN.md §2). The empty role is the default one. */
 export function isDeviceRole(role: string): boolean {
   return role === '' || ROLE_SET.has(role);
 }
@@ -47,7 +47,7 @@ export function hasComputerAccount(role: string): boolean {
 
 /**
  * The fields of a host's line: managed columns from the record, everything else empty. Role and
- * pxe are never blank (an empty pxe makes sophomorix exit 88, SPEC §2).
+ * pxe are never blank (an empty pxe makes sophomorix exit 88, DOMAIN.md §2).
  */
 export function deviceFields(rec: DeviceRecord, width = DEVICE_LINE_WIDTH): string[] {
   const fields = new Array<string>(Math.max(width, DEVICE_LINE_WIDTH)).fill('');

@@ -3,7 +3,7 @@ import { fastLineFacts, ipFromKey, ipKeyOf, isPlainIpv4 } from './fast-line';
 import { macFromNumber, macNumber } from './mac';
 import { contextOf, slowLineFacts } from './validate';
 
-// The fast path may only say "no finding" when the full SPEC §2 rules agree, with the same keys.
+// The fast path may only say "no finding" when the full DOMAIN.md §2 rules agree, with the same keys.
 const pick = (xs: string[]) => fc.constantFrom(...xs);
 const fieldsArb = fc.tuple(
   pick(['', 'r1', 'R-2', 'r_3', 'r 4', ' #x', 'ä']),

@@ -3,7 +3,7 @@ import { DEVICE_ROLES } from './device-line';
 import type { LineFacts } from './validate';
 
 /*
- * The fast path of the SPEC §2 line check: recognises, without splitting the line or using a
+ * The fast path of the DOMAIN.md §2 line check: recognises, without splitting the line or using a
  * regex, the common line that has no finding at all (room/host/group characters, canonical-colon
  * MAC in any case, DHCP or a plain IP not ending in .255, known role, pxe 0–3) and reads its
  * duplicate keys; "no" means "not sure" and the caller runs the full rules. A 100k-line master is
@@ -47,7 +47,7 @@ for (let c = 0; c < 256; c++) {
 /**
  * The address as a number when `b[start, end)` (char codes, see bytes.ts) is a plain dotted quad
  * (digits only, no leading zeros, every octet ≤ 255), else -1. For plain quads, equal numbers ⇔
- * equal strings, so the number is the duplicate key (SPEC §2 compares IPs by exact string).
+ * equal strings, so the number is the duplicate key (DOMAIN.md §2 compares IPs by exact string).
  */
 export function plainIpv4Value(b: Uint8Array, start: number, end: number): number {
   const n = end - start;

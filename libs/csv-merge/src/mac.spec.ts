@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { macForm, normalizeMac } from './mac';
 
-describe('normalizeMac / macForm (SPEC §2)', () => {
+describe('normalizeMac / macForm (DOMAIN.md §2)', () => {
   it.each([
     ['00:11:22:aa:bb:cc', 'colon'],
     ['00-11-22-AA-BB-CC', 'dash'],

@@ -1,7 +1,7 @@
-/** How a MAC is written in devices.csv; decides the SPEC §2 warnings (the DHCP step copies it verbatim). */
+/** How a MAC is written in devices.csv; decides the DOMAIN.md §2 warnings (the DHCP step copies it verbatim). */
 export type MacForm = 'colon' | 'dash' | 'space' | 'underscore' | 'cisco' | 'bare' | 'invalid';
 
-// Pairs with one separator used consistently (SPEC §2: ':' '-' ' ' '_').
+// Pairs with one separator used consistently (DOMAIN.md §2: ':' '-' ' ' '_').
 const PAIRS_RE =
   /^([0-9A-Fa-f]{2})([:\- _])([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})$/;
 // Cisco dotted quads 0011.2233.4455
@@ -44,7 +44,7 @@ function macDigits(s: string): string | null {
 }
 
 /**
- * Normalises every form sophomorix accepts (SPEC §2) to `AA:BB:CC:DD:EE:FF`; null for anything
+ * Normalises every form sophomorix accepts (DOMAIN.md §2) to `AA:BB:CC:DD:EE:FF`; null for anything
  * else (sophomorix-device dies on it). Duplicates are compared on this form.
  */
 export function normalizeMac(s: string): string | null {

@@ -78,7 +78,7 @@ export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): nu
 
 /**
  * The master, read and checked once per batch (re-plans reuse it). Lines are not split out of the
- * text: per line the index keeps where it starts, and for data lines the SPEC §2 duplicate keys in
+ * text: per line the index keeps where it starts, and for data lines the DOMAIN.md §2 duplicate keys in
  * typed arrays (MAC and IP as numbers, the host's position and name hash), so a 100k-line master
  * costs no string or object per clean line (issue 2: the merge's time budget). Lines the fast path
  * is not sure about get their full facts (findings included) as objects. Names, MACs and IPs are
@@ -261,7 +261,7 @@ export class MasterIndex {
     return this.text.slice(this.hostStarts[i], this.hostEnds[i]).toLowerCase();
   }
 
-  /** Rare (the master already breaks SPEC §2): every line of a shared key, in file order. */
+  /** Rare (the master already breaks DOMAIN.md §2): every line of a shared key, in file order. */
   private collectShared(dupNames: Set<string>, dupMacs: Set<number>, dupIps: Set<number | string>): void {
     for (let i = 0; i < this.length; i++) {
       if (this.kinds[i] === COMMENT_OR_BLANK) continue;
@@ -286,7 +286,7 @@ export class MasterIndex {
     return this.text.slice(this.starts[i], this.starts[i + 1] - 1);
   }
 
-  /** SPEC §2 facts of line i, null for comments and blank lines (built on each call for clean lines). */
+  /** DOMAIN.md §2 facts of line i, null for comments and blank lines (built on each call for clean lines). */
   facts(i: number): LineFacts | null {
     const kind = this.kinds[i];
     if (kind === CHECKED) return this.checked.get(i) as LineFacts;
@@ -298,7 +298,7 @@ export class MasterIndex {
    * Marks which rows of a merged file can hold a duplicate: every new or changed line, the input
    * lines that already share a key, and the input line holding a key a changed line now has. Any
    * two lines with a common key are marked, so the file check needs Map work only for these
-   * (SPEC §2 duplicates stay exact; a re-plan costs O(changed lines), not O(file)).
+   * (DOMAIN.md §2 duplicates stay exact; a re-plan costs O(changed lines), not O(file)).
    */
   collisionMask(out: MergedRows, rowOfLineNo: Int32Array): Uint8Array {
     const mask = new Uint8Array(out.rows);

@@ -60,7 +60,7 @@ function expectIdempotent(p: BatchPlan, jobs: BatchJob[]) {
   expect(again.delta).toBe(p.delta);
 }
 
-describe('planBatch: SPEC §11 scenarios on the file', () => {
+describe('planBatch: DOMAIN.md §11 scenarios on the file', () => {
   it('the fixture master is valid apart from warnings', () => {
     expect(validateDevicesCsv(MASTER_FIXED).filter((f) => f.severity === 'error')).toEqual([]);
   });
@@ -197,7 +197,7 @@ describe('planBatch: SPEC §11 scenarios on the file', () => {
   });
 });
 
-describe('planBatch: adoption (SPEC §9)', () => {
+describe('planBatch: adoption (DOMAIN.md §9)', () => {
   it('adopts a manual line with the same name and MAC: patched in place, owned from then on', () => {
     const r = rec('MANUAL01', 'aa:bb:cc:dd:ee:01', '10.0.0.101', { room: 'r100', config: 'win10' });
     const jobs = [create('op1', r)];

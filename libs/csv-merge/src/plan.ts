@@ -150,7 +150,7 @@ interface Pass {
   trailingNewline: boolean;
 }
 
-/** SPEC §9 step 4: the jobs in stream order, applied to the delta model. */
+/** DOMAIN.md §9 step 4: the jobs in stream order, applied to the delta model. */
 function applyJobs(initial: Map<string, DeltaEntry>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
   // the file's model itself when no job changes it (mergeDelta), else a copy to change
   const changes = jobs.some((_, i) => !excluded.has(i));
@@ -198,7 +198,7 @@ function where(name: string, lineNo: number): string {
   return `${name} line ${lineNo}`;
 }
 
-/** SPEC §9 step 5: merge the delta model into the master (one pass, given the excluded jobs). */
+/** DOMAIN.md §9 step 5: merge the delta model into the master (one pass, given the excluded jobs). */
 function mergePass(
   master: MasterIndex,
   initial: Map<string, DeltaEntry>,
@@ -272,7 +272,7 @@ function mergePass(
         const recMac = owned(key) ? null : macKeyOf(rec.mac);
         if (owned(key)) target = i;
         else if ((recMac !== null && master.mac(i) === recMac) || entry.adopt) {
-          // SPEC §9 adoption: same name and MAC is the same device; another MAC only on request
+          // DOMAIN.md §9 adoption: same name and MAC is the same device; another MAC only on request
           target = i;
           adopted = true;
         } else if (entry.job !== null) {
@@ -381,7 +381,7 @@ function conflictMessage(
 }
 
 /**
- * The SPEC §2 file check of the merged master. Only rows that can hold a duplicate
+ * The DOMAIN.md §2 file check of the merged master. Only rows that can hold a duplicate
  * (collisionMask) or have findings of their own can yield a finding; the check runs over just
  * those rows, in file order, which gives exactly the findings of the whole file.
  */
@@ -405,8 +405,8 @@ function mergedFindings(master: MasterIndex, out: MergedRows, rowOfLineNo: Int32
 }
 
 /**
- * SPEC §9 steps 4–5 as one pure function: apply the batch's jobs to the delta model, merge it into
- * the master, pre-flight the result with the SPEC §2 rules. A failing job is left out completely
+ * DOMAIN.md §9 steps 4–5 as one pure function: apply the batch's jobs to the delta model, merge it into
+ * the master, pre-flight the result with the DOMAIN.md §2 rules. A failing job is left out completely
  * (the plan is redone from the original inputs without it) until nothing else fails.
  */
 export function planBatch(input: BatchInput): BatchPlan {

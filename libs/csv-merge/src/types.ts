@@ -1,6 +1,6 @@
 /**
  * Public types of libs/csv-merge: the contract between this pure library, the DC worker
- * (apps/dc-worker) and the API's device import (apps/api). SPEC §2 (file rules) and §9 (merge).
+ * (apps/dc-worker) and the API's device import (apps/api). DOMAIN.md §2 (file rules) and §9 (merge).
  */
 
 /** One physical line of a devices.csv text, exactly as sophomorix sees it. */
@@ -38,14 +38,14 @@ export interface DeviceRecord {
 
 export type Severity = 'error' | 'warning';
 
-/** What sophomorix itself would do with an error (SPEC §2): stop (88), collect (exit 1), die. */
+/** What sophomorix itself would do with an error (DOMAIN.md §2): stop (88), collect (exit 1), die. */
 export type SophomorixVerdict = 'exit88' | 'exit1' | 'die';
 
 export interface Finding {
   file?: string;
   /** 1-based line number */
   line: number;
-  /** 0-based column index (SPEC §2 table), null for line-level findings */
+  /** 0-based column index (DOMAIN.md §2 table), null for line-level findings */
   column: number | null;
   severity: Severity;
   /** set for severity 'error' */
@@ -58,7 +58,7 @@ export interface Finding {
   relatedLine?: number;
 }
 
-/** One job of a worker batch, in stream order (SPEC §9 steps 4–5). */
+/** One job of a worker batch, in stream order (DOMAIN.md §9 steps 4–5). */
 export interface BatchJob {
   /** operation id, echoed back in the outcome */
   id: string;
@@ -106,7 +106,7 @@ export interface BatchPlan {
   outcomes: JobOutcome[];
   /** errors on lines this batch does not own: when non-empty no import may run */
   manualErrors: Finding[];
-  /** warnings on the merged file (SPEC §2 weights) */
+  /** warnings on the merged file (DOMAIN.md §2 weights) */
   warnings: Finding[];
   stats: MergeStats;
 }

@@ -12,7 +12,7 @@ export interface ValidateOptions {
   subnets?: readonly string[];
 }
 
-/** Stable finding codes (SPEC §2). Errors first, then warnings. */
+/** Stable finding codes (DOMAIN.md §2). Errors first, then warnings. */
 export const FINDING_CODES = {
   INVALID_ROOM: 'INVALID_ROOM',
   INVALID_HOSTNAME: 'INVALID_HOSTNAME',
@@ -153,13 +153,13 @@ function pushWarning(out: Finding[], ctx: Ctx, line: number, column: number, cod
 }
 
 /**
- * The per-line rules of SPEC §2 in sophomorix's order: room → host → group → MAC → IP → keys (not
+ * The per-line rules of DOMAIN.md §2 in sophomorix's order: room → host → group → MAC → IP → keys (not
  * checked) → role → pxe (duplicates are added by the file check). Every finding is reported (an
  * admin wants the whole list), each with the verdict sophomorix gives when it reaches it; use
  * `sophomorixOutcome` for what a real run does (it stops at the first exit-88/die).
  */
 function checkLine(fields: readonly string[], lineNo: number, ctx: Ctx, out: Finding[]): LineFacts {
-  // missing trailing fields behave like empty ones (Perl split drops them; SPEC §2)
+  // missing trailing fields behave like empty ones (Perl split drops them; DOMAIN.md §2)
   const room = fields[0] ?? '';
   const host = fields[1] ?? '';
   const group = fields[2] ?? '';
@@ -229,7 +229,7 @@ function checkLine(fields: readonly string[], lineNo: number, ctx: Ctx, out: Fin
     pushError(out, ctx, lineNo, COL.role, 'INVALID_ROLE', 'exit88', message);
   }
 
-  // sophomorix: anything containing a digit passes; otherwise only the option "ml" (SPEC §2)
+  // sophomorix: anything containing a digit passes; otherwise only the option "ml" (DOMAIN.md §2)
   if (!/^[0-3]\r?$/.test(pxe)) {
     if (!/[0-9]/.test(pxe) && pxe !== 'ml') {
       const message = `pxe flag "${show(pxe)}" is invalid: it must be 0 (none), 1 (LINBO), 2 (LINBO+OPSI) or 3 (OPSI)`;
@@ -251,7 +251,7 @@ function checkLine(fields: readonly string[], lineNo: number, ctx: Ctx, out: Fin
 function checkIp(ip: string, lineNo: number, ctx: Ctx, out: Finding[]): boolean {
   const plain = isPlainIpv4(ip);
   if (!plain) {
-    // sophomorix: exactly three dots, then int() of every octet within 0..255 (SPEC §2)
+    // sophomorix: exactly three dots, then int() of every octet within 0..255 (DOMAIN.md §2)
     let dots = 0;
     for (let i = 0; i < ip.length; i++) if (ip.charCodeAt(i) === 46) dots++;
     let valid = dots === 3;
@@ -307,7 +307,7 @@ export function lineFacts(raw: string, fields: readonly string[] | undefined, li
   return fast ?? slowLineFacts(fields ?? raw.split(';'), lineNo, ctx);
 }
 
-/** The per-line rules of SPEC §2 (no duplicate checks: they need the whole file). */
+/** The per-line rules of DOMAIN.md §2 (no duplicate checks: they need the whole file). */
 export function validateLine(fields: readonly string[], lineNo: number, opts?: ValidateOptions): Finding[] {
   return slowLineFacts(fields, lineNo, contextOf(opts)).findings ?? [];
 }
@@ -388,7 +388,7 @@ export function fileFindings(
 }
 
 /**
- * Every SPEC §2 rule over a whole file, duplicates included. Comment and blank lines are skipped
+ * Every DOMAIN.md §2 rule over a whole file, duplicates included. Comment and blank lines are skipped
  * exactly like sophomorix does.
  */
 export function validateDevicesCsv(input: string | ParsedCsv, opts?: ValidateOptions): Finding[] {
@@ -411,7 +411,7 @@ function textFacts(text: string, ctx: Ctx): { lineNos: number[]; facts: (LineFac
 }
 
 /**
- * Several devices.csv files as one sophomorix-device run reads them (SPEC §2: the files of all
+ * Several devices.csv files as one sophomorix-device run reads them (DOMAIN.md §2: the files of all
  * schools, one bad line anywhere blocks every school). Each file gets its own findings; on top,
  * a MAC or IP already used in an earlier file is a duplicate (sophomorix keeps one MAC and one IP
  * table for all files: exit 88). Names are not compared across files: sophomorix prefixes them

@@ -1,5 +1,5 @@
 /**
- * Stable error codes. API errors are `{error: {code, message, details?}}` (SPEC §7); worker
+ * Stable error codes. API errors are `{error: {code, message, details?}}` (DOMAIN.md §7); worker
  * failures put one of the job codes at the start of Operation.error and in result.code.
  */
 export const API_ERROR_CODES = [

@@ -1,6 +1,6 @@
 import { DEFAULT_SCHOOL } from './constants';
 
-/** Operation types (SPEC §6). */
+/** Operation types (DOMAIN.md §6). */
 export const OPERATION_TYPES = ['provision_host', 'macct_repair'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
@@ -10,7 +10,7 @@ export type ProvisionAction = (typeof PROVISION_ACTIONS)[number];
 export const REPAIR_ACTION = 'repair';
 
 /**
- * The slim routing payload on `linbo:jobs` (SPEC §8). Everything else (the host snapshot) is
+ * The slim routing payload on `linbo:jobs` (DOMAIN.md §8). Everything else (the host snapshot) is
  * fetched from the API with GET /internal/operations/:id, so a stale message can never carry
  * stale host data. Stream field values are strings.
  */
@@ -20,7 +20,7 @@ export interface JobPayload {
   action: ProvisionAction | typeof REPAIR_ACTION;
   school: string;
   attempt: number;
-  /** macct_repair only: the host name to repair (SPEC §10) */
+  /** macct_repair only: the host name to repair (DOMAIN.md §10) */
   host?: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The frozen host snapshot stored in Operation.options at enqueue time (SPEC §6) and served to
+ * The frozen host snapshot stored in Operation.options at enqueue time (DOMAIN.md §6) and served to
  * the worker by GET /internal/operations/:id. Field names are the API's (camelCase).
  */
 export interface HostSnapshot {
@@ -20,7 +20,7 @@ export interface ProvisionOptions extends HostSnapshot {
   oldHostname?: string;
   /** frozen from DC_PROVISIONING_DRYRUN when the job was queued */
   dryRun: boolean;
-  /** explicit request to adopt a manual devices.csv line with the same name or MAC (SPEC §9) */
+  /** explicit request to adopt a manual devices.csv line with the same name or MAC (DOMAIN.md §9) */
   adopt?: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Operation and host provisioning statuses and the transitions allowed between them (SPEC §8).
+ * Operation and host provisioning statuses and the transitions allowed between them (DOMAIN.md §8).
  * Pure data and functions: the API enforces them on every status report, the worker uses them
  * to decide whether a job is still worth running.
  */
@@ -53,7 +53,7 @@ export function startsAttempt(from: OperationStatus, to: OperationStatus): boole
 /**
  * The host's provisionStatus that follows from its current operation's status, or `undefined`
  * when the host keeps what it has. A dry-run job that completed leaves the host `pending`
- * (SPEC §7: nothing was written on the DC).
+ * (DOMAIN.md §7: nothing was written on the DC).
  */
 export function hostStatusFor(status: OperationStatus, dryRun: boolean): ProvisionStatus | undefined {
   switch (status) {

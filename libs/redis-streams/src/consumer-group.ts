@@ -22,7 +22,7 @@ export interface ConsumerGroupOptions {
   stream: string;
   group: string;
   consumer: string;
-  /** BLOCK of one XREADGROUP in ms; default 5000; must be > 0 (never BLOCK 0, STYLE.md) */
+  /** BLOCK of one XREADGROUP in ms; default 5000; must be > 0 (never BLOCK 0, CONVENTIONS.md) */
   blockMs?: number;
   /** entries per read; default 50 */
   count?: number;
@@ -37,7 +37,7 @@ export interface ConsumerGroupOptions {
   /**
    * Where a (re)created group starts; default `0` = every entry still in the stream. With `$`,
    * jobs published before the first worker ever started, or while the group was missing (NOGROUP
-   * recovery), would be skipped — and SPEC §8 says nothing may be lost. Redelivering an old entry
+   * recovery), would be skipped — and DOMAIN.md §8 says nothing may be lost. Redelivering an old entry
    * is harmless: the operation status table rejects a second run of a finished operation.
    */
   groupStartId?: string;
@@ -68,8 +68,8 @@ function positiveInt(name: string, value: number, min: number): number {
 }
 
 /**
- * One consumer of one Redis consumer group, with the recovery rules of SPEC §9 step 1 and
- * STYLE.md "Redis streams": a dedicated blocking connection, bounded reads with a watchdog, own
+ * One consumer of one Redis consumer group, with the recovery rules of DOMAIN.md §9 step 1 and
+ * CONVENTIONS.md "Redis streams": a dedicated blocking connection, bounded reads with a watchdog, own
  * pending entries (`0`) before new ones (`>`), XAUTOCLAIM for dead consumers, a delivery cap and
  * a dead-letter stream. Not safe for concurrent readNew calls on one instance (one reader socket).
  */
@@ -133,7 +133,7 @@ export class ConsumerGroup {
   }
 
   /**
-   * Start-up recovery (SPEC §9.1): this consumer's own pending entries, read with `0` before any
+   * Start-up recovery (DOMAIN.md §9.1): this consumer's own pending entries, read with `0` before any
    * `>`. Successive calls page forward through the PEL and return [] at its end, so entries left
    * un-ACKed on purpose (e.g. lock timeout) do not loop; they come back later through claimIdle.
    * Entries deleted from the stream meanwhile (nil fields) are ACKed and skipped.
@@ -200,7 +200,7 @@ export class ConsumerGroup {
 
   /**
    * Takes over entries idle longer than claimIdleMs from any consumer of the group (dead workers,
-   * SPEC §9.1), walking the XAUTOCLAIM cursor until `count` entries or the end of the PEL.
+   * DOMAIN.md §9.1), walking the XAUTOCLAIM cursor until `count` entries or the end of the PEL.
    * `deliveries` is the real count after the claim (XAUTOCLAIM increments it).
    */
   async claimIdle(count: number = this.count): Promise<StreamMessage[]> {
@@ -263,7 +263,7 @@ export class ConsumerGroup {
     for (const [err] of results) if (err) throw err;
   }
 
-  /** SPEC §9.1: "a message delivered more than N times goes to the dead-letter stream". */
+  /** DOMAIN.md §9.1: "a message delivered more than N times goes to the dead-letter stream". */
   overDeliveryLimit(msg: StreamMessage): boolean {
     return msg.deliveries > this.maxDeliveries;
   }
@@ -289,7 +289,7 @@ export class ConsumerGroup {
   }
 
   /**
-   * Shutdown: a running readNew returns [] at once and later calls read nothing (STYLE.md: stop
+   * Shutdown: a running readNew returns [] at once and later calls read nothing (CONVENTIONS.md: stop
    * fetching first). The reader socket is dropped; an entry Redis hands the blocked reader before
    * it sees the socket close stays in this consumer's PEL and is recovered by readOwnPending on
    * the next start (or claimIdle elsewhere). After `await close()` nothing more is delivered.

@@ -28,7 +28,7 @@ function clientName(name: string): string {
 /**
  * Owns every Redis connection of one process. `command` carries the non-blocking commands (XADD,
  * XACK, XAUTOCLAIM, XPENDING, XINFO); each blocking reader gets its own `duplicate()` because a
- * blocked socket cannot serve anything else (STYLE.md "Redis streams"; ioredis #1136, #1646).
+ * blocked socket cannot serve anything else (CONVENTIONS.md "Redis streams"; ioredis #1136, #1646).
  */
 @Injectable()
 export class RedisConnections implements OnModuleDestroy {
@@ -45,7 +45,7 @@ export class RedisConnections implements OnModuleDestroy {
       connectionName: this.baseName,
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       retryStrategy: reconnectDelay,
-      // Fail fast (the API producer has an outbox, SPEC §8): the offline queue stays on so commands
+      // Fail fast (the API producer has an outbox, DOMAIN.md §8): the offline queue stays on so commands
       // issued while the first connect is in flight wait for it, but a command queued while Redis is
       // unreachable is rejected after `maxRetriesPerRequest` reconnect attempts, and every command
       // has a reply deadline.
@@ -85,7 +85,7 @@ export class RedisConnections implements OnModuleDestroy {
     return this.closing !== undefined;
   }
 
-  /** Closes the blocking readers first, the command connection last (STYLE.md shutdown order). Idempotent. */
+  /** Closes the blocking readers first, the command connection last (CONVENTIONS.md shutdown order). Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.blocking].map((conn) => endConnection(conn, false)));

@@ -10,7 +10,7 @@ export interface RedisStreamsOptions {
    * Command connection only: ioredis `maxRetriesPerRequest` (default 1). A command issued while
    * Redis is unreachable is rejected after this many reconnect attempts instead of waiting for
    * Redis to come back — the API's producer must fail fast because its outbox retries later
-   * (SPEC §8). Blocking readers always use `null` (they wait and are bounded by a watchdog).
+   * (DOMAIN.md §8). Blocking readers always use `null` (they wait and are bounded by a watchdog).
    */
   maxRetriesPerRequest?: number;
   /** Command connection only: reply deadline per command in ms (default 5000). Never set on blocking readers (ioredis #1630). */

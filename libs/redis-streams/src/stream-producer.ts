@@ -12,7 +12,7 @@ export interface StreamAddOptions {
 /**
  * XADD on the command connection. It fails fast when Redis is unreachable (see
  * RedisStreamsOptions.maxRetriesPerRequest): the API publishes from its outbox and retries an
- * operation that could not be published, so waiting here would only hold a request (SPEC §8).
+ * operation that could not be published, so waiting here would only hold a request (DOMAIN.md §8).
  */
 @Injectable()
 export class StreamProducer {

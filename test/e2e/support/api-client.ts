@@ -1,5 +1,5 @@
 /**
- * A small REST client for the API under test (SPEC §7): bodies `{data}` / `{error:{code,message}}`.
+ * A small REST client for the API under test (DOMAIN.md §7): bodies `{data}` / `{error:{code,message}}`.
  * Uses Node's fetch; every non-2xx answer from the `data*` helpers becomes an error that quotes the
  * method, path, status and body, so a failing step says exactly what the API answered.
  */

@@ -1,6 +1,6 @@
 /**
  * Looks at the fake DC from the outside, the way an admin would on a real one: through
- * `samba-tool` (SPEC §4 output formats), the DHCP include file (SPEC §3 format) and the tool run
+ * `samba-tool` (DOMAIN.md §4 output formats), the DHCP include file (DOMAIN.md §3 format) and the tool run
  * log. It does not read the fake's private state.json layout, so these checks would hold on a
  * real DC too and cross-check the worker's own verifier.
  */
@@ -69,7 +69,7 @@ export class DcProbe {
 
   /**
    * AD accounts from `computer list`, the forward zone from `dns query … @ ALL`, and the reverse
-   * zones of `ips` (3-octet zones, SPEC §2) the same way.
+   * zones of `ips` (3-octet zones, DOMAIN.md §2) the same way.
    */
   async view(ips: Array<string | null> = []): Promise<DcView> {
     const computers = new Set<string>();
@@ -149,13 +149,13 @@ export class DcProbe {
   }
 }
 
-/** `10.0.100.1` → `100.0.10.in-addr.arpa` (always 3 octets, SPEC §2). */
+/** `10.0.100.1` → `100.0.10.in-addr.arpa` (always 3 octets, DOMAIN.md §2). */
 export function reverseZone(ip: string): string {
   const [o1, o2, o3] = ip.split('.');
   return `${o3}.${o2}.${o1}.in-addr.arpa`;
 }
 
-/** What a synced host must look like on the DC (SPEC §9 step 8), as a list of problems. */
+/** What a synced host must look like on the DC (DOMAIN.md §9 step 8), as a list of problems. */
 export function problemsFor(
   view: DcView,
   dhcp: Map<string, DhcpBlock>,

@@ -1,5 +1,5 @@
 /**
- * A WebSocket subscriber (SPEC §7: `/ws?token=<jwt>`, messages `{type, data, timestamp}`) that
+ * A WebSocket subscriber (DOMAIN.md §7: `/ws?token=<jwt>`, messages `{type, data, timestamp}`) that
  * keeps every message in arrival order, so a test can assert the sequence of job events.
  */
 import WebSocket from 'ws';
@@ -11,7 +11,7 @@ export interface WsMessage<D = unknown> {
   timestamp: string;
 }
 
-/** `data` of provision.job.* events (SPEC §7). */
+/** `data` of provision.job.* events (DOMAIN.md §7). */
 export interface JobEventData {
   operationId: string;
   hostId: string | null;

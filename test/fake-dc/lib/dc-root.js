@@ -58,7 +58,7 @@ function requireRoot(env = process.env) {
 
 const paths = {
   sophomorixDir: (root) => path.join(root, 'etc/linuxmuster/sophomorix'),
-  /** SPEC §2: default school `default-school/devices.csv`, school S `S/S.devices.csv`. */
+  /** DOMAIN.md §2: default school `default-school/devices.csv`, school S `S/S.devices.csv`. */
   devicesFile: (root, school = DEFAULT_SCHOOL) =>
     school === DEFAULT_SCHOOL
       ? path.join(root, 'etc/linuxmuster/sophomorix', DEFAULT_SCHOOL, 'devices.csv')

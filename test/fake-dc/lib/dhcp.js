@@ -1,11 +1,11 @@
 'use strict';
-// The DHCP step of linuxmuster-import-devices (SPEC §3). It reads the school's devices file on
+// The DHCP step of linuxmuster-import-devices (DOMAIN.md §3). It reads the school's devices file on
 // its own, leniently — in 7.3 it runs even after sophomorix rejected the file.
 const fs = require('node:fs');
 const { paths, writeFileAtomic } = require('./dc-root');
 const { splitLines, isSkipped, fieldsOf, dnsNameOf } = require('./sophomorix');
 
-// Only `:` or `-` separated MACs get an entry (SPEC §2 column 3); the text is copied verbatim.
+// Only `:` or `-` separated MACs get an entry (DOMAIN.md §2 column 3); the text is copied verbatim.
 const DHCP_MAC = /^[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$/;
 const PLAIN_IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -33,7 +33,7 @@ function hostBlock(school, fields, subnets) {
   if (!/^[A-Za-z0-9-]+$/.test(hostname) || !DHCP_MAC.test(mac)) return null;
   if (ip !== 'DHCP') {
     const n = ipToInt(ip);
-    // last octet 255 or outside every configured subnet: no entry (SPEC §2 warnings)
+    // last octet 255 or outside every configured subnet: no entry (DOMAIN.md §2 warnings)
     if (n === null || n % 256 === 255) return null;
     if (subnets.length > 0 && !subnets.some((s) => inSubnet(ip, s))) return null;
   }
@@ -41,7 +41,7 @@ function hostBlock(school, fields, subnets) {
   const out = [`host ${name} {`, `  option host-name "${name}";`, `  hardware ethernet ${mac};`];
   if (ip !== 'DHCP') out.push(`  fixed-address ${ip};`);
   const pxeFlag = pxe.trim();
-  // option lines only when pxe ≠ 0 (SPEC §3)
+  // option lines only when pxe ≠ 0 (DOMAIN.md §3)
   if (pxeFlag !== '0' && pxeFlag !== '') {
     out.push(`  option extensions-path "${group}";`, `  option nis-domain "${group}";`);
     for (const opt of dhcpOptions.split(',')) {

@@ -1,6 +1,6 @@
 'use strict';
 // fake /usr/sbin/linuxmuster-import-devices: sophomorix-device checks + sync, then the DHCP
-// rebuild, with each release's way of (mis)reporting errors (SPEC §3 table).
+// rebuild, with each release's way of (mis)reporting errors (DOMAIN.md §3 table).
 const fs = require('node:fs');
 const path = require('node:path');
 const dc = require('./dc-root');
@@ -92,7 +92,7 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   }
   const ok = sopho.exit === 0;
 
-  // a real run takes seconds plus time per changed DNS host (SPEC §3): simulate before the
+  // a real run takes seconds plus time per changed DNS host (DOMAIN.md §3): simulate before the
   // state changes, so nothing is visible early
   let delay = config.delayMs;
   if (ok && config.delayPerHostMs > 0) {

@@ -1,6 +1,6 @@
 'use strict';
 // fake /usr/share/linuxmuster/linbo/repair_macct.py --only-hosts HOST[,HOST…] -s SCHOOL
-// (SPEC §10): "repairs" the machine account of hosts whose computer account exists.
+// (DOMAIN.md §10): "repairs" the machine account of hosts whose computer account exists.
 const dc = require('./dc-root');
 const { dnsNameOf } = require('./sophomorix');
 

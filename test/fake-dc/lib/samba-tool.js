@@ -1,5 +1,5 @@
 'use strict';
-// fake /usr/bin/samba-tool: the commands of SPEC §4 (plus `computer create`, `dns add`,
+// fake /usr/bin/samba-tool: the commands of DOMAIN.md §4 (plus `computer create`, `dns add`,
 // `dns zonecreate`, `dns zonelist` so tests can make objects sophomorix did not create).
 const dc = require('./dc-root');
 const { sameData } = require('./sync');
@@ -7,7 +7,7 @@ const { sameData } = require('./sync');
 const TOOL = 'samba-tool';
 const DNS_TYPES = ['A', 'AAAA', 'PTR', 'CNAME', 'MX', 'NS', 'SOA', 'SRV', 'TXT', 'ALL', 'ANY'];
 
-// Connection/auth options every samba-tool command accepts (SPEC §4); they are ignored.
+// Connection/auth options every samba-tool command accepts (DOMAIN.md §4); they are ignored.
 const OPTS_WITH_VALUE = new Set([
   '-U',
   '--username',
@@ -214,7 +214,7 @@ function run(words, options, root, config, io) {
         ...records.map((r) => renderRecord(r, config)),
       ];
       if (node === '@') {
-        // the apex block, then one block per node (SPEC §4: one process answers a whole batch)
+        // the apex block, then one block per node (DOMAIN.md §4: one process answers a whole batch)
         const lines = block('', (zone.nodes['@'] ?? []).filter(match));
         for (const n of Object.keys(zone.nodes).sort()) {
           if (n === '@') continue;
@@ -336,7 +336,7 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   try {
     run(words, options, root, config, io);
   } catch (err) {
-    // samba-tool reports every failure as `ERROR…` on stderr with exit 255 (SPEC §4)
+    // samba-tool reports every failure as `ERROR…` on stderr with exit 255 (DOMAIN.md §4)
     if (err instanceof CommandError) io.err.write(`ERROR${err.runtime ? '(runtime)' : ''}: ${err.message}\n`);
     else if (err instanceof UsageError) io.err.write(`${err.message.trimEnd()}\n`);
     else throw err;

@@ -1,6 +1,6 @@
 'use strict';
-// An independent re-implementation of what sophomorix-device checks in devices.csv (SPEC §2).
-// Written from the SPEC, not from libs/csv-merge, so the two cross-check each other.
+// An independent re-implementation of what sophomorix-device checks in devices.csv (DOMAIN.md §2).
+// Written from docs/DOMAIN.md, not from libs/csv-merge, so the two cross-check each other.
 const fs = require('node:fs');
 const { DEFAULT_SCHOOL, paths } = require('./dc-root');
 
@@ -21,7 +21,7 @@ const DEFAULT_ROLE = 'classroom-studentcomputer';
 const DIE_LINE = 1703;
 
 const HEX = '[0-9A-Fa-f]';
-// SPEC §2 MAC forms: pairs separated by one of `:` `-` space `_` (the same one throughout),
+// DOMAIN.md §2 MAC forms: pairs separated by one of `:` `-` space `_` (the same one throughout),
 // Cisco dotted triples, 12 bare digits.
 const MAC_SEPARATED = new RegExp(`^${HEX}{2}([-:_ ])${HEX}{2}(\\1${HEX}{2}){4}$`);
 const MAC_CISCO = new RegExp(`^${HEX}{4}\\.${HEX}{4}\\.${HEX}{4}$`);
@@ -34,7 +34,7 @@ function normaliseMac(mac) {
   return hex.match(/../g).join(':');
 }
 
-/** Perl numifies an octet: the leading number or 0 (hence `abc` passes, SPEC §2 "warning"). */
+/** Perl numifies an octet: the leading number or 0 (hence `abc` passes, DOMAIN.md §2 "warning"). */
 function perlNumber(text) {
   const t = text.replace(/^\s+/, '');
   const special = /^([-+]?)(inf(inity)?|nan)/i.exec(t);
@@ -46,7 +46,7 @@ function perlNumber(text) {
   return m ? Number(m[0]) : 0;
 }
 
-/** SPEC §2: `DHCP` or exactly 3 dots with no octet numerically below 0 or above 255. */
+/** DOMAIN.md §2: `DHCP` or exactly 3 dots with no octet numerically below 0 or above 255. */
 function ipAccepted(ip) {
   if (ip === 'DHCP') return true;
   const octets = ip.split('.');
@@ -74,7 +74,7 @@ function fieldsOf(line) {
   return f;
 }
 
-/** AD/DNS name of a host: a non-default school's names carry an `S-` prefix (SPEC §2). */
+/** AD/DNS name of a host: a non-default school's names carry an `S-` prefix (DOMAIN.md §2). */
 function dnsNameOf(school, hostname) {
   const base = school === DEFAULT_SCHOOL ? hostname : `${school}-${hostname}`;
   return base.toLowerCase();
@@ -84,7 +84,7 @@ class Die extends Error {}
 class Fatal extends Error {}
 
 /**
- * Runs the checks over every school's file in SPEC §2 check order.
+ * Runs the checks over every school's file in DOMAIN.md §2 check order.
  * Returns { exit: 0|1|88|255, output: string[] (sophomorix's stdout+stderr), hosts: [...] }.
  */
 function checkAll(root, schools) {

@@ -1,9 +1,9 @@
 'use strict';
-// sophomorix-device --sync (SPEC §2 "Sync semantics"): make AD computer accounts and DNS A/PTR
+// sophomorix-device --sync (DOMAIN.md §2 "Sync semantics"): make AD computer accounts and DNS A/PTR
 // records match the devices files, touching only objects sophomorix created itself.
 const { record, newZone } = require('./dc-root');
 
-/** SPEC §2: reverse zone is always `o3.o2.o1.in-addr.arpa`, the last octet is the node. */
+/** DOMAIN.md §2: reverse zone is always `o3.o2.o1.in-addr.arpa`, the last octet is the node. */
 function reverseOf(ip) {
   const o = ip.split('.');
   return { zone: `${o[2]}.${o[1]}.${o[0]}.in-addr.arpa`.toLowerCase(), node: o[3] };
@@ -16,7 +16,7 @@ const keyOf = (zone, node, type, data) =>
 function desiredRecords(hosts, domain) {
   const out = [];
   for (const h of hosts) {
-    if (h.ip === 'DHCP') continue; // SPEC §2: `DHCP` gets no DNS record
+    if (h.ip === 'DHCP') continue; // DOMAIN.md §2: `DHCP` gets no DNS record
     out.push({ zone: domain, node: h.name, type: 'A', data: h.ip, owner: h.name });
     const rev = reverseOf(h.ip);
     out.push({ zone: rev.zone, node: rev.node, type: 'PTR', data: `${h.name}.${domain}`, owner: h.name });
@@ -26,12 +26,12 @@ function desiredRecords(hosts, domain) {
 
 /**
  * Applies the sync to `state` in place. Returns the set of host names whose AD or DNS objects
- * changed (the real run takes 1–3 s per such host, SPEC §3).
+ * changed (the real run takes 1–3 s per such host, DOMAIN.md §3).
  */
 function syncState(state, hosts, domain) {
   const touched = new Set();
 
-  // --- AD computer accounts: only roles with an account, upper-case NAME$ (SPEC §2)
+  // --- AD computer accounts: only roles with an account, upper-case NAME$ (DOMAIN.md §2)
   const wanted = new Map(hosts.filter((h) => h.hasAccount).map((h) => [h.name.toUpperCase(), h]));
   for (const [key, c] of Object.entries(state.computers)) {
     if (c.by === 'sophomorix' && !wanted.has(key)) {

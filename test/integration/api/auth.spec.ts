@@ -4,7 +4,7 @@ import { UsersService } from '../../../apps/api/src/users/users.service';
 import { startTestApp, TEST_PASSWORD, TestApp } from './helpers/app';
 import { API } from './provisioning.fixtures';
 
-describe('auth (SPEC §7, issue 3 item 1)', () => {
+describe('auth (DOMAIN.md §7, issue 3 item 1)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();

@@ -5,7 +5,7 @@ import { startTestApp, TestApp, TEST_DATABASE_URL } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
-describe('hosts (SPEC §6, §7) with provisioning off', () => {
+describe('hosts (DOMAIN.md §6, §7) with provisioning off', () => {
   let t: TestApp;
   let op: Record<string, string>;
   let viewer: Record<string, string>;
@@ -58,7 +58,7 @@ describe('hosts (SPEC §6, §7) with provisioning off', () => {
     const stored = await t.prisma.host.findUniqueOrThrow({ where: { id: host.id } });
     expect(stored.hostname).toBe('r100-pc01');
     expect(stored.macAddress).toBe('AA:BB:CC:DD:EE:0F');
-    // provisioning off: no operation (SPEC §7)
+    // provisioning off: no operation (DOMAIN.md §7)
     expect(await t.prisma.operation.count()).toBe(0);
   });
 
@@ -201,7 +201,7 @@ describe('hosts (SPEC §6, §7) with provisioning off', () => {
       }
     });
 
-    it('paginates with the envelope of SPEC §7', async () => {
+    it('paginates with the envelope of DOMAIN.md §7', async () => {
       const res = await t.http.get(`${PREFIX}/hosts?page=2&limit=3`).set(viewer).expect(200);
       expect(res.body.pagination).toEqual({ page: 2, limit: 3, total: 4, pages: 2 });
       expect(res.body.data.map((h: { hostname: string }) => h.hostname)).toEqual(['pc10']);
@@ -264,7 +264,7 @@ describe('hosts (SPEC §6, §7) with provisioning off', () => {
   });
 });
 
-describe('hosts with provisioning on (SPEC §8: the job is written with the change)', () => {
+describe('hosts with provisioning on (DOMAIN.md §8: the job is written with the change)', () => {
   let t: TestApp;
   let op: Record<string, string>;
 
@@ -358,7 +358,7 @@ describe('hosts with provisioning on (SPEC §8: the job is written with the chan
       expect(hostEvents[0].data).toEqual(created.body.data);
       expect(hostEvents[1].data).toEqual(updated.body.data);
       expect(hostEvents[2].data).toMatchObject({ id, hostname: 'pc01', ipAddress: '10.0.0.5' });
-      // every queued job is announced too (provision.job.created, SPEC §7)
+      // every queued job is announced too (provision.job.created, DOMAIN.md §7)
       expect(events.filter((e) => e.type === 'provision.job.created')).toHaveLength(3);
     } finally {
       unsubscribe();

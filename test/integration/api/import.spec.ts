@@ -19,7 +19,7 @@ function devicesCsv(n: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-describe('POST /import/devices and GET /export/devices (SPEC §7)', () => {
+describe('POST /import/devices and GET /export/devices (DOMAIN.md §7)', () => {
   let t: TestApp;
   let op: Record<string, string>;
   let events: ApiEvent[];
@@ -148,7 +148,7 @@ describe('POST /import/devices and GET /export/devices (SPEC §7)', () => {
     const new1 = await t.prisma.host.findUniqueOrThrow({ where: { hostname: 'new1' } });
     expect(new1).toMatchObject({ macAddress: '00:16:3E:00:00:03', ipAddress: null, role: 'printer', configId: null });
     expect(await t.prisma.operation.count()).toBe(jobsBefore + 3);
-    // the newest job of the changed host carries the new data and supersedes the queued one (SPEC §8)
+    // the newest job of the changed host carries the new data and supersedes the queued one (DOMAIN.md §8)
     const jobs = await t.prisma.operation.findMany({ where: { hostId: changed.id }, orderBy: { createdAt: 'asc' } });
     expect(jobs.map((j) => j.status)).toEqual(['cancelled', 'pending']);
     expect(jobs[1].options).toMatchObject({ hostname: 'change', ipAddress: '10.0.0.22' });

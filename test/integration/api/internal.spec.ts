@@ -2,7 +2,7 @@
 import { startTestApp, TestApp } from './helpers/app';
 import { API, createHost, internalGet, LIVE_ENV, patchHost, report } from './provisioning.fixtures';
 
-describe('internal worker routes (SPEC §7–8)', () => {
+describe('internal worker routes (DOMAIN.md §7–8)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(LIVE_ENV);
@@ -175,7 +175,7 @@ describe('dry-run (DC_PROVISIONING_DRYRUN default true)', () => {
     await t?.close();
   });
 
-  it('a completed dry-run job leaves the host pending (SPEC §7, §11 scenario 11)', async () => {
+  it('a completed dry-run job leaves the host pending (DOMAIN.md §7, §11 scenario 11)', async () => {
     await t.resetDb();
     const host = await createHost(t, { hostname: 'pc-dry' });
     const opId = host.provisionOpId;

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { startTestApp, TestApp } from './helpers/app';
 import { API, createHost, jobs, LIVE_ENV, report, testRedis, waitFor } from './provisioning.fixtures';
 
-describe('operations routes (SPEC §7)', () => {
+describe('operations routes (DOMAIN.md §7)', () => {
   let t: TestApp;
   let redis: Redis;
   beforeAll(async () => {
@@ -118,7 +118,7 @@ describe('operations routes (SPEC §7)', () => {
     });
   });
 
-  describe('machine-account repair (SPEC §10)', () => {
+  describe('machine-account repair (DOMAIN.md §10)', () => {
     it('queues a macct_repair with action repair, publishes the host in the payload, and never touches provisionStatus', async () => {
       const h = await createHost(t, { hostname: 'pc-macct' });
       await report(t, h.provisionOpId, { status: 'completed' }).expect(200);

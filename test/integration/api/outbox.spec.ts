@@ -6,7 +6,7 @@ import { OUTBOX_BATCH_SIZE, OutboxRelay } from '../../../apps/api/src/provisioni
 import { startTestApp, TEST_REDIS_URL, TestApp } from './helpers/app';
 import { createHost, FlakyRedisProxy, LIVE_ENV, streamEntries, testRedis, waitFor } from './provisioning.fixtures';
 
-describe('outbox relay (SPEC §8: Redis being down at write time loses nothing)', () => {
+describe('outbox relay (DOMAIN.md §8: Redis being down at write time loses nothing)', () => {
   let redis: Redis;
   beforeAll(() => {
     redis = testRedis();

@@ -15,7 +15,7 @@ import {
   waitFor,
 } from './provisioning.fixtures';
 
-describe('provisioning jobs: transactional outbox and superseding (SPEC §8)', () => {
+describe('provisioning jobs: transactional outbox and superseding (DOMAIN.md §8)', () => {
   let t: TestApp;
   let redis: Redis;
 
@@ -75,7 +75,7 @@ describe('provisioning jobs: transactional outbox and superseding (SPEC §8)', (
       const e = await streamEntries(redis);
       return e.length === 1 && e;
     }, 'the job on linbo:jobs');
-    // SPEC §8: slim routing data only — the snapshot is fetched from the API
+    // DOMAIN.md §8: slim routing data only — the snapshot is fetched from the API
     expect(entry.fields).toEqual({
       type: 'provision_host',
       operation_id: op.id,

@@ -14,7 +14,7 @@ import {
   workerRetry,
 } from './provisioning.fixtures';
 
-describe('retries and the dead-letter stream (SPEC §8)', () => {
+describe('retries and the dead-letter stream (DOMAIN.md §8)', () => {
   let t: TestApp;
   let redis: Redis;
   beforeAll(async () => {

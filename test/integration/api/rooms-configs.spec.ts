@@ -2,11 +2,11 @@ import { startTestApp, TestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
-/** Rooms and configs share one shape (SPEC §7 "same for /configs"): one suite runs for both. */
+/** Rooms and configs share one shape (DOMAIN.md §7 "same for /configs"): one suite runs for both. */
 describe.each([
   ['rooms', 'roomId', 'r100', 'R100', 'r200'],
   ['configs', 'configId', 'win11', 'WIN11', 'win11_pro'],
-] as const)('/%s CRUD (SPEC §6, §7)', (path, hostField, name, otherCase, renamed) => {
+] as const)('/%s CRUD (DOMAIN.md §6, §7)', (path, hostField, name, otherCase, renamed) => {
   let t: TestApp;
   let admin: Record<string, string>;
   let op: Record<string, string>;

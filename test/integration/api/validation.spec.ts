@@ -3,10 +3,10 @@ import { startTestApp, TestApp } from './helpers/app';
 const PREFIX = '/api/v1';
 
 /**
- * SPEC §11 scenario 12: bad input is a 400 with a clear message naming the field, and nothing
+ * DOMAIN.md §11 scenario 12: bad input is a 400 with a clear message naming the field, and nothing
  * is queued — run with provisioning ON so a leaked job would show up in `operations`.
  */
-describe('input validation (SPEC §6, §11 scenario 12)', () => {
+describe('input validation (DOMAIN.md §6, §11 scenario 12)', () => {
   let t: TestApp;
   let op: Record<string, string>;
 

@@ -11,7 +11,7 @@ import {
   waitFor,
 } from './provisioning.fixtures';
 
-describe('WebSocket events at /ws (SPEC §7)', () => {
+describe('WebSocket events at /ws (DOMAIN.md §7)', () => {
   let t: TestApp;
   let client: EventClient | undefined;
   beforeAll(async () => {

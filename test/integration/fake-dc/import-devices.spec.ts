@@ -1,5 +1,5 @@
-// The fake linuxmuster-import-devices as a real process: sophomorix's checks (SPEC §2), the sync
-// semantics, the DHCP file (SPEC §3) and each release's way of reporting errors.
+// The fake linuxmuster-import-devices as a real process: sophomorix's checks (DOMAIN.md §2), the sync
+// semantics, the DHCP file (DOMAIN.md §3) and each release's way of reporting errors.
 import * as fs from 'node:fs';
 import { createFakeDc, FakeDc, FakeDcRelease } from '../../fake-dc';
 import { deviceLine, runTool } from './run-tool';
@@ -22,7 +22,7 @@ describe('fake linuxmuster-import-devices', () => {
   afterAll(() => dcs.forEach((dc) => dc.cleanup()));
 
   describe('successful sync', () => {
-    it('creates accounts for roles that have one, A+PTR except for DHCP, and the SPEC §3 DHCP file', async () => {
+    it('creates accounts for roles that have one, A+PTR except for DHCP, and the DOMAIN.md §3 DHCP file', async () => {
       const dc = fakeDc({
         master: lines(
           '# a comment line is skipped',
@@ -167,7 +167,7 @@ describe('fake linuxmuster-import-devices', () => {
         'include "/etc/dhcp/devices/default-school.conf";\ninclude "/etc/dhcp/devices/gym.conf";\n',
       );
 
-      // one bad line in another school's file blocks the sync of every school (SPEC §2)
+      // one bad line in another school's file blocks the sync of every school (DOMAIN.md §2)
       dc.writeMaster(
         lines(deviceLine({ host: 'r100-pc01', mac: '00:11:22:33:55:01', ip: '10.1.0.1', pxe: '' })),
         'gym',
@@ -188,7 +188,7 @@ describe('fake linuxmuster-import-devices', () => {
     });
   });
 
-  describe('sophomorix checks (SPEC §2), seen through the 7.4 wrapper', () => {
+  describe('sophomorix checks (DOMAIN.md §2), seen through the 7.4 wrapper', () => {
     // 7.4 prints the return code and logs sophomorix's own output
     const cases: Array<[string, string[], number, string]> = [
       ['invalid hostname', [deviceLine({ host: 'pc_01', mac: '00:11:22:33:44:55', ip: '10.0.0.1' })], 88, '>pc_01<'],
@@ -327,7 +327,7 @@ describe('fake linuxmuster-import-devices', () => {
     });
   });
 
-  describe('release behaviour on a devices.csv error (SPEC §3 table)', () => {
+  describe('release behaviour on a devices.csv error (DOMAIN.md §3 table)', () => {
     const master = lines(PC01, EMPTY_PXE);
     const expectNothingSynced = (dc: FakeDc) => {
       expect(Object.keys(dc.readState().computers)).toEqual(['SERVER']);

@@ -33,7 +33,7 @@ export async function runTool(
   };
 }
 
-/** One devices.csv line in the 15-column layout (SPEC §2). */
+/** One devices.csv line in the 15-column layout (DOMAIN.md §2). */
 export function deviceLine(
   f: { room?: string; host: string; group?: string; mac: string; ip: string; role?: string; pxe?: string },
   extra: { dhcpOptions?: string; comment?: string } = {},

@@ -1,4 +1,4 @@
-// The fake samba-tool and repair_macct.py as real processes: SPEC §4 outputs and errors.
+// The fake samba-tool and repair_macct.py as real processes: DOMAIN.md §4 outputs and errors.
 import { createFakeDc, FakeDc } from '../../fake-dc';
 import { deviceLine, runTool } from './run-tool';
 

@@ -1,6 +1,6 @@
-// Two independent readings of SPEC §2 must agree: the fake DC's sophomorix checks (plain JS, the
+// Two independent readings of DOMAIN.md §2 must agree: the fake DC's sophomorix checks (plain JS, the
 // DC side of the e2e suite) and libs/csv-merge (the worker's pre-flight and `validate`). If they
-// disagree, one of them misreads the SPEC — and the worker would pre-flight a file differently
+// disagree, one of them misreads docs/DOMAIN.md — and the worker would pre-flight a file differently
 // from how the (fake) DC then treats it.
 import { sophomorixOutcome, validateDevicesCsv } from '@app/csv-merge';
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ interface SophomorixCheck {
 // the fake is plain JS on purpose (it runs without a build)
 const sophomorix = require('../../fake-dc/lib/sophomorix') as SophomorixCheck;
 
-// Field values around every SPEC §2 rule boundary, valid and invalid.
+// Field values around every DOMAIN.md §2 rule boundary, valid and invalid.
 const POOL = {
   room: ['r100', '', 'r-1', 'r 1', 'R_1', '"r"'],
   host: ['pc01', 'PC01', 'pc02', 'pc_01', '', 'a-very-long-name-17', '-x', 'pc03'],

@@ -63,7 +63,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       expect(await admin.type(stream)).toBe('stream');
     });
 
-    it('delivers jobs published before the first worker created the group (nothing lost, SPEC §8)', async () => {
+    it('delivers jobs published before the first worker created the group (nothing lost, DOMAIN.md §8)', async () => {
       const ids = await produce('early-1', 'early-2');
       const { group } = startConsumer('w1');
       await group.ensureGroup();

@@ -66,7 +66,7 @@ describe('StreamProducer (real Redis DB 2)', () => {
     expect(await admin.exists(stream)).toBe(0);
   });
 
-  it('fails fast with an error when Redis is unreachable instead of hanging (SPEC §8 outbox retries)', async () => {
+  it('fails fast with an error when Redis is unreachable instead of hanging (DOMAIN.md §8 outbox retries)', async () => {
     const unreachable = new RedisConnections({ url: 'redis://127.0.0.1:1/2' });
     const down = new StreamProducer(unreachable);
     const started = Date.now();

@@ -5,7 +5,7 @@ import { FreezingProxy, adminClient, uniqueStream, waitFor } from './helpers';
 const GROUP = 'dc-workers';
 
 /**
- * The failure STYLE.md warns about (ioredis #1888, bullmq #4479): a blocking read on a socket that
+ * The failure CONVENTIONS.md warns about (ioredis #1888, bullmq #4479): a blocking read on a socket that
  * silently stopped answering. A proxy that swallows bytes on open connections reproduces it
  * without touching the shared Redis server.
  */

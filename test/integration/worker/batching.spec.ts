@@ -1,4 +1,4 @@
-// SPEC §9 step 2 and §11 scenarios 2, 10, 13: batch sizes, superseding inside a batch, macct
+// DOMAIN.md §9 step 2 and §11 scenarios 2, 10, 13: batch sizes, superseding inside a batch, macct
 // repairs right after the current batch, and bulk verification (constant samba-tool processes).
 import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 

@@ -1,6 +1,6 @@
-// A small stand-in for the API's internal endpoints (SPEC §7) for the worker tests: operations
+// A small stand-in for the API's internal endpoints (DOMAIN.md §7) for the worker tests: operations
 // live in memory, status reports follow the real transition table from @app/provisioning, and a
-// test can make it answer 503 to simulate an outage (SPEC §11 scenario 15). The real API is
+// test can make it answer 503 to simulate an outage (DOMAIN.md §11 scenario 15). The real API is
 // exercised against the worker by the e2e suite.
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -47,7 +47,7 @@ export class FakeApi {
   bulkRoutes = true;
   /**
    * Operations the API cancels (superseded by a newer change) just before their `running` report
-   * arrives: the race between the worker's snapshot fetch and its running report (SPEC §8).
+   * arrives: the race between the worker's snapshot fetch and its running report (DOMAIN.md §8).
    */
   readonly cancelBeforeRunning = new Set<string>();
   url = '';
@@ -70,7 +70,7 @@ export class FakeApi {
     this.server = null;
   }
 
-  /** Adds a provision operation; `options` is the host snapshot (SPEC §6). */
+  /** Adds a provision operation; `options` is the host snapshot (DOMAIN.md §6). */
   addProvision(
     action: 'create' | 'update' | 'delete',
     options: Partial<ProvisionOptions> & { hostname: string },
@@ -144,7 +144,7 @@ export class FakeApi {
     return op;
   }
 
-  /** POST /internal/operations/:id/retry as the real API does it (SPEC §8 bounded retries). */
+  /** POST /internal/operations/:id/retry as the real API does it (DOMAIN.md §8 bounded retries). */
   private async workerRetry(
     req: IncomingMessage,
     res: ServerResponse,
@@ -232,7 +232,7 @@ export class FakeApi {
       return { http: 400, body: { error: { code: 'VALIDATION_ERROR', message: 'bad status' } } };
     }
     const verdict = checkTransition(op.status, body.status);
-    // a late `running` after a terminal status is acknowledged without change (SPEC §8)
+    // a late `running` after a terminal status is acknowledged without change (DOMAIN.md §8)
     if (verdict === 'reject' && !(body.status === 'running' && isTerminal(op.status))) {
       record.answered = 409;
       return {

@@ -1,4 +1,4 @@
-// Crash and outage behaviour: SPEC §11 scenario 9 (SIGKILL at every step between the delta write
+// Crash and outage behaviour: DOMAIN.md §11 scenario 9 (SIGKILL at every step between the delta write
 // and the ACK), scenario 15 (API 503 on a report), the provision lock held by another process,
 // dead consumers, the delivery limit and a graceful SIGTERM.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 // Worker hardening against the real worker process (Redis DB 3, fake DC, fake internal API):
 // devices.csv bytes kept exactly (Latin-1 and UTF-8 alike), a `running` report answered for an
-// operation cancelled meanwhile, and other schools' files that would block sophomorix (SPEC §2).
+// operation cancelled meanwhile, and other schools' files that would block sophomorix (DOMAIN.md §2).
 import * as fs from 'node:fs';
 import { useWorkerBuild, freePort, manualLine, waitFor, WorkerEnv } from './harness';
 
@@ -12,7 +12,7 @@ let env: WorkerEnv | undefined;
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
-describe('devices.csv bytes (SPEC §9: untouched lines byte for byte)', () => {
+describe('devices.csv bytes (DOMAIN.md §9: untouched lines byte for byte)', () => {
   it('a master with Latin-1 bytes (0xE4) and UTF-8 text survives a batch byte for byte; a patched line keeps its comment bytes', async () => {
     const adoptedBefore = manualLine('r200', 'manual01', '00:AA:00:00:00:01', '10.0.200.1', 'Lehrerzimmer M\xe4rz');
     const master = Buffer.concat([
@@ -31,7 +31,7 @@ describe('devices.csv bytes (SPEC §9: untouched lines byte for byte)', () => {
       macAddress: '00:11:22:33:44:01',
       ipAddress: '10.0.100.1',
     });
-    // same name and MAC as the manual line: adopted, its IP patched in place (SPEC §9 merge rules)
+    // same name and MAC as the manual line: adopted, its IP patched in place (DOMAIN.md §9 merge rules)
     const adopt = env.api.addProvision('update', {
       hostname: 'manual01',
       macAddress: '00:AA:00:00:00:01',
@@ -58,7 +58,7 @@ describe('devices.csv bytes (SPEC §9: untouched lines byte for byte)', () => {
   });
 });
 
-describe('a running report for an operation cancelled meanwhile (SPEC §8)', () => {
+describe('a running report for an operation cancelled meanwhile (DOMAIN.md §8)', () => {
   it('the 200 carrying `cancelled` is not taken as running: the job is ACKed and not run; the rest of the batch is', async () => {
     env = await WorkerEnv.create(build.main, { master: '# devices\n' });
     const stale = env.api.addProvision('create', {
@@ -92,7 +92,7 @@ describe('a running report for an operation cancelled meanwhile (SPEC §8)', () 
   });
 });
 
-describe("other schools' devices files (SPEC §2: sophomorix reads all of them)", () => {
+describe("other schools' devices files (DOMAIN.md §2: sophomorix reads all of them)", () => {
   const schoolFile = (bad: string) =>
     `# school north\n${manualLine('r1', 'n01', '00:BB:00:00:00:01', '10.1.0.1')}\n${bad}\n`;
 

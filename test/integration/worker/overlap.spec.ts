@@ -1,4 +1,4 @@
-// SPEC §9 step 8 while the next batch runs: a batch's verification overlaps the next batch's
+// DOMAIN.md §9 step 8 while the next batch runs: a batch's verification overlaps the next batch's
 // merge and import, except when the two share a host; a doubtful early check is repeated under the
 // lock. The fake DC's `sambaDelayMs` makes every samba-tool call slow (as a real one is), so the
 // overlap is wide enough to observe without timing the test.

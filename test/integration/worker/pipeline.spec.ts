@@ -1,4 +1,4 @@
-// SPEC §11 worker scenarios 1–7, 11, 14 and the bulk-verification property, each against the
+// DOMAIN.md §11 worker scenarios 1–7, 11, 14 and the bulk-verification property, each against the
 // real worker process, real Redis (DB 3), the fake DC tools and the fake internal API.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -118,7 +118,7 @@ describe('dc-worker pipeline', () => {
     const master = `${HEADER}${adoptable}\n${MANUAL_A}\n`;
     env = await WorkerEnv.create(build.main, { master });
     const hostId = 'host-04';
-    // the API imported the existing line: same name and MAC → adopted in place (SPEC §9)
+    // the API imported the existing line: same name and MAC → adopted in place (DOMAIN.md §9)
     const adopt = env.api.addProvision('update', {
       hostId,
       hostname: 'old04',
@@ -332,7 +332,7 @@ describe('dc-worker pipeline', () => {
     expect(env.dc.readDhcp('north')).toContain('host north-pc30 {');
   });
 
-  describe('delete leftovers sophomorix did not create (SPEC §9 step 8)', () => {
+  describe('delete leftovers sophomorix did not create (DOMAIN.md §9 step 8)', () => {
     const makeManualObjects = (e: WorkerEnv) => {
       const tool = (...args: string[]) => {
         const r = spawnSync(e.dc.bin.sambaTool, args, { env: { ...process.env, ...e.dc.env }, encoding: 'utf8' });

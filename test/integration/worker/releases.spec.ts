@@ -1,4 +1,4 @@
-// SPEC §11 scenario 8 for every import-tool release of SPEC §3: sophomorix rejects the files
+// DOMAIN.md §11 scenario 8 for every import-tool release of DOMAIN.md §3: sophomorix rejects the files
 // (exit 88) for a reason our pre-flight cannot see — the worker pre-flights every school's file
 // (hardening.spec.ts), so the fake DC's `failNext` knob stands in for it, e.g. a file changed
 // between our check and the import → the job fails with the import's own message; once the cause

@@ -25,7 +25,7 @@ export function tokenLifetime(value: string): number | StringValue {
 const LOGIN_WINDOW_MS = 60_000;
 
 /**
- * Authentication and authorisation. The guards are APP_GUARDs registered here (STYLE.md habit 2)
+ * Authentication and authorisation. The guards are APP_GUARDs registered here (CONVENTIONS.md habit 2)
  * so importing AuthModule is all the root module does; they run in this order: login throttle
  * (before any bcrypt work), JWT, roles.
  */

@@ -5,7 +5,7 @@ import type { UserRole } from '../generated/prisma/client';
 import { toUserView, UsersService, UserView } from '../users/users.service';
 import { AuthUser } from './decorators';
 
-/** Claims of our JWT (SPEC §7): the user id as `sub`, plus name and role for clients to show. */
+/** Claims of our JWT (DOMAIN.md §7): the user id as `sub`, plus name and role for clients to show. */
 export interface JwtClaims {
   sub: string;
   username: string;

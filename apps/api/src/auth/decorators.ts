@@ -18,7 +18,7 @@ export const Public = (): CustomDecorator<string> => SetMetadata(IS_PUBLIC_KEY, 
 /**
  * Only these roles may call the route. Without @Roles a route is open to every authenticated user
  * for reads (GET/HEAD) and to admin/operator for writes, so a viewer is read-only by default
- * (SPEC §7 roles) even where a controller forgets the decorator.
+ * (DOMAIN.md §7 roles) even where a controller forgets the decorator.
  */
 export const Roles = (...roles: UserRole[]): CustomDecorator<string> => SetMetadata(ROLES_KEY, roles);
 

@@ -17,7 +17,7 @@ function isPublic(reflector: Reflector, ctx: ExecutionContext): boolean {
   return reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [ctx.getHandler(), ctx.getClass()]) === true;
 }
 
-/** Every HTTP route needs `Authorization: Bearer <jwt>` unless it is @Public() (SPEC §7). */
+/** Every HTTP route needs `Authorization: Bearer <jwt>` unless it is @Public() (DOMAIN.md §7). */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
@@ -37,7 +37,7 @@ export class JwtAuthGuard implements CanActivate {
 }
 
 /**
- * Roles (SPEC §7): @Roles lists who may call; without it reads are open to everyone signed in
+ * Roles (DOMAIN.md §7): @Roles lists who may call; without it reads are open to everyone signed in
  * and writes to admin/operator, so a viewer is read-only.
  */
 @Injectable()

@@ -18,7 +18,7 @@ function prismaError(code: string, originalCode: string, originalMessage: string
   });
 }
 
-describe('AllExceptionsFilter.map (SPEC §7 error envelope)', () => {
+describe('AllExceptionsFilter.map (DOMAIN.md §7 error envelope)', () => {
   const filter = new AllExceptionsFilter();
 
   it('passes an ApiError through unchanged', () => {

@@ -16,7 +16,7 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Database column → API field, so a 409 names the field the client sent (SPEC §7). */
+/** Database column → API field, so a 409 names the field the client sent (DOMAIN.md §7). */
 const FIELD_BY_COLUMN: Record<string, string> = {
   mac_address: 'macAddress',
   ip_address: 'ipAddress',
@@ -32,8 +32,8 @@ interface Mapped {
 }
 
 /**
- * The one exception filter (STYLE.md habit 4): every error leaves the API as
- * `{"error": {"code", "message", "details"?}}`. Bad input is never a 500 (SPEC §7); an unknown
+ * The one exception filter (CONVENTIONS.md habit 4): every error leaves the API as
+ * `{"error": {"code", "message", "details"?}}`. Bad input is never a 500 (DOMAIN.md §7); an unknown
  * error is a 500 INTERNAL_ERROR that reveals nothing about the internals and is logged in full.
  */
 @Catch()
@@ -149,7 +149,7 @@ function fromPrismaError(e: Prisma.PrismaClientKnownRequestError): Mapped | unde
   return undefined;
 }
 
-/** Errors of the Express body parsers (they carry `type` and `status`, SPEC §7: never a 500 for bad input). */
+/** Errors of the Express body parsers (they carry `type` and `status`, DOMAIN.md §7: never a 500 for bad input). */
 function fromBodyParserError(e: unknown): Mapped | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const err = e as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown; limit?: unknown };

@@ -1,13 +1,13 @@
 import { HttpException } from '@nestjs/common';
 import type { ApiErrorCode } from '@app/provisioning';
 
-/** One problem with one input field, as listed in `error.details` (SPEC §7). */
+/** One problem with one input field, as listed in `error.details` (DOMAIN.md §7). */
 export interface FieldProblem {
   field: string;
   message: string;
 }
 
-/** Body of every error response (SPEC §7): `{"error": {"code", "message", "details"?}}`. */
+/** Body of every error response (DOMAIN.md §7): `{"error": {"code", "message", "details"?}}`. */
 export interface ErrorBody {
   error: { code: ApiErrorCode; message: string; details?: unknown };
 }

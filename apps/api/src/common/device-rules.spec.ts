@@ -1,6 +1,6 @@
 import { configNameProblem, hostnameProblem, ipProblem, macProblem, roomNameProblem } from './device-rules';
 
-describe('device rules (SPEC §2, §6)', () => {
+describe('device rules (DOMAIN.md §2, §6)', () => {
   it.each(['a', 'pc01', 'r100-pc01', '0', 'a'.repeat(15), 'a-b'])('hostname %p is fine', (v) => {
     expect(hostnameProblem(v)).toBeNull();
   });

@@ -1,9 +1,9 @@
 /**
- * The API's rules for the values that end up in a devices.csv line (SPEC §2, §6). They are
+ * The API's rules for the values that end up in a devices.csv line (DOMAIN.md §2, §6). They are
  * stricter than sophomorix: the API never creates a line that sophomorix rejects or that only
- * gives a warning (SPEC §2 "The API never creates a line that has either kind of finding").
+ * gives a warning (DOMAIN.md §2 "The API never creates a line that has either kind of finding").
  * Each `…Problem` function returns null for a good value, else a message naming the field and
- * saying why, so an admin can fix the input (SPEC §11 scenario 12).
+ * saying why, so an admin can fix the input (DOMAIN.md §11 scenario 12).
  */
 import { DEVICE_ROLES, DeviceRole, normalizeMac } from '@app/csv-merge';
 import { ValidateBy, ValidationOptions } from 'class-validator';
@@ -15,11 +15,11 @@ export const ROOM_NAME_RE = /^[A-Za-z0-9-]{1,32}$/;
 export const CONFIG_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-/** sophomorix roles (SPEC §2 column 8): one list for the whole project, kept in @app/csv-merge. */
+/** sophomorix roles (DOMAIN.md §2 column 8): one list for the whole project, kept in @app/csv-merge. */
 export const HOST_ROLES = DEVICE_ROLES;
 export type HostRole = DeviceRole;
 export const DEFAULT_ROLE: HostRole = 'classroom-studentcomputer';
-/** devices.csv's marker for "no LINBO group" (SPEC §2 column 2): written for config null, so reserved. */
+/** devices.csv's marker for "no LINBO group" (DOMAIN.md §2 column 2): written for config null, so reserved. */
 export const NO_CONFIG_MARKER = 'nopxe';
 
 /** `;` → "';'", newline → "a newline": the character as an admin would name it. */
@@ -52,7 +52,7 @@ function nameProblem(field: string, value: unknown, max: number, allowed: RegExp
   return null;
 }
 
-/** Room name: devices.csv column 0 (SPEC §6). */
+/** Room name: devices.csv column 0 (DOMAIN.md §6). */
 export function roomNameProblem(value: unknown, field = 'name'): string | null {
   return nameProblem(
     field,
@@ -64,7 +64,7 @@ export function roomNameProblem(value: unknown, field = 'name'): string | null {
   );
 }
 
-/** Config (LINBO group) name: devices.csv column 2 (SPEC §6). */
+/** Config (LINBO group) name: devices.csv column 2 (DOMAIN.md §6). */
 export function configNameProblem(value: unknown, field = 'name'): string | null {
   return nameProblem(
     field,
@@ -76,7 +76,7 @@ export function configNameProblem(value: unknown, field = 'name'): string | null
   );
 }
 
-/** Hostname after lower-casing: DNS node and NetBIOS computer account (SPEC §2 column 1, §6). */
+/** Hostname after lower-casing: DNS node and NetBIOS computer account (DOMAIN.md §2 column 1, §6). */
 export function hostnameProblem(value: unknown, field = 'hostname'): string | null {
   if (typeof value !== 'string') return `${field} must be a string`;
   if (value.length === 0) return `${field} must not be empty`;
@@ -92,7 +92,7 @@ export function hostnameProblem(value: unknown, field = 'hostname'): string | nu
 
 /**
  * IPv4 for devices.csv column 4: dotted quad, octets 0–255 written as plain decimal numbers, last
- * octet neither 0 nor 255 (SPEC §2: such lines get no DHCP entry or only a warning).
+ * octet neither 0 nor 255 (DOMAIN.md §2: such lines get no DHCP entry or only a warning).
  */
 export function ipProblem(value: unknown, field = 'ipAddress'): string | null {
   const hint = `${field} must be an IPv4 address like 10.0.100.1 (null means DHCP)`;
@@ -110,7 +110,7 @@ export function ipProblem(value: unknown, field = 'ipAddress'): string | null {
   return null;
 }
 
-/** MAC in any form sophomorix accepts (SPEC §2 column 3); normalise with normalizeMac afterwards. */
+/** MAC in any form sophomorix accepts (DOMAIN.md §2 column 3); normalise with normalizeMac afterwards. */
 export function macProblem(value: unknown, field = 'macAddress'): string | null {
   if (typeof value === 'string' && normalizeMac(value) !== null) return null;
   return `${field} must be a MAC address like 00:11:22:33:44:55 (also accepted: '-', ' ' or '_' separated pairs, Cisco 0011.2233.4455, 12 hex digits)`;

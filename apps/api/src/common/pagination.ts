@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_PAGE_LIMIT = 100;
 
-/** `?page&limit` of every list route (SPEC §7: limit ≤ 100; above it is a 400, not a silent clamp). */
+/** `?page&limit` of every list route (DOMAIN.md §7: limit ≤ 100; above it is a 400, not a silent clamp). */
 export class PaginationQueryDto {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
   @IsOptional()
@@ -34,7 +34,7 @@ export interface Paginated<T> {
   pagination: Pagination;
 }
 
-/** The list envelope of SPEC §7. */
+/** The list envelope of DOMAIN.md §7. */
 export function paginated<T>(items: T[], total: number, page: number, limit: number): Paginated<T> {
   return { data: items, pagination: { page, limit, total, pages: Math.ceil(total / limit) } };
 }

@@ -12,14 +12,14 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return out;
 }
 
-/** 400 VALIDATION_ERROR whose message names every bad field and says why (SPEC §7, §11 scenario 12). */
+/** 400 VALIDATION_ERROR whose message names every bad field and says why (DOMAIN.md §7, §11 scenario 12). */
 export function validationExceptionFactory(errors: ValidationError[]): ApiError {
   const details = flattenValidationErrors(errors);
   const message = details.length > 0 ? details.map((d) => d.message).join('; ') : 'Invalid request';
   return new ApiError(400, 'VALIDATION_ERROR', message, details);
 }
 
-/** The one global pipe (STYLE.md habits 2 and 3): unknown fields are refused, not silently dropped. */
+/** The one global pipe (CONVENTIONS.md habits 2 and 3): unknown fields are refused, not silently dropped. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,

@@ -21,7 +21,7 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
 export const DEV_INTERNAL_API_KEY = 'dev-only-internal-key-change-me';
 
-/** The API's environment, validated once at boot (STYLE.md habit 1). */
+/** The API's environment, validated once at boot (CONVENTIONS.md habit 1). */
 export class ApiEnv {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
@@ -80,9 +80,9 @@ export class AppConfig {
   readonly internalApiKey: string;
   readonly adminUsername: string | undefined;
   readonly adminPassword: string | undefined;
-  /** DC_PROVISIONING_ENABLED: off unless exactly `true` (SPEC §7) */
+  /** DC_PROVISIONING_ENABLED: off unless exactly `true` (DOMAIN.md §7) */
   readonly provisioningEnabled: boolean;
-  /** DC_PROVISIONING_DRYRUN: defaults to true (SPEC §7) */
+  /** DC_PROVISIONING_DRYRUN: defaults to true (DOMAIN.md §7) */
   readonly provisioningDryRun: boolean;
   readonly maxAttempts: number;
   /** the school jobs are queued for */

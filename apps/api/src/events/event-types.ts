@@ -1,6 +1,6 @@
 import type { OperationStatus, ProvisionStatus } from '@app/provisioning';
 
-/** Data of every provision.job.* event (SPEC §7). */
+/** Data of every provision.job.* event (DOMAIN.md §7). */
 export interface JobEventData {
   operationId: string;
   hostId: string | null;
@@ -13,7 +13,7 @@ export interface JobEventData {
 }
 
 /**
- * The typed event map (STYLE.md habit 8): every event the API broadcasts on /ws and the shape of
+ * The typed event map (CONVENTIONS.md habit 8): every event the API broadcasts on /ws and the shape of
  * its `data`. Host events carry the host view (GET /hosts/:id), import.completed the import summary.
  */
 export interface ApiEventMap {
@@ -38,7 +38,7 @@ export const API_EVENT_TYPES: readonly ApiEventType[] = [
   'import.completed',
 ];
 
-/** One message on the socket: `{type, data, timestamp}` (SPEC §7). */
+/** One message on the socket: `{type, data, timestamp}` (DOMAIN.md §7). */
 export interface ApiEvent<T extends ApiEventType = ApiEventType> {
   type: T;
   data: ApiEventMap[T];

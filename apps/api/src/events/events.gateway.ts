@@ -19,8 +19,8 @@ interface ClientState {
 }
 
 /**
- * Live events at `/ws?token=<jwt>` (SPEC §7), a plain WebSocket through WsAdapter. The socket
- * authenticates in handleConnection and is closed on failure (STYLE.md habit 8); only
+ * Live events at `/ws?token=<jwt>` (DOMAIN.md §7), a plain WebSocket through WsAdapter. The socket
+ * authenticates in handleConnection and is closed on failure (CONVENTIONS.md habit 8); only
  * authenticated sockets receive the broadcast `{type, data, timestamp}` messages. The server
  * never expects messages from clients.
  */

@@ -3,7 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { EventsGateway } from './events.gateway';
 import { EventsService } from './events.service';
 
-/** Live events (SPEC §7): EventsService is global so every module can emit after a commit. */
+/** Live events (DOMAIN.md §7): EventsService is global so every module can emit after a commit. */
 @Global()
 @Module({
   imports: [AuthModule],

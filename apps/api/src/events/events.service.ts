@@ -6,7 +6,7 @@ export type ApiEventListener = (event: ApiEvent) => void;
 /**
  * In-process event bus of the API. Services emit after their transaction committed; the
  * WebSocket gateway (and tests) subscribe. Delivery is synchronous, so listeners see events in
- * exactly the order they were emitted (SPEC §7: job events in order).
+ * exactly the order they were emitted (DOMAIN.md §7: job events in order).
  */
 @Injectable()
 export class EventsService {

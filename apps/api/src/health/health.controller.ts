@@ -4,7 +4,7 @@ import { Public } from '../auth/decorators';
 import { ApiError } from '../common/api-error';
 import { HealthService, ReadyReport } from './health.service';
 
-/** Liveness and readiness (STYLE.md habit 7); both public so probes need no token. */
+/** Liveness and readiness (CONVENTIONS.md habit 7); both public so probes need no token. */
 @ApiTags('health')
 @Public()
 @Controller('health')

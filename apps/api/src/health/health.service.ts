@@ -18,7 +18,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Readiness of the API's two dependencies (SPEC §7 `GET /health/ready`). */
+/** Readiness of the API's two dependencies (DOMAIN.md §7 `GET /health/ready`). */
 @Injectable()
 export class HealthService {
   constructor(

@@ -11,7 +11,7 @@ import { HOST_WITH_NAMES, HostView, HostWithNames, toHostView } from './host.vie
 
 type Tx = Prisma.TransactionClient;
 
-/** What identifies a host on the DC; each must be unique (SPEC §6). */
+/** What identifies a host on the DC; each must be unique (DOMAIN.md §6). */
 export interface HostIdentity {
   hostname: string;
   macAddress: string;
@@ -47,8 +47,8 @@ function ipKey(ip: string | null): number {
 }
 
 /**
- * Hosts (SPEC §6–8). Every change that reaches devices.csv is written together with its
- * provisioning Operation in ONE transaction (SPEC §8 outbox): ProvisioningService.enqueueHostChange
+ * Hosts (DOMAIN.md §6–8). Every change that reaches devices.csv is written together with its
+ * provisioning Operation in ONE transaction (DOMAIN.md §8 outbox): ProvisioningService.enqueueHostChange
  * runs inside it, afterCommit() wakes the relay only once the rows are committed.
  */
 @Injectable()
@@ -106,7 +106,7 @@ export class HostsService {
   }
 
   async getByName(hostname: string): Promise<HostView> {
-    // names are stored lower case (SPEC §6), so lower-casing the input is the case-insensitive match
+    // names are stored lower case (DOMAIN.md §6), so lower-casing the input is the case-insensitive match
     const host = await this.prisma.host.findUnique({
       where: { hostname: hostname.toLowerCase() },
       include: HOST_WITH_NAMES,
@@ -127,7 +127,7 @@ export class HostsService {
           roomId: dto.roomId ?? null,
           configId: dto.configId ?? null,
           role: dto.role ?? DEFAULT_ROLE,
-          // SPEC §6: default 1 (LINBO) with a config, else 0
+          // DOMAIN.md §6: default 1 (LINBO) with a config, else 0
           pxeFlag: dto.pxeFlag ?? (dto.configId ? 1 : 0),
           // already pending with its job's id: no UPDATE after the operation is written
           ...this.provisioning.pendingMark(),
@@ -173,7 +173,7 @@ export class HostsService {
         dto.roomId !== undefined ? refs.room : before.room,
         dto.configId !== undefined ? refs.config : before.config,
       );
-      // only a change that alters the devices.csv line becomes a job (SPEC §8)
+      // only a change that alters the devices.csv line becomes a job (DOMAIN.md §8)
       if (!this.provisioning.isProvisionedChange(before, after)) return { host: after, op: null };
       const queued = await this.provisioning.enqueueHostChange(tx, {
         action: 'update',
@@ -215,7 +215,7 @@ export class HostsService {
 
   /**
    * Queues an update job for every host matching `where` (a renamed room or config changes
-   * their devices.csv lines, SPEC §2 columns 0 and 2). Runs inside the caller's transaction.
+   * their devices.csv lines, DOMAIN.md §2 columns 0 and 2). Runs inside the caller's transaction.
    */
   async requeueHosts(
     tx: Tx,

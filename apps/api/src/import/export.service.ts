@@ -19,7 +19,7 @@ export const HOSTS_SHEET_COLUMNS = [
 ] as const;
 
 /**
- * `GET /export/devices` (SPEC §7): every host as a 15-column devices.csv line, written by
+ * `GET /export/devices` (DOMAIN.md §7): every host as a 15-column devices.csv line, written by
  * @app/csv-merge's formatDeviceLine — the same writer the worker uses, so exported lines are
  * byte-identical to what the DC gets and re-import as "skipped".
  */
@@ -29,7 +29,7 @@ export class ExportService {
 
   async devicesCsv(now = new Date()): Promise<string> {
     const hosts = await this.prisma.host.findMany({ include: HOST_WITH_NAMES, orderBy: { hostname: 'asc' } });
-    // a comment line: sophomorix skips lines with '#' in column 0 (SPEC §2)
+    // a comment line: sophomorix skips lines with '#' in column 0 (DOMAIN.md §2)
     const lines = [`# devices.csv exported by linbo-provisioning at ${now.toISOString()} (${hosts.length} hosts)`];
     for (const h of hosts) {
       lines.push(
@@ -50,7 +50,7 @@ export class ExportService {
   /**
    * `GET /export/hosts`: the hosts with their provisioning state as an ordinary spreadsheet CSV
    * (header row, `,` separated, RFC 4180 quoting). This is where papaparse belongs: unlike a
-   * devices.csv (no quoting at all, SPEC §2) this file is read by LibreOffice/Excel, and an error
+   * devices.csv (no quoting at all, DOMAIN.md §2) this file is read by LibreOffice/Excel, and an error
    * message may contain commas, quotes or newlines. `escapeFormulae` keeps a value that starts with
    * `=`, `+`, `-` or `@` from being run as a formula when the sheet is opened.
    */

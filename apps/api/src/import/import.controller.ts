@@ -70,7 +70,7 @@ export class ImportController {
   @Header('Content-Type', 'text/csv; charset=utf-8')
   @Header('Content-Disposition', 'attachment; filename="devices.csv"')
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'every host as a 15-column devices.csv line (SPEC §2), header comment first' })
+  @ApiOkResponse({ description: 'every host as a 15-column devices.csv line (DOMAIN.md §2), header comment first' })
   exportDevices(): Promise<string> {
     return this.exporter.devicesCsv();
   }

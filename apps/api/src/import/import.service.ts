@@ -40,7 +40,7 @@ const key = (name: string) => name.toLowerCase();
 
 /**
  * Reads one data line's record and checks it against the API's own rules (stricter than
- * sophomorix, SPEC §2 "The API never creates a line that has either kind of finding").
+ * sophomorix, DOMAIN.md §2 "The API never creates a line that has either kind of finding").
  */
 export function desiredFromFields(fields: readonly string[]): { desired: DesiredHost; problems: string[] } {
   const rec = recordFromFields(fields);
@@ -82,7 +82,7 @@ function sameHost(h: HostWithNames, d: DesiredHost): boolean {
 }
 
 /**
- * `POST /import/devices` (SPEC §7): devices.csv lines in, one host change (and provisioning job)
+ * `POST /import/devices` (DOMAIN.md §7): devices.csv lines in, one host change (and provisioning job)
  * per changed row. The text is parsed exactly like sophomorix does (@app/csv-merge: split on
  * ';', no quoting), never with a generic CSV parser.
  */

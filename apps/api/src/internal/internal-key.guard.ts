@@ -6,7 +6,7 @@ import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 
 /**
- * The worker's routes (SPEC §7): header `X-Internal-Key` must equal INTERNAL_API_KEY. Both sides
+ * The worker's routes (DOMAIN.md §7): header `X-Internal-Key` must equal INTERNAL_API_KEY. Both sides
  * are hashed first so timingSafeEqual compares equal-length buffers and neither the key's
  * content nor its length leaks through timing.
  */

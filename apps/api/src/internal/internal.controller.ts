@@ -9,7 +9,7 @@ import { OperationsService } from '../operations/operations.service';
 import { BulkStatusRequestDto, OperationQueryDto, StatusReportDto, WorkerRetryDto } from './dto/internal.dto';
 import { InternalKeyGuard } from './internal-key.guard';
 
-/** The DC worker's side of the API (SPEC §7): no JWT, the shared internal key instead. */
+/** The DC worker's side of the API (DOMAIN.md §7): no JWT, the shared internal key instead. */
 @ApiTags('internal')
 @ApiSecurity('internal-key')
 @Public()

@@ -48,7 +48,7 @@ export class OperationsController {
 
   @Post('macct-repair')
   @Roles('admin', 'operator')
-  @ApiOperation({ summary: 'Queue a machine-account repair (SPEC §10)' })
+  @ApiOperation({ summary: 'Queue a machine-account repair (DOMAIN.md §10)' })
   async macctRepair(@Body() body: MacctRepairRequestDto) {
     return { data: toOperationView(await this.provisioning.requestMacctRepair(hostRefOf(body), body.school)) };
   }

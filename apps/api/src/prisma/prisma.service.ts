@@ -3,7 +3,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 
-/** The one database client of the API (STYLE.md habit 5): Prisma on the pg driver adapter. */
+/** The one database client of the API (CONVENTIONS.md habit 5): Prisma on the pg driver adapter. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
   private static readonly logger = new Logger('PrismaService');

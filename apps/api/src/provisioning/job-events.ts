@@ -2,7 +2,7 @@ import type { ProvisionStatus } from '@app/provisioning';
 import type { JobEventData } from '../events/event-types';
 import type { Operation } from '../generated/prisma/client';
 
-/** `data` of a provision.job.* event (SPEC §7). */
+/** `data` of a provision.job.* event (DOMAIN.md §7). */
 export function jobEventData(op: Operation, provisionStatus: ProvisionStatus | null): JobEventData {
   const data: JobEventData = {
     operationId: op.id,

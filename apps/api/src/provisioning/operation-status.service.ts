@@ -45,7 +45,7 @@ interface Applied {
 }
 
 /**
- * Moves operations through their lifecycle (SPEC §8): worker status reports, user retries and
+ * Moves operations through their lifecycle (DOMAIN.md §8): worker status reports, user retries and
  * worker retries. Every change runs in one transaction that locks the host row before the
  * operation row (the same order as ProvisioningService.enqueueHostChange, so the two never
  * deadlock) and is followed, after commit, by provision.job.updated (+ .failed) events — in order:
@@ -129,7 +129,7 @@ export class OperationStatusService {
   /**
    * POST /operations/provision/:id/retry and /operations/macct/:id/retry (a user): only a failed
    * operation of that type that has tries left and (provisioning) is still the host's latest change — retrying an older one would put stale
-   * data on the DC (SPEC §8). The new try is published through the outbox.
+   * data on the DC (DOMAIN.md §8). The new try is published through the outbox.
    */
   retryByUser(id: string, type: OperationType = 'provision_host'): Promise<Operation> {
     return this.serialise([id], async () => {
@@ -173,7 +173,7 @@ export class OperationStatusService {
   /**
    * POST /internal/operations/:id/retry (the worker, after a transient failure). With tries left
    * the operation goes to `retrying` and is published again through the outbox; past the bound it
-   * is XADDed to `linbo:jobs:dlq` and fails with "gave up after N attempts: <last error>" (SPEC §8).
+   * is XADDed to `linbo:jobs:dlq` and fails with "gave up after N attempts: <last error>" (DOMAIN.md §8).
    * The try that just ended is counted here if the worker never reported it `running`. Repeating
    * the call returns the same outcome without publishing twice.
    */
@@ -197,7 +197,7 @@ export class OperationStatusService {
         if (op.type === 'provision_host') {
           const newer = await newerOperation(tx, op);
           if (newer) {
-            // a newer change of the host is queued: this try must not run again (SPEC §8)
+            // a newer change of the host is queued: this try must not run again (DOMAIN.md §8)
             const updated = await tx.operation.update({
               where: { id },
               data: {
@@ -280,7 +280,7 @@ export class OperationStatusService {
 }
 
 /**
- * The transition rules of a worker's status report (SPEC §8), shared by the single and the bulk
+ * The transition rules of a worker's status report (DOMAIN.md §8), shared by the single and the bulk
  * route: the update to write, or null for an idempotent repeat or a late `running` after a
  * terminal status (a redelivered message). 409 INVALID_TRANSITION for any other illegal move.
  * `report.attempt` is informational: the API counts tries itself, once per try.
@@ -364,7 +364,7 @@ async function lockOperations(tx: Prisma.TransactionClient, ids: string[]): Prom
 }
 
 /**
- * SPEC §8: only the operation named in host.provisionOpId changes host.provisionStatus. Returns
+ * DOMAIN.md §8: only the operation named in host.provisionOpId changes host.provisionStatus. Returns
  * the host's provisionStatus after the change (null when the host is gone).
  */
 async function applyToHost(tx: Prisma.TransactionClient, op: Operation): Promise<ProvisionStatus | null> {
@@ -385,7 +385,7 @@ interface HostChange {
   provisionError: string | null;
 }
 
-/** What `op` (just changed) does to its host: nothing unless it is the host's provisionOpId (SPEC §8). */
+/** What `op` (just changed) does to its host: nothing unless it is the host's provisionOpId (DOMAIN.md §8). */
 function hostChangeBy(op: Operation, host: HostState): HostChange | undefined {
   if (host.provisionOpId !== op.id) return undefined;
   const dryRun = (op.options as { dryRun?: unknown } | null)?.dryRun === true;

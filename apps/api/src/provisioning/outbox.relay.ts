@@ -27,7 +27,7 @@ interface OutboxRow {
 }
 
 /**
- * The transactional outbox relay (SPEC §8): operations are written in the same database
+ * The transactional outbox relay (DOMAIN.md §8): operations are written in the same database
  * transaction as the host change with `published_at` null; this relay XADDs them to `linbo:jobs`
  * and marks them published. It runs every AppConfig.outboxPollMs and right after a commit
  * (`wake()`, coalesced: at most one pass in flight plus one scheduled).
@@ -194,7 +194,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/** The slim routing payload (SPEC §8); `attempt` is the number of the try this message asks for. */
+/** The slim routing payload (DOMAIN.md §8); `attempt` is the number of the try this message asks for. */
 export function payloadOf(row: OutboxRow): JobPayload {
   const payload: JobPayload = {
     type: row.type,

@@ -6,7 +6,7 @@ import { OutboxRelay } from './outbox.relay';
 import { ProvisioningService } from './provisioning.service';
 
 /**
- * Provisioning jobs (SPEC §8): operations written with the host change, published by the
+ * Provisioning jobs (DOMAIN.md §8): operations written with the host change, published by the
  * outbox relay, moved through their lifecycle by status reports and retries. Importing this
  * module brings the whole jobs feature, including the routes of operations/ and internal/;
  * it is global so those modules (and hosts/import) reach its services without an import cycle.

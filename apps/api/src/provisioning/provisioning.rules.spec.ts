@@ -28,7 +28,7 @@ function op(partial: Partial<Operation> & { options?: object }): Operation {
   } as Operation;
 }
 
-describe('dcView: what the DC knows of a host, from its latest operation (SPEC §8 superseding)', () => {
+describe('dcView: what the DC knows of a host, from its latest operation (DOMAIN.md §8 superseding)', () => {
   it('no earlier operation: trust the caller’s old name', () => {
     expect(dcView(null, 'old')).toEqual({ onDc: true, name: 'old' });
     expect(dcView(null, undefined)).toEqual({ onDc: true, name: undefined });
@@ -68,7 +68,7 @@ describe('dcView: what the DC knows of a host, from its latest operation (SPEC �
   });
 });
 
-describe('countsAttempt: a try is counted exactly once (SPEC §8)', () => {
+describe('countsAttempt: a try is counted exactly once (DOMAIN.md §8)', () => {
   it('counts the start of a try, or its end when the start was never reported', () => {
     expect(countsAttempt('pending', 'running')).toBe(true);
     expect(countsAttempt('retrying', 'running')).toBe(true);

@@ -22,7 +22,7 @@ export interface HostChange {
   host: HostWithNames;
   /** the name before a rename (used when the host has no earlier operation to learn the DC's name from) */
   oldHostname?: string;
-  /** explicitly adopt a manual devices.csv line with the same name or MAC (SPEC §9) */
+  /** explicitly adopt a manual devices.csv line with the same name or MAC (DOMAIN.md §9) */
   adopt?: boolean;
   /**
    * The host row was INSERTed by this same transaction. Nobody else can see it yet and it has no
@@ -48,7 +48,7 @@ const supersededBy = new WeakMap<Operation, Operation[]>();
 const QUEUED: ('pending' | 'retrying')[] = ['pending', 'retrying'];
 
 /**
- * Turns host changes into provisioning operations (SPEC §8), inside the caller's transaction
+ * Turns host changes into provisioning operations (DOMAIN.md §8), inside the caller's transaction
  * (transactional outbox: the row is written with the host change; OutboxRelay publishes it).
  */
 @Injectable()
@@ -66,7 +66,7 @@ export class ProvisioningService {
 
   /**
    * Writes the operation for one host change in `tx` and supersedes older queued operations of
-   * the host. Returns null when provisioning is off (SPEC §7: hosts keep provisionStatus null).
+   * the host. Returns null when provisioning is off (DOMAIN.md §7: hosts keep provisionStatus null).
    *
    * What the DC knows is worked out from the host's previous operation, so a chain of quick
    * changes gives the right job even when every earlier one was superseded before it ran:
@@ -119,7 +119,7 @@ export class ProvisioningService {
         });
     const now = new Date();
     if (queued.length > 0) {
-      // SPEC §8: a newer change supersedes older queued ones; a published one is skipped by the
+      // DOMAIN.md §8: a newer change supersedes older queued ones; a published one is skipped by the
       // worker when it fetches the operation and sees `cancelled`.
       await tx.operation.updateMany({
         where: { id: { in: queued.map((op) => op.id) }, status: { in: QUEUED } },
@@ -155,7 +155,7 @@ export class ProvisioningService {
   /**
    * For a host about to be INSERTed: the provisioning fields to insert it with (pending, pointing at
    * the create job enqueueHostChange({ inserted: true }) then writes with that id in the same
-   * transaction), saving the UPDATE of the new row. null when provisioning is off (SPEC §7: the
+   * transaction), saving the UPDATE of the new row. null when provisioning is off (DOMAIN.md §7: the
    * host keeps provisionStatus null).
    */
   pendingMark(): PendingMark | null {
@@ -180,7 +180,7 @@ export class ProvisioningService {
   }
 
   /**
-   * POST /operations/macct-repair (SPEC §10): a machine-account repair of one host. A name that
+   * POST /operations/macct-repair (DOMAIN.md §10): a machine-account repair of one host. A name that
    * is not (or no longer) in the database is allowed — the account may exist on the DC anyway;
    * an unknown hostId is 404. It does not touch the host's provisionStatus.
    */
@@ -244,7 +244,7 @@ export class ProvisioningService {
   /**
    * Call once the transaction that enqueued `ops` committed: wakes the outbox relay (publish now,
    * not at the next poll) and emits provision.job.updated for superseded ops, then
-   * provision.job.created (SPEC §7).
+   * provision.job.created (DOMAIN.md §7).
    */
   afterCommit(ops: Array<Operation | null>): void {
     const written = ops.filter((op): op is Operation => op !== null);
@@ -259,7 +259,7 @@ export class ProvisioningService {
   }
 }
 
-/** The frozen host fields of an operation (SPEC §6). */
+/** The frozen host fields of an operation (DOMAIN.md §6). */
 export function snapshotOf(host: HostWithNames): Omit<ProvisionOptions, 'dryRun'> {
   return {
     hostId: host.id,

@@ -3,7 +3,7 @@ import { CatalogService } from '../common/catalog/catalog.service';
 import { HostsService } from '../hosts/hosts.service';
 import { PrismaService } from '../prisma/prisma.service';
 
-/** Rooms (SPEC §6): the name is devices.csv column 0 and an AD room group. */
+/** Rooms (DOMAIN.md §6): the name is devices.csv column 0 and an AD room group. */
 @Injectable()
 export class RoomsService extends CatalogService {
   constructor(prisma: PrismaService, hosts: HostsService) {

@@ -6,7 +6,7 @@ import { UuidParam } from '../common/uuid-param';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { toUserView, UsersService } from './users.service';
 
-/** User management: admins only (SPEC §7 roles). */
+/** User management: admins only (DOMAIN.md §7 roles). */
 @ApiTags('users')
 @ApiBearerAuth()
 @Roles('admin')

@@ -37,7 +37,7 @@ export class UsersService implements OnApplicationBootstrap {
   ) {}
 
   /**
-   * Bootstrap admin (SPEC §7): created from ADMIN_USERNAME/ADMIN_PASSWORD when that user does not
+   * Bootstrap admin (DOMAIN.md §7): created from ADMIN_USERNAME/ADMIN_PASSWORD when that user does not
    * exist yet. An existing user is left exactly as it is — a password changed through the API
    * survives a restart with the old env still set, and the env can never silently reset it.
    */

@@ -8,7 +8,7 @@ export type WorkItem =
   { kind: 'provision'; school: string; jobs: QueuedJob[] } | { kind: 'macct_repair'; job: QueuedJob };
 
 /**
- * SPEC §9 step 2. The first provision job opens a batch; we wait PROVISION_DEBOUNCE_SEC (ended
+ * DOMAIN.md §9 step 2. The first provision job opens a batch; we wait PROVISION_DEBOUNCE_SEC (ended
  * early once the batch is full), then drain until PROVISION_BATCH_SIZE or the stream is empty.
  * Nothing read is dropped: jobs beyond the batch, of another school, or macct repairs stay in
  * `queue` (un-ACKed, so a crash loses nothing either). A macct repair read while a batch was being

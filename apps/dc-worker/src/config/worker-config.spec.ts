@@ -32,7 +32,7 @@ describe('loadWorkerConfig', () => {
     ]);
   });
 
-  it('applies the SPEC §10 defaults', () => {
+  it('applies the DOMAIN.md §10 defaults', () => {
     const c = loadWorkerConfig(base);
     expect(c).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379',

@@ -7,8 +7,8 @@ import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SCHOOL, JOBS_DLQ_STREAM, JOBS_GROUP, JOBS
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
 /**
- * Everything the worker reads from its environment (SPEC §10), validated once at start
- * (STYLE.md habit 1). Path values may contain `{school}`; use the `*For(school)` helpers.
+ * Everything the worker reads from its environment (DOMAIN.md §10), validated once at start
+ * (CONVENTIONS.md habit 1). Path values may contain `{school}`; use the `*For(school)` helpers.
  */
 export interface WorkerConfig {
   redisUrl: string;
@@ -16,16 +16,16 @@ export interface WorkerConfig {
   internalApiKey: string;
   consumerName: string;
   school: string;
-  /** template; null = the SPEC §10 default layout (default-school/devices.csv, S/S.devices.csv) */
+  /** template; null = the DOMAIN.md §10 default layout (default-school/devices.csv, S/S.devices.csv) */
   devicesCsvMaster: string | null;
   /** template; null = the master's folder + linbo-docker.devices.csv */
   devicesCsvDelta: string | null;
   importScript: string;
   importTimeoutSec: number;
-  /** optional log the 7.4 wrapper writes sophomorix's output to (SPEC §3); read for error messages */
+  /** optional log the 7.4 wrapper writes sophomorix's output to (DOMAIN.md §3); read for error messages */
   importLogFile: string;
   sambaTool: string;
-  /** `user%password`; empty = leftover cleanup off (SPEC §9 step 8) */
+  /** `user%password`; empty = leftover cleanup off (DOMAIN.md §9 step 8) */
   sambaToolAuth: string;
   sambaToolTimeoutSec: number;
   /** the DNS server argument of `samba-tool dns …` */
@@ -276,7 +276,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
 
 const expand = (template: string, school: string) => template.split('{school}').join(school);
 
-/** SPEC §2/§10: default-school/devices.csv, any other school S/S.devices.csv. */
+/** DOMAIN.md §2/§10: default-school/devices.csv, any other school S/S.devices.csv. */
 /**
  * SAMBA_TOOL_AUTH as samba-tool arguments (never a shell string). A bare `user%password` becomes
  * `-U user%password`; a value starting with `-` is taken as options and split on white space

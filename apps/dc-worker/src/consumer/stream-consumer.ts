@@ -19,7 +19,7 @@ export interface QueuedJob {
 }
 
 /**
- * SPEC §9 step 1: reads `linbo:jobs` for the group. At start-up our own pending entries (`0`)
+ * DOMAIN.md §9 step 1: reads `linbo:jobs` for the group. At start-up our own pending entries (`0`)
  * come first, then new ones (`>`) on the dedicated blocking connection (bounded BLOCK, watchdog in
  * the library); every CLAIM_INTERVAL_SEC entries idle past CLAIM_IDLE_SEC are taken over from dead
  * consumers. A message delivered more than MAX_DELIVERIES times, or one that cannot be decoded,

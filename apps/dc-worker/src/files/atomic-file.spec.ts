@@ -10,7 +10,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('writeFileAtomic (SPEC §9 step 6)', () => {
+describe('writeFileAtomic (DOMAIN.md §9 step 6)', () => {
   it('keeps the mode of the file it replaces and leaves no temp file', async () => {
     const file = path.join(dir, 'devices.csv');
     fs.writeFileSync(file, 'old\n');

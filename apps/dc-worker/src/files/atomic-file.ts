@@ -22,14 +22,14 @@ export function backupPath(path: string, n: number): string {
 const BEYOND_LATIN1 = /[\u0100-\u{10ffff}]/u;
 
 /**
- * Replaces `path` atomically (SPEC §9 step 6): write a temp file in the same folder, fsync it,
+ * Replaces `path` atomically (DOMAIN.md §9 step 6): write a temp file in the same folder, fsync it,
  * give it the old file's mode and owner, rotate numbered backups (the previous content becomes
  * `.bak.1`, as a hard link so the target never disappears), rename over the target and fsync the
  * folder. A crash at any point leaves either the old or the new content under `path`.
  *
  * `content` is latin1 text (one char per byte, as MasterFile/DeltaFile read it): whatever bytes
  * the file held — Latin-1 umlauts of an old school server, UTF-8, anything — are written back
- * unchanged (SPEC §9: untouched lines byte for byte). A char above U+00FF cannot come from such a
+ * unchanged (DOMAIN.md §9: untouched lines byte for byte). A char above U+00FF cannot come from such a
  * read and would be truncated by the encoder, so it is refused instead.
  */
 export async function writeFileAtomic(path: string, content: string, opts: AtomicWriteOptions): Promise<void> {

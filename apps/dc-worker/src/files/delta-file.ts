@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { writeFileAtomic } from './atomic-file';
 
 /**
- * The delta file (DEVICES_CSV_DELTA, SPEC §9 step 4): the lines this product owns, behind the
+ * The delta file (DEVICES_CSV_DELTA, DOMAIN.md §9 step 4): the lines this product owns, behind the
  * `# managed-by` header. It is ours alone, so a missing file just means "nothing owned yet".
  */
 @Injectable()

@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { writeFileAtomic } from './atomic-file';
 
-/** Numbered backups of the master kept beside it (SPEC §9 step 6: "keep several"). */
+/** Numbered backups of the master kept beside it (DOMAIN.md §9 step 6: "keep several"). */
 export const MASTER_BACKUPS = 5;
 
-/** The master is missing or unreadable: the batch is refused, nothing is written (SPEC §9 step 6, scenario 14). */
+/** The master is missing or unreadable: the batch is refused, nothing is written (DOMAIN.md §9 step 6, scenario 14). */
 export class MasterMissingError extends Error {
   readonly code = 'MASTER_MISSING';
 }

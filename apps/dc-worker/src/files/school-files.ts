@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_SCHOOL } from '@app/provisioning';
 
-/** SPEC §2 location of a school's file inside the sophomorix folder. */
+/** DOMAIN.md §2 location of a school's file inside the sophomorix folder. */
 function layoutName(school: string): string {
   return school === DEFAULT_SCHOOL ? 'devices.csv' : `${school}.devices.csv`;
 }
@@ -13,9 +13,9 @@ export function readable(latin1Text: string): string {
 }
 
 /**
- * The devices files of every OTHER school beside the master, read-only (SPEC §2: sophomorix-device
+ * The devices files of every OTHER school beside the master, read-only (DOMAIN.md §2: sophomorix-device
  * reads the files of all schools on every run, so one bad line anywhere blocks every school's
- * import). Only when the master sits in the SPEC §2 layout (`<root>/<school>/devices.csv` or
+ * import). Only when the master sits in the DOMAIN.md §2 layout (`<root>/<school>/devices.csv` or
  * `<root>/<school>/<school>.devices.csv`): each sibling folder `S` contributes `S/S.devices.csv`
  * (`default-school/devices.csv`) — exactly the files sophomorix reads, so our own delta
  * `linbo-docker.devices.csv` and the backups are never taken for a school. Read as latin1 like

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 
-/** One run of linuxmuster-import-devices, as recorded in the operation results (SPEC §9 step 7). */
+/** One run of linuxmuster-import-devices, as recorded in the operation results (DOMAIN.md §9 step 7). */
 export interface ImportRun {
   school: string;
   command: string[];
@@ -11,13 +11,13 @@ export interface ImportRun {
   durationMs: number;
   /** stdout and stderr interleaved, capped */
   output: string;
-  /** lines matching the SPEC §3 failure patterns, from the output and (7.4) the import log */
+  /** lines matching the DOMAIN.md §3 failure patterns, from the output and (7.4) the import log */
   failureLines: string[];
   /** exit code ≠ 0, a timeout or a failure pattern: an early hint; verification still decides */
   looksFailed: boolean;
 }
 
-/** SPEC §3: output patterns that signal a sophomorix or wrapper failure on any release. */
+/** DOMAIN.md §3: output patterns that signal a sophomorix or wrapper failure on any release. */
 export const FAILURE_PATTERNS: readonly RegExp[] = [
   /^\s*ERROR:/,
   /errors detected/,
@@ -39,7 +39,7 @@ export function failureLinesOf(text: string): string[] {
 
 /**
  * Runs `IMPORT_SCRIPT -s SCHOOL` once per batch with a timeout. Neither exit code nor output is
- * a reliable success signal across releases (SPEC §3: 7.3 exits 0 and prints OK on errors), so
+ * a reliable success signal across releases (DOMAIN.md §3: 7.3 exits 0 and prints OK on errors), so
  * this only records what happened; the Verifier decides.
  */
 @Injectable()

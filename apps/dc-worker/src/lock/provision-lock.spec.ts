@@ -20,7 +20,7 @@ function lockFor(file: string, timeoutSec: string): ProvisionLock {
 /** What any other process on the DC sees: can it take the lock right now? */
 const freeForOthers = (file: string) => spawnSync('flock', ['--nonblock', file, 'true']).status === 0;
 
-describe('ProvisionLock (real flock(2), SPEC §9 step 3)', () => {
+describe('ProvisionLock (real flock(2), DOMAIN.md §9 step 3)', () => {
   it('is held against other processes until released', async () => {
     const file = path.join(dir, 'provision.lock');
     const held = await lockFor(file, '1').acquire();

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResultPromise } from 'execa';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 
-/** The lock was not ours within PROVISION_LOCK_TIMEOUT_SEC (SPEC §9 step 3). */
+/** The lock was not ours within PROVISION_LOCK_TIMEOUT_SEC (DOMAIN.md §9 step 3). */
 export class LockTimeoutError extends Error {
   readonly code = 'LOCK_TIMEOUT';
 }
@@ -17,7 +17,7 @@ const CONFLICT_EXIT = 75;
 
 /**
  * A real flock(2) on PROVISION_LOCK_FILE, shared with anything else on the DC that uses
- * `flock` on the same file (SPEC §9 step 3). Node has no flock, so a child
+ * `flock` on the same file (DOMAIN.md §9 step 3). Node has no flock, so a child
  * `flock --exclusive --wait S FILE cat` holds it: cat starts only once the lock is ours, and
  * echoes the byte we send as the "acquired" signal. Closing cat's stdin releases it, and because
  * the lock belongs to that child, it dies with the worker even on SIGKILL (stdin pipe closes).

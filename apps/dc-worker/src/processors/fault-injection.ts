@@ -2,7 +2,7 @@ import { WorkerConfig } from '../config/worker-config';
 import { WorkerLogger } from '../logging/worker-logger';
 
 /**
- * TEST ONLY (SPEC §11 scenario 9): with WORKER_FAULT_POINT set, the worker SIGKILLs itself at
+ * TEST ONLY (DOMAIN.md §11 scenario 9): with WORKER_FAULT_POINT set, the worker SIGKILLs itself at
  * that step so the crash-recovery tests can hit the exact windows between writing and ACKing.
  * SIGKILL, not an exception: nothing may run after it (no finally, no shutdown hooks).
  */

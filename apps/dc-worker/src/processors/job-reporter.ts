@@ -16,7 +16,7 @@ export type JobVerdict =
   | { status: 'completed'; result: Record<string, unknown> }
   | { status: 'failed'; code: JobErrorCode; message: string; result?: Record<string, unknown> }
   | { status: 'cancelled'; message: string; result?: Record<string, unknown> }
-  /** transient (SPEC §8): ask the API for another bounded try instead of failing for good */
+  /** transient (DOMAIN.md §8): ask the API for another bounded try instead of failing for good */
   | { status: 'retry'; code: JobErrorCode; message: string };
 
 /** A verdict the API stores as a status (completed, failed, cancelled). */
@@ -31,7 +31,7 @@ export function failed(
 }
 
 /**
- * SPEC §9 step 9: report each terminal status (retried by ApiClient until stored), then XACK.
+ * DOMAIN.md §9 step 9: report each terminal status (retried by ApiClient until stored), then XACK.
  * Never ACK before the report is stored (scenario 15); a report the API refuses for good (409,
  * 404) is final, so the message is ACKed too.
  */

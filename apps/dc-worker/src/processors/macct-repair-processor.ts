@@ -10,7 +10,7 @@ import { failed, JobReporter } from './job-reporter';
 const OUTPUT_CAP = 16 * 1024;
 
 /**
- * SPEC §10: a `macct_repair` job runs `MACCT_REPAIR_SCRIPT --only-hosts HOST -s SCHOOL` (an
+ * DOMAIN.md §10: a `macct_repair` job runs `MACCT_REPAIR_SCRIPT --only-hosts HOST -s SCHOOL` (an
  * argument list, never a shell) and reports completed/failed like provisioning.
  */
 @Injectable()

@@ -2,7 +2,7 @@ import { droppedLines } from './provision-processor';
 import { compareIds } from '../batch/batch-coordinator';
 import { describeImport, failureLinesOf, ImportRun } from '../import/import-runner';
 
-describe('mass-deletion guard (SPEC §9 step 6)', () => {
+describe('mass-deletion guard (DOMAIN.md §9 step 6)', () => {
   const master = '# c\nr;a;g;m;i\nr;b;g;m;i\n\nr;c;g;m;i\n';
   it('counts host lines that disappear', () => {
     expect(droppedLines(master, master, new Map())).toBe(0);
@@ -26,7 +26,7 @@ describe('stream order', () => {
   });
 });
 
-describe('import failure hints (SPEC §3 patterns)', () => {
+describe('import failure hints (DOMAIN.md §3 patterns)', () => {
   it('finds every documented pattern', () => {
     const out = [
       'sophomorix-device finished  OK!',

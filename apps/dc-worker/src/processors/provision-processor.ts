@@ -61,7 +61,7 @@ export function identityKeys(jobs: ProvisionJob[]): Set<string> {
   return keys;
 }
 
-/** What the caller does with jobs we could not finish now (SPEC §9: transient → un-ACKed, retried). */
+/** What the caller does with jobs we could not finish now (DOMAIN.md §9: transient → un-ACKed, retried). */
 export interface BatchResult {
   handedBack: QueuedJob[];
 }
@@ -89,7 +89,7 @@ function hostNames(text: string): string[] {
 }
 
 /**
- * SPEC §9 step 6 guard, computed here independently of the merge library: how many host lines of
+ * DOMAIN.md §9 step 6 guard, computed here independently of the merge library: how many host lines of
  * the old master are gone from the new one, counting a rename of this batch as kept.
  */
 export function droppedLines(before: string, after: string, renames: Map<string, string>): number {
@@ -106,7 +106,7 @@ export function droppedLines(before: string, after: string, renames: Map<string,
 }
 
 /**
- * One provision batch of one school, SPEC §9 steps 3–9: fetch the snapshots, skip finished or
+ * One provision batch of one school, DOMAIN.md §9 steps 3–9: fetch the snapshots, skip finished or
  * superseded operations, coalesce per host, report running, plan dry-run jobs without writing,
  * then under the lock: plan, write delta and master, import once, verify in bulk; finally report
  * every job and ACK it.
@@ -168,7 +168,7 @@ export class ProvisionProcessor {
       return { handedBack: batch };
     }
 
-    // 2. coalesce per host: the newest job wins (SPEC §8: a stale job never overwrites newer data)
+    // 2. coalesce per host: the newest job wins (DOMAIN.md §8: a stale job never overwrites newer data)
     jobs = this.coalesce(jobs, early);
 
     // 3. one bulk report: the early verdicts first (ACKed once stored), then `running` for the rest
@@ -461,7 +461,7 @@ export class ProvisionProcessor {
     });
   }
 
-  /** SPEC §11 scenario 11: plan only; nothing is written (no delta, master, backup or temp file). */
+  /** DOMAIN.md §11 scenario 11: plan only; nothing is written (no delta, master, backup or temp file). */
   private async planDryRun(school: string, jobs: ProvisionJob[]): Promise<Map<ProvisionJob, JobVerdict>> {
     const out = new Map<ProvisionJob, JobVerdict>();
     let inputs;
@@ -517,7 +517,7 @@ export class ProvisionProcessor {
         return done();
       }
       // plan, then pre-flight against the other schools' files; a job whose own MAC or IP is taken
-      // there is failed alone and the rest re-planned without it (SPEC §9 step 5)
+      // there is failed alone and the rest re-planned without it (DOMAIN.md §9 step 5)
       let candidates = jobs;
       let plan: BatchPlan;
       let applied: ProvisionJob[];
@@ -538,7 +538,7 @@ export class ProvisionProcessor {
           );
           return done();
         }
-        // SPEC §2: sophomorix-device reads every school's file; a bad line there blocks our import too
+        // DOMAIN.md §2: sophomorix-device reads every school's file; a bad line there blocks our import too
         const foreign = await this.otherSchoolCheck(school, inputs.masterPath, plan.master);
         if (foreign.findings.length === 0) break;
         const blamed = blameForeignConflicts(applied, foreign.findings, foreign.files);
@@ -623,7 +623,7 @@ export class ProvisionProcessor {
   }
 
   /**
-   * SPEC §9 step 8 for a batch whose import is done, run while the next batch merges and imports:
+   * DOMAIN.md §9 step 8 for a batch whose import is done, run while the next batch merges and imports:
    * first a read-only check with the DHCP state captured right after this import (the AD and DNS
    * reads do not depend on the next import for hosts it does not touch — afterOverlappingVerification
    * keeps batches that share a host apart). An all-clear settles the batch; anything else —
@@ -691,7 +691,7 @@ export class ProvisionProcessor {
   }
 
   /**
-   * Errors sophomorix would raise in the other schools' files (read-only, SPEC §2), the merged
+   * Errors sophomorix would raise in the other schools' files (read-only, DOMAIN.md §2), the merged
    * master included first so a MAC/IP used in both is caught too (named in the other file).
    */
   private async otherSchoolCheck(
@@ -716,7 +716,7 @@ export class ProvisionProcessor {
     // a hung import is the one import failure that may heal by itself: another bounded try
     if (run.timedOut) return { status: 'retry', code: 'IMPORT_TIMEOUT', message: `${describeImport(run)}; ${found}` };
     if (run.looksFailed) return failed('IMPORT_FAILED', `${describeImport(run)}; ${found}`, { ...result, problems });
-    // 7.3 swallows sophomorix errors and prints OK (SPEC §3): quote what it said next to what is missing
+    // 7.3 swallows sophomorix errors and prints OK (DOMAIN.md §3): quote what it said next to what is missing
     const said =
       run.output.split('\n').find((l) => /sophomorix-device finished/.test(l)) ?? run.output.trim().split('\n').pop();
     const quote = said ? ` ("${said.trim()}")` : '';
@@ -780,7 +780,7 @@ function where(f: Finding, masterPath: string): string {
   return `${f.file ?? masterPath}:${f.line}: ${readable(f.message)}`;
 }
 
-/** A bad manual line fails the whole batch, naming file and line; nothing is imported (SPEC §9 step 5). */
+/** A bad manual line fails the whole batch, naming file and line; nothing is imported (DOMAIN.md §9 step 5). */
 function manualLinesInvalid(what: string, findings: Finding[], masterPath: string): JobVerdict {
   const lines = findings.slice(0, 5).map((f) => where(f, masterPath));
   const more = findings.length > 5 ? ` (+${findings.length - 5} more)` : '';

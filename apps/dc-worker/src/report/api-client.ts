@@ -60,7 +60,7 @@ export interface WorkerRetryResult {
 
 /**
  * The status the API holds after a stored report, or null (refused, unknown, or an answer without
- * a status). For `running`: only `running` here means this try really started (SPEC §8).
+ * a status). For `running`: only `running` here means this try really started (DOMAIN.md §8).
  */
 export function heldStatus(logger: WorkerLogger, res: BulkReportResult): OperationStatus | null {
   if (res.outcome !== 'stored') return null;
@@ -75,8 +75,8 @@ function clip(text: string, max: number): string {
 }
 
 /**
- * The worker's side of the internal endpoints (SPEC §7). A status report is retried with
- * back-off until the API has stored it (SPEC §9 step 9, scenario 15): the caller ACKs only
+ * The worker's side of the internal endpoints (DOMAIN.md §7). A status report is retried with
+ * back-off until the API has stored it (DOMAIN.md §9 step 9, scenario 15): the caller ACKs only
  * after `report` resolved. A 409 (illegal transition, e.g. the op was superseded) is final.
  */
 @Injectable()
@@ -263,7 +263,7 @@ export class ApiClient {
   /**
    * Reports `running` and returns the status the API holds afterwards, or null when it refused
    * (409/404/400). The API answers a late `running` for a terminal operation (e.g. cancelled as
-   * superseded since we fetched it) with 200 and no change (SPEC §8); only `running` in the answer
+   * superseded since we fetched it) with 200 and no change (DOMAIN.md §8); only `running` in the answer
    * means this try really started.
    */
   async reportRunning(id: string): Promise<OperationStatus | null> {
@@ -271,7 +271,7 @@ export class ApiClient {
   }
 
   /**
-   * Worker-initiated retry after a transient failure (SPEC §8): the API counts the attempt and
+   * Worker-initiated retry after a transient failure (DOMAIN.md §8): the API counts the attempt and
    * republishes the job, or past the bound dead-letters it and fails the operation.
    */
   async retry(id: string, error: string): Promise<{ outcome: ReportOutcome; data?: WorkerRetryResult }> {

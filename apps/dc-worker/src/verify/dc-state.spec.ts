@@ -10,7 +10,7 @@ import {
   reverseOf,
 } from './dc-state';
 
-describe('DC state parsers (SPEC §2–4)', () => {
+describe('DC state parsers (DOMAIN.md §2–4)', () => {
   it('names: S- prefix for a non-default school, upper-case account with $', () => {
     expect(dcName('default-school', 'PC01')).toBe('pc01');
     expect(dcName('north', 'pc01')).toBe('north-pc01');

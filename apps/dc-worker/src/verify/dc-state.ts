@@ -1,31 +1,31 @@
 /**
- * Pure parsers and name rules for what samba-tool and the DHCP file tell us (SPEC §2–§4). No I/O:
+ * Pure parsers and name rules for what samba-tool and the DHCP file tell us (DOMAIN.md §2–§4). No I/O:
  * the Verifier feeds them command output.
  */
 import { hasComputerAccount } from '@app/csv-merge';
 import { DEFAULT_SCHOOL } from '@app/provisioning';
 
-/** Roles sophomorix gives a computer account (SPEC §2); the list lives in @app/csv-merge. */
+/** Roles sophomorix gives a computer account (DOMAIN.md §2); the list lives in @app/csv-merge. */
 export function hasAccount(role: string): boolean {
   return hasComputerAccount(role);
 }
 
-/** SPEC §2: a non-default school's names get an `S-` prefix in AD and DNS. */
+/** DOMAIN.md §2: a non-default school's names get an `S-` prefix in AD and DNS. */
 export function dcName(school: string, hostname: string): string {
   return (school === DEFAULT_SCHOOL ? hostname : `${school}-${hostname}`).toLowerCase();
 }
 
-/** Upper-case sAMAccountName with `$` (SPEC §2 hostname column). */
+/** Upper-case sAMAccountName with `$` (DOMAIN.md §2 hostname column). */
 export function accountName(school: string, hostname: string): string {
   return `${dcName(school, hostname).toUpperCase()}$`;
 }
 
-/** SPEC §4: names compare case-insensitively with a trailing dot ignored. */
+/** DOMAIN.md §4: names compare case-insensitively with a trailing dot ignored. */
 export function dnsKey(name: string): string {
   return name.trim().replace(/\.$/, '').toLowerCase();
 }
 
-/** Reverse zone and record name of an IPv4 for REV_DNS_OCTETS octets (SPEC §2: default 3). */
+/** Reverse zone and record name of an IPv4 for REV_DNS_OCTETS octets (DOMAIN.md §2: default 3). */
 export function reverseOf(ip: string, octets: number): { zone: string; node: string } {
   const parts = ip.split('.');
   const net = parts.slice(0, octets).reverse();
@@ -51,7 +51,7 @@ export interface DnsNode {
 
 /**
  * `dns query SRV ZONE @ ALL`: `  Name=<node>, Records=k, Children=c` blocks with record lines
- * `    A: 10.0.100.1 (flags=…)` / `    PTR: host.domain (flags=…)` below (SPEC §4).
+ * `    A: 10.0.100.1 (flags=…)` / `    PTR: host.domain (flags=…)` below (DOMAIN.md §4).
  * Node names are normalised with dnsKey; the zone apex is ''.
  */
 export function parseZoneDump(stdout: string): Map<string, DnsNode> {
@@ -80,7 +80,7 @@ export interface DhcpHost {
   ip: string | null;
 }
 
-/** The `host NAME { … }` blocks of a DHCP devices file (SPEC §3), keyed by lower-case name. */
+/** The `host NAME { … }` blocks of a DHCP devices file (DOMAIN.md §3), keyed by lower-case name. */
 export function parseDhcpHosts(text: string): Map<string, DhcpHost> {
   const out = new Map<string, DhcpHost>();
   const re = /host\s+([^\s{]+)\s*\{([^}]*)\}/g;

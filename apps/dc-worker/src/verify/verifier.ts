@@ -33,7 +33,7 @@ export interface VerifyTarget {
 /** Per job: the problems found ([] = verified). */
 export interface VerifyReport {
   problems: Map<string, string[]>;
-  /** samba-tool processes this verification started (SPEC §9 step 8: constant per batch) */
+  /** samba-tool processes this verification started (DOMAIN.md §9 step 8: constant per batch) */
   sambaToolRuns: number;
   /** leftover objects deleted because SAMBA_TOOL_AUTH is set */
   cleaned: string[];
@@ -65,7 +65,7 @@ export interface EarlyCheck {
 const EMPTY_NODE: DnsNode = { a: new Set(), ptr: new Set() };
 
 /**
- * Decides success by reading the DC's state (SPEC §4, §9 step 8): one `computer list`, one
+ * Decides success by reading the DC's state (DOMAIN.md §4, §9 step 8): one `computer list`, one
  * `dns query … @ ALL` per zone involved and one read of the DHCP file per batch, so the number of
  * samba-tool processes does not grow with the batch. Records are matched by value, never by exit
  * code alone.
@@ -196,7 +196,7 @@ export class Verifier {
   private check(school: string, targets: VerifyTarget[], domain: string, snapshot: DcSnapshot): Map<string, string[]> {
     const out = new Map<string, string[]>();
     // names a create/update of this batch ends up owning: a delete of the same name in the same
-    // batch (SPEC §11 scenario 6) is then proved by that job, not by absence
+    // batch (DOMAIN.md §11 scenario 6) is then proved by that job, not by absence
     const reused = new Map<string, string>();
     for (const t of targets) if (t.action !== 'delete') reused.set(t.hostname.toLowerCase(), t.id);
 
@@ -272,7 +272,7 @@ export class Verifier {
   }
 
   /**
-   * SPEC §9 step 8: with SAMBA_TOOL_AUTH, objects sophomorix did not create (so did not remove)
+   * DOMAIN.md §9 step 8: with SAMBA_TOOL_AUTH, objects sophomorix did not create (so did not remove)
    * are deleted for delete jobs. Returns whether anything was deleted (then we look again).
    */
   private async cleanLeftovers(

@@ -25,7 +25,7 @@ export interface CatalogRoutes {
 }
 
 /**
- * The routes of a catalog (SPEC §7 "same for /configs"): any signed-in user reads, admin and
+ * The routes of a catalog (DOMAIN.md §7 "same for /configs"): any signed-in user reads, admin and
  * operator write, only admin deletes (docs/API.md). Extend the result with `@Controller(path)`
  * and a constructor that injects the catalog's service.
  */

@@ -76,7 +76,7 @@ function toView(row: Row): CatalogEntryView {
 }
 
 /**
- * Rooms and configs (SPEC §6, §7 "same for /configs"): named entries that hosts reference and whose
+ * Rooms and configs (DOMAIN.md §6, §7 "same for /configs"): named entries that hosts reference and whose
  * name is written into every such host's devices.csv line. Names are unique case-insensitively
  * (AD and LINBO names are), although the CSV columns themselves are case-sensitive.
  */
@@ -115,7 +115,7 @@ export abstract class CatalogService {
 
   /**
    * A rename changes the name in the devices.csv line of every host using the entry, so each of
-   * them gets an update job in the same transaction as the rename (SPEC §8; docs/API.md
+   * them gets an update job in the same transaction as the rename (DOMAIN.md §8; docs/API.md
    * "Renaming a room or config").
    */
   async update(id: string, dto: CatalogEntryInput): Promise<CatalogEntryView> {

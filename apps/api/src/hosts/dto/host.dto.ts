@@ -12,9 +12,9 @@ import {
 } from '../../common/device-rules';
 import { PaginationQueryDto } from '../../common/pagination';
 
-/** Host names are case-insensitive (DNS, NetBIOS): stored lower case (SPEC §6). */
+/** Host names are case-insensitive (DNS, NetBIOS): stored lower case (DOMAIN.md §6). */
 const toLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value);
-/** Any MAC form sophomorix accepts is stored normalised AA:BB:CC:DD:EE:FF (SPEC §2, §6). */
+/** Any MAC form sophomorix accepts is stored normalised AA:BB:CC:DD:EE:FF (DOMAIN.md §2, §6). */
 const toNormalMac = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? (normalizeMac(value) ?? value) : value;
 

@@ -7,9 +7,9 @@ const queryBool = ({ value }: { value: unknown }) => (value === 'true' ? true : 
 
 export const MAX_IMPORT_CHARS = 5 * 1024 * 1024;
 
-/** `POST /import/devices` with `Content-Type: application/json` (SPEC §7). */
+/** `POST /import/devices` with `Content-Type: application/json` (DOMAIN.md §7). */
 export class ImportDevicesJsonDto {
-  @ApiProperty({ description: 'devices.csv text (15 semicolon-separated columns, no quoting, SPEC §2)' })
+  @ApiProperty({ description: 'devices.csv text (15 semicolon-separated columns, no quoting, DOMAIN.md §2)' })
   @IsString({ message: 'csv must be a string holding the devices.csv text' })
   @MaxLength(MAX_IMPORT_CHARS, { message: 'csv must be at most 5 MB' })
   csv!: string;
@@ -35,7 +35,7 @@ export class ImportErrorDto {
   message!: string;
 }
 
-/** The import report (SPEC §7) plus what it created besides hosts. */
+/** The import report (DOMAIN.md §7) plus what it created besides hosts. */
 export class ImportSummaryDto {
   @ApiProperty() dryRun!: boolean;
   @ApiProperty() created!: number;

@@ -27,7 +27,7 @@ import {
 /** Longest error text we keep: the worker quotes import output, which can be long. */
 const MAX_ERROR_LENGTH = 20_000;
 
-/** PATCH /internal/operations/:id/status (SPEC §7). */
+/** PATCH /internal/operations/:id/status (DOMAIN.md §7). */
 export class StatusReportDto implements StatusReport {
   @ApiProperty({ enum: OPERATION_STATUSES })
   @IsIn(OPERATION_STATUSES, { message: `status must be one of ${OPERATION_STATUSES.join(', ')}` })

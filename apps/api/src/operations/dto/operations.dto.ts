@@ -5,7 +5,7 @@ import { OPERATION_STATUSES, OperationStatus } from '@app/provisioning';
 import { PaginationQueryDto } from '../../common/pagination';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
-const HOSTNAME_MESSAGE = 'hostname must be 1–15 characters of a–z, 0–9 and inner hyphens (SPEC §6)';
+const HOSTNAME_MESSAGE = 'hostname must be 1–15 characters of a–z, 0–9 and inner hyphens (DOMAIN.md §6)';
 const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export class OperationsQueryDto extends PaginationQueryDto {
