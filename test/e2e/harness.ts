@@ -20,14 +20,14 @@ import { createFakeDc, FakeDc, FakeDcConfig } from '../fake-dc';
 import { ApiClient } from './support/api-client';
 import { DcProbe } from './support/dc-probe';
 import { freePort, ManagedProcess } from './support/processes';
-import { StopWaiting, waitFor, WaitOptions } from './support/wait-for';
+import { StopWaiting, Truthy, waitFor, WaitOptions } from '../support/wait-for';
 import { WsRecorder } from './support/ws-recorder';
 import { pgUrl, REDIS_DB, redisUrl } from '../setup/services';
 
 export * from './support/api-client';
 export * from './support/dc-probe';
 export * from './support/processes';
-export * from './support/wait-for';
+export * from '../support/wait-for';
 export * from './support/ws-recorder';
 export type { OperationView } from '@app/provisioning';
 
@@ -267,13 +267,9 @@ export class E2eEnv {
     ].join('\n');
   }
 
-  /** `waitFor` whose timeout message ends with the log tails of both processes. */
-  waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-    options: WaitOptions = {},
-  ): Promise<T> {
-    return waitFor(what, probe, { context: () => this.logTails(25), ...options });
+  /** `waitFor` (20 s by default) whose timeout message ends with the log tails of both processes. */
+  waitFor<T>(what: string, probe: () => Promise<T> | T, options: WaitOptions = {}): Promise<Truthy<T>> {
+    return waitFor(probe, what, { timeoutMs: 20_000, intervalMs: 100, context: () => this.logTails(25), ...options });
   }
 
   /** A WebSocket subscriber as the admin, closed by `stop()`/`restartApi()`. */

@@ -3,7 +3,7 @@
  * keeps every message in arrival order, so a test can assert the sequence of job events.
  */
 import WebSocket from 'ws';
-import { waitFor, WaitOptions } from './wait-for';
+import { waitFor, WaitOptions } from '../../support/wait-for';
 
 export interface WsMessage<D = unknown> {
   type: string;
@@ -87,7 +87,11 @@ export class WsRecorder {
     predicate: (msg: WsMessage<D>) => boolean,
     options?: WaitOptions,
   ): Promise<WsMessage<D>> {
-    return waitFor(`WebSocket message: ${what}`, () => (this.messages as WsMessage<D>[]).find(predicate), options);
+    return waitFor(() => (this.messages as WsMessage<D>[]).find(predicate), `WebSocket message: ${what}`, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      ...options,
+    });
   }
 
   close(): Promise<void> {

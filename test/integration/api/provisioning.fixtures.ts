@@ -84,25 +84,7 @@ export async function deadLetters(redis: Redis): Promise<StreamEntry[]> {
   return streamEntries(redis, JOBS_DLQ_STREAM);
 }
 
-/** Polls `check` until it returns a truthy value (no fixed sleeps racing timers). */
-export type Truthy<T> = Exclude<NonNullable<T>, false | 0 | ''>;
-
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 5_000): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as Truthy<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../../support/wait-for';
 
 /** A WebSocket client that records every message it receives. */
 export interface EventClient {

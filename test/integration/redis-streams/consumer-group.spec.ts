@@ -120,7 +120,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       const { group } = startConsumer('w1');
       await group.ensureGroup();
       const reading = group.readNew({ blockMs: 10_000 });
-      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'));
+      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'), 'reader w1 blocked in XREADGROUP');
       const [id] = await produce('wake');
       const started = Date.now();
       expect((await reading).map((m) => m.id)).toEqual([id]);
@@ -150,7 +150,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       const { group } = startConsumer('w1');
       await group.ensureGroup();
       const reading = group.readNew({ blockMs: 10_000 });
-      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'));
+      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'), 'reader w1 blocked in XREADGROUP');
       await admin.del(stream); // Redis answers the blocked client "UNBLOCKED the stream key no longer exists"
       const [id] = await produce('after-delete');
       expect((await reading).map((m) => m.id)).toEqual([id]);
@@ -160,7 +160,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       const { group } = startConsumer('w1');
       await group.ensureGroup();
       const reading = group.readNew({ blockMs: 10_000 });
-      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'));
+      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'), 'reader w1 blocked in XREADGROUP');
       await admin.xgroup('DESTROY', stream, GROUP);
       const [id] = await produce('after-destroy');
       expect((await reading).map((m) => m.id)).toEqual([id]);
@@ -192,7 +192,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       const claimed = await waitFor(async () => {
         const got = await b.group.claimIdle();
         return got.length ? got : null;
-      });
+      }, 'worker-b claiming the idle entry');
       expect(claimed).toEqual([{ id, fields: { type: 'provision_host', operation_id: 'in-flight' }, deliveries: 2 }]);
       expect(await pendingOf('worker-a')).toEqual([]);
       expect((await pendingOf('worker-b')).map((p) => [p[0], p[3]])).toEqual([[id, 2]]);
@@ -297,7 +297,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       expect(msg.id).toBe(inFlight);
 
       const reading = group.readNew({ blockMs: 30_000 });
-      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'));
+      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'), 'reader w1 blocked in XREADGROUP');
       const started = Date.now();
       group.interrupt();
       expect(await reading).toEqual([]);
@@ -320,7 +320,7 @@ describe('ConsumerGroup (real Redis DB 2)', () => {
       const { connections, group } = startConsumer('w1');
       await group.ensureGroup();
       const reading = group.readNew({ blockMs: 30_000 });
-      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'));
+      await waitFor(() => isBlocked(admin, 'rs-test-w1:reader:w1'), 'reader w1 blocked in XREADGROUP');
       const started = Date.now();
       await connections.close();
       expect(await reading).toEqual([]);

@@ -16,16 +16,7 @@ export function adminClient(): Redis {
   return new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
 
-/** Polls `probe` until it returns a truthy value; fails after `timeoutMs` instead of racing a sleep. */
-export async function waitFor<T>(probe: () => Promise<T>, timeoutMs = 5_000, everyMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '../../support/wait-for';
 
 /**
  * A TCP proxy in front of Redis that can "freeze" its current connections: bytes are swallowed in

@@ -60,7 +60,10 @@ describe('ConsumerGroup read watchdog and reconnects (real Redis DB 2 behind a p
     const group = new ConsumerGroup(connections, { stream, group: GROUP, consumer: 'w1', blockMs: 300 });
     await group.ensureGroup();
     const reading = group.readNew({ blockMs: 5_000 });
-    await waitFor(async () => ((await admin.client('LIST')) as string).includes('name=rs-test-wd:reader:w1 '));
+    await waitFor(
+      async () => ((await admin.client('LIST')) as string).includes('name=rs-test-wd:reader:w1 '),
+      'a new connection named rs-test-wd:reader:w1',
+    );
     proxy.dropAll();
     const id = await admin.xadd(stream, '*', 'operation_id', 'during-outage');
 

@@ -11,6 +11,7 @@ import Redis from 'ioredis';
 import { encodeJobPayload, OperationView } from '@app/provisioning';
 import { createFakeDc, CreateFakeDcOptions, FakeDc } from '../../fake-dc';
 import { FAKE_API_KEY, FakeApi } from './fake-api';
+import { Truthy, waitFor as pollUntil } from '../../support/wait-for';
 import { REDIS_DB, redisUrl } from '../../setup/services';
 
 export const WORKER_REDIS_URL = redisUrl(REDIS_DB.worker);
@@ -31,26 +32,9 @@ export function buildWorker(): { main: string; cleanup: () => void } {
   };
 }
 
-export async function waitFor<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 15_000,
-  everyMs = 50,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value as NonNullable<T>;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** The suite's `waitFor` (support/wait-for.ts) with the worker tier's defaults: 15 s, every 50 ms. */
+export function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Truthy<T>> {
+  return pollUntil(probe, what, { timeoutMs, intervalMs: 50 });
 }
 
 export interface WorkerProcess {

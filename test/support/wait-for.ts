@@ -1,6 +1,7 @@
 /**
- * Polling instead of sleeping (common rules: no sleeps racing a timer). Every wait names what it
- * waits for, so a timeout reads like a failed expectation rather than "Exceeded timeout".
+ * The one polling helper of every test tier: no sleeps racing a timer (CONVENTIONS.md habit 9).
+ * Every wait names what it waits for, so a timeout reads like a failed expectation rather than
+ * "Exceeded timeout", and quotes the last value or error the probe produced.
  */
 export interface WaitOptions {
   timeoutMs?: number;
@@ -14,24 +15,31 @@ export class WaitTimeoutError extends Error {}
 /** Thrown by a probe to end the wait at once (e.g. the host failed while we wait for synced). */
 export class StopWaiting extends Error {}
 
+/** What a successful probe returns: anything but `undefined`, `null`, `false`, `0` and `''`. */
+export type Truthy<T> = Exclude<NonNullable<T>, false | 0 | ''>;
+
 /**
- * Calls `probe` until it returns something other than `undefined`, `null` or `false` and returns
- * that value. Errors thrown by the probe count as "not yet" (the service may still be starting),
- * except `StopWaiting`; the last error or value seen is quoted in the timeout message.
+ * Calls `probe` until it returns a truthy value and returns that value. Errors thrown by the probe
+ * count as "not yet" (the service may still be starting), except `StopWaiting`. `options` may be
+ * a number: the timeout in milliseconds.
  */
 export async function waitFor<T>(
+  probe: () => Promise<T> | T,
   what: string,
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  options: WaitOptions = {},
-): Promise<T> {
-  const { timeoutMs = 20_000, intervalMs = 100 } = options;
+  options: WaitOptions | number = {},
+): Promise<Truthy<T>> {
+  const {
+    timeoutMs = 5_000,
+    intervalMs = 20,
+    context,
+  } = typeof options === 'number' ? { timeoutMs: options } : options;
   const started = Date.now();
   let lastError: unknown;
   let lastValue: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value as T;
+      if (value) return value as Truthy<T>;
       lastValue = value;
       lastError = undefined;
     } catch (err) {
@@ -44,8 +52,8 @@ export async function waitFor<T>(
   const parts = [`timed out after ${timeoutMs} ms waiting for ${what}`];
   if (lastError !== undefined) parts.push(`last error: ${(lastError as Error).message ?? String(lastError)}`);
   else parts.push(`last value: ${describe(lastValue)}`);
-  const context = options.context?.();
-  if (context) parts.push(context);
+  const extra = context?.();
+  if (extra) parts.push(extra);
   throw new WaitTimeoutError(parts.join('\n'));
 }
 
