@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
-import { loadWorkerConfig } from '../config/worker-config';
-import { createWorkerLogger } from '../logging/worker-logger';
-import { batchOutcome } from '../processors/provision-processor';
-import { MetricsServer } from './metrics-server';
-import { WorkerMetrics } from './worker-metrics';
+import { loadWorkerConfig } from '../../../apps/dc-worker/src/config/worker-config';
+import { createWorkerLogger } from '../../../apps/dc-worker/src/logging/worker-logger';
+import { batchOutcome } from '../../../apps/dc-worker/src/processors/provision-processor';
+import { MetricsServer } from '../../../apps/dc-worker/src/metrics/metrics-server';
+import { WorkerMetrics } from '../../../apps/dc-worker/src/metrics/worker-metrics';
 
 async function freePort(): Promise<number> {
   const s = createServer();
