@@ -1,6 +1,6 @@
 import { bytesOf } from './bytes';
 import { DEVICE_ROLES } from './device-line';
-import type { LineFacts } from './validate';
+import type { LineFacts } from './line-rules';
 
 /*
  * The fast path of the DOMAIN.md §2 line check: recognises, without splitting the line or using a

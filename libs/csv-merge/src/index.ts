@@ -3,20 +3,14 @@ export * from './types';
 export { formatDevicesCsv, lineKind, parseCsvLine, parseDevicesCsv } from './csv';
 export { macForm, type MacForm, normalizeMac } from './mac';
 export * from './device-line';
+export { DUPLICATE_CODES, validateCsvLines, validateDevicesCsv, validateDevicesFiles } from './file-check';
 export {
-  DUPLICATE_CODES,
   FINDING_CODES,
   type FindingCode,
-  lineVerdicts,
-  type LineVerdict,
   parseSubnet,
-  sophomorixOutcome,
-  type SophomorixOutcome,
   type Subnet,
-  validateCsvLines,
-  validateDevicesCsv,
-  validateDevicesFiles,
   validateLine,
   type ValidateOptions,
-} from './validate';
+} from './line-rules';
+export { lineVerdicts, type LineVerdict, sophomorixOutcome, type SophomorixOutcome } from './verdicts';
 export { formatDelta, masterWidth, mergeDelta, parseDelta, planBatch } from './plan';

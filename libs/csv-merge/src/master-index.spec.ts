@@ -4,7 +4,7 @@ import { lineKind } from './csv';
 import { DeviceLineReader, formatDeviceLine, recordFromFields } from './device-line';
 import { MasterIndex } from './master-index';
 import type { DeviceRecord } from './types';
-import { contextOf, lineFacts } from './validate';
+import { contextOf, lineFacts } from './line-rules';
 
 // The merge reads the master and the delta in place (char codes as bytes, no split). These
 // properties hold the in-place readers to the plain definitions: split on '\n' and ';', then the

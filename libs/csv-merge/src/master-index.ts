@@ -1,13 +1,16 @@
-import { Buffer } from 'node:buffer';
+/**
+ * The input master, indexed once per batch (DOMAIN.md §2 keys of every data line, names, MACs and
+ * IPs by hash) for the merge pass and the duplicate check of the merged file.
+ */
+import type { Buffer } from 'node:buffer';
 import { isLatin1, textBytes } from './bytes';
 import { kindAt } from './csv';
-import { COL, DEVICE_LINE_WIDTH } from './device-line';
+import { COL } from './device-line';
 import { CleanLine, fieldEnd, nameHash } from './fast-line';
+import { type Ctx, type LineFacts, slowLineFacts } from './line-rules';
+import { sampledWidth } from './line-width';
+import { type MergedRows } from './merged-rows';
 import { NumberIndex } from './number-index';
-import type { CsvLine } from './types';
-import { type Ctx, type LineFacts, slowLineFacts } from './validate';
-
-const WIDTH_SAMPLE = 2000;
 
 /** Per-line state of the master (MasterIndex.kinds). */
 const COMMENT_OR_BLANK = 0;
@@ -45,37 +48,6 @@ function lineStarts(text: string): { starts: Int32Array; count: number } {
   return { starts, count };
 }
 
-/** Number of ';'-separated fields of b[start, end). */
-function fieldCount(b: Uint8Array, start: number, end: number): number {
-  let fields = 1;
-  for (let i = start; i < end; i++) if (b[i] === 59) fields++;
-  return fields;
-}
-
-/**
- * The most common field count (ties → the larger), never below 15. One odd manual line with 40
- * columns does not stretch every new line, and a master written with 16 columns (an older tool's
- * habit) gets 16-column lines.
- */
-function mostCommonWidth(widths: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const fields of widths) counts.set(fields, (counts.get(fields) ?? 0) + 1);
-  let best = DEVICE_LINE_WIDTH;
-  let bestCount = 0;
-  for (const [width, count] of counts) {
-    if (count > bestCount || (count === bestCount && width > best)) {
-      best = width;
-      bestCount = count;
-    }
-  }
-  return Math.max(best, DEVICE_LINE_WIDTH);
-}
-
-/** Width of new lines: the most common field count among the master's data lines (see mostCommonWidth). */
-export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): number {
-  return mostCommonWidth(lines.filter((l) => l.kind === 'data').map((l) => l.raw.split(';').length));
-}
-
 /**
  * The master, read and checked once per batch (re-plans reuse it). Lines are not split out of the
  * text: per line the index keeps where it starts, and for data lines the DOMAIN.md §2 duplicate keys in
@@ -87,12 +59,13 @@ export function masterWidth(lines: readonly Pick<CsvLine, 'kind' | 'raw'>[]): nu
 export class MasterIndex {
   readonly length: number;
   readonly trailingNewline: boolean;
+  // bytes, latin1 and starts are read by MergedRows.render (merged-rows.ts) too
   /** the text's char codes (bytes.ts): what the scans read */
-  private readonly bytes: Buffer;
+  readonly bytes: Buffer;
   /** every char of the text is below 256: `bytes` are exactly the text */
-  private readonly latin1: boolean;
+  readonly latin1: boolean;
   /** start of line i in the text; starts[length] is one past the last line's end, as if a '\n' followed */
-  private readonly starts: Int32Array;
+  readonly starts: Int32Array;
   /** COMMENT_OR_BLANK, CLEAN or CHECKED per line */
   private readonly kinds: Uint8Array;
   /** position of the host in the text, for lines whose host is a name key (empty range: no name key) */
@@ -123,7 +96,7 @@ export class MasterIndex {
 
   constructor(
     readonly text: string,
-    private readonly ctx: Ctx,
+    readonly ctx: Ctx,
   ) {
     this.trailingNewline = text.endsWith('\n');
     const lines = lineStarts(text);
@@ -325,64 +298,6 @@ export class MasterIndex {
     return mask;
   }
 
-  /**
-   * The merged file's text. Runs of untouched input lines are copied as one piece of the input
-   * (a 100k-line master with a few thousand edits is a few thousand pieces, not 100k). Latin1
-   * text (the files are read so) is assembled as bytes: copying the runs out of the master's
-   * bytes and decoding the result once took a third less time than joining the strings (bench
-   * merge of 100k lines: 3.4 vs 5.3 ms).
-   */
-  render(out: MergedRows, trailingNewline: boolean): string {
-    if (out.rows === 0) return '';
-    // per piece: [start, end) of a run in the text, or [-1, row] for a changed row
-    const pieces: number[] = [];
-    let latin1 = this.latin1;
-    let r = 0;
-    while (r < out.rows) {
-      if (out.changedAt[r] >= 0) {
-        if (latin1 && !isLatin1(out.raw(r))) latin1 = false;
-        pieces.push(-1, r++);
-        continue;
-      }
-      // extend over input lines that follow each other unchanged
-      const first = out.lineNos[r] - 1;
-      let last = first;
-      r++;
-      while (r < out.rows && out.changedAt[r] < 0 && out.lineNos[r] - 1 === last + 1) {
-        last++;
-        r++;
-      }
-      pieces.push(this.starts[first], this.starts[last + 1] - 1);
-    }
-    return latin1 ? this.renderBytes(out, pieces, trailingNewline) : this.renderJoin(out, pieces, trailingNewline);
-  }
-
-  private renderJoin(out: MergedRows, pieces: readonly number[], trailingNewline: boolean): string {
-    const texts: string[] = [];
-    for (let k = 0; k < pieces.length; k += 2) {
-      texts.push(pieces[k] < 0 ? out.raw(pieces[k + 1]) : this.text.slice(pieces[k], pieces[k + 1]));
-    }
-    if (trailingNewline) texts.push(''); // the final '\n', in the same string
-    return texts.join('\n');
-  }
-
-  private renderBytes(out: MergedRows, pieces: readonly number[], trailingNewline: boolean): string {
-    // one '\n' between pieces, and after the last one if the file ends with it
-    let length = pieces.length / 2 - (trailingNewline ? 0 : 1);
-    for (let k = 0; k < pieces.length; k += 2) {
-      length += pieces[k] < 0 ? out.raw(pieces[k + 1]).length : pieces[k + 1] - pieces[k];
-    }
-    const bytes = Buffer.allocUnsafe(length);
-    let at = 0;
-    for (let k = 0; k < pieces.length; k += 2) {
-      if (k > 0) bytes[at++] = 10;
-      if (pieces[k] < 0) at += bytes.write(out.raw(pieces[k + 1]), at, 'latin1');
-      else at += this.bytes.copy(bytes, at, pieces[k], pieces[k + 1]);
-    }
-    if (trailingNewline) bytes[at++] = 10;
-    return bytes.toString('latin1', 0, at);
-  }
-
   /** Data lines whose hostname is `key` (lower-cased), in file order. */
   named(key: string): readonly number[] {
     const more = this.moreByName.get(key);
@@ -407,17 +322,10 @@ export class MasterIndex {
     return this.raw(i).split(';')[COL.mac] ?? '';
   }
 
+  /** Width of new lines (line-width.ts), counted on first use. */
   width(): number {
     if (this.widthCache === 0) {
-      // an even sample of at most WIDTH_SAMPLE data lines: the mode of a file's widths does not
-      // need every line, and counting fields of 100k lines would cost a tenth of the time budget
-      const step = Math.max(1, Math.ceil(this.dataLines / WIDTH_SAMPLE));
-      const widths: number[] = [];
-      for (let i = 0, k = 0; i < this.length; i++) {
-        if (this.kinds[i] === COMMENT_OR_BLANK) continue;
-        if (k++ % step === 0) widths.push(fieldCount(this.bytes, this.starts[i], this.starts[i + 1] - 1));
-      }
-      this.widthCache = mostCommonWidth(widths);
+      this.widthCache = sampledWidth(this.bytes, this.starts, this.kinds, this.length, this.dataLines);
     }
     return this.widthCache;
   }
@@ -436,32 +344,10 @@ export class MasterIndex {
     }
     return this.byMacCache.get(mac) ?? [];
   }
-
-  /**
-   * Facts of the lines a merge produced (patched or appended), numbered `lineNos`: read as one
-   * text of them all, as bytes like the master (one native copy, not one copy per line).
-   * The same as lineFacts on each line.
-   */
-  factsOfLines(raws: readonly string[], lineNos: readonly number[]): (LineFacts | null)[] {
-    const text = raws.join('\n');
-    const bytes = textBytes(text);
-    const clean = new CleanLine();
-    const facts: (LineFacts | null)[] = [];
-    let start = 0;
-    for (let k = 0; k < raws.length; k++) {
-      const end = start + raws[k].length;
-      if (kindAt(bytes, start, end) !== 'data') facts.push(null);
-      else if (this.ctx.subnets === null && clean.read(bytes, start, end)) {
-        facts.push(cleanFacts(text, clean.hostStart, clean.hostEnd, clean.mac, clean.ip));
-      } else facts.push(slowLineFacts(raws[k].split(';'), lineNos[k], this.ctx));
-      start = end + 1;
-    }
-    return facts;
-  }
 }
 
 /** The facts of a line the fast path read: no finding, the host at text[hostStart, hostEnd). */
-function cleanFacts(text: string, hostStart: number, hostEnd: number, mac: number, ip: number): LineFacts {
+export function cleanFacts(text: string, hostStart: number, hostEnd: number, mac: number, ip: number): LineFacts {
   const host = text.slice(hostStart, hostEnd);
   return { host, nameKey: host.toLowerCase(), macKey: mac, ipKey: ip === NONE ? null : ip, findings: null };
 }
@@ -469,62 +355,3 @@ function cleanFacts(text: string, hostStart: number, hostEnd: number, mac: numbe
 const NO_LINES: readonly number[] = [];
 
 const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
-
-/**
- * The merged master as rows: input lines kept as they are (by line number, no copy of their
- * text) and changed lines (patched with a change, appended) with their text and facts.
- */
-export class MergedRows {
-  rows = 0;
-  /** line number in the input master; appended lines get input length + k */
-  readonly lineNos: Int32Array;
-  /** job of this batch that produced the row, -1 for manual lines and unchanged delta hosts */
-  readonly jobs: Int32Array;
-  /** per row: its index in `changed`, -1 for an input line kept as it is */
-  readonly changedAt: Int32Array;
-  /** rows that differ from the input master, ascending */
-  readonly changed: number[] = [];
-  private readonly changedRaws: string[] = [];
-  /** facts of the changed rows, read all at once on first use (after the last add) */
-  private changedFacts: (LineFacts | null)[] | null = null;
-
-  constructor(
-    private readonly master: MasterIndex,
-    capacity: number,
-  ) {
-    this.lineNos = new Int32Array(capacity);
-    this.jobs = new Int32Array(capacity);
-    this.changedAt = new Int32Array(capacity);
-  }
-
-  /** Input line i, unchanged. */
-  keep(i: number, job: number): void {
-    this.lineNos[this.rows] = i + 1;
-    this.jobs[this.rows] = job;
-    this.changedAt[this.rows++] = -1;
-  }
-
-  /** A line that is not in the input master as it is. */
-  add(raw: string, lineNo: number, job: number): void {
-    this.lineNos[this.rows] = lineNo;
-    this.jobs[this.rows] = job;
-    this.changedAt[this.rows] = this.changed.length;
-    this.changed.push(this.rows++);
-    this.changedRaws.push(raw);
-  }
-
-  raw(r: number): string {
-    const k = this.changedAt[r];
-    return k >= 0 ? this.changedRaws[k] : this.master.raw(this.lineNos[r] - 1);
-  }
-
-  facts(r: number): LineFacts | null {
-    const k = this.changedAt[r];
-    if (k < 0) return this.master.facts(this.lineNos[r] - 1);
-    this.changedFacts ??= this.master.factsOfLines(
-      this.changedRaws,
-      this.changed.map((row) => this.lineNos[row]),
-    );
-    return this.changedFacts[k];
-  }
-}

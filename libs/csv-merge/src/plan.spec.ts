@@ -3,7 +3,7 @@ import { parseDevicesCsv } from './csv';
 import { DELTA_HEADER, formatDeviceLine } from './device-line';
 import { mergeDelta, planBatch } from './plan';
 import type { BatchJob, BatchPlan, DeviceRecord } from './types';
-import { validateDevicesCsv } from './validate';
+import { validateDevicesCsv } from './file-check';
 
 const rec = (hostname: string, mac: string, ip: string | null, extra: Partial<DeviceRecord> = {}): DeviceRecord => ({
   room: 'r101',

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from './types';
-import { lineVerdicts, sophomorixOutcome, validateDevicesCsv, validateDevicesFiles, validateLine } from './validate';
+import { validateDevicesCsv, validateDevicesFiles } from './file-check';
+import { lineVerdicts, sophomorixOutcome } from './verdicts';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/devices-csv');
 
@@ -54,50 +55,6 @@ describe('validateDevicesCsv: table of sophomorix verdicts (test/fixtures/device
     expect(dupName.message).toContain('PC01 already defined as pc01 (table.csv line 3)');
     const dupIp = findings.find((f) => f.line === 19) as Finding;
     expect(dupIp.message).toBe('IP 10.0.0.1 already used by host pc01 (table.csv line 3)');
-  });
-});
-
-describe('sophomorixOutcome', () => {
-  it('is exit 1 when only collected errors exist, 0 when only warnings', () => {
-    const collected = validateDevicesCsv('r_1;pc01;g;00:11:22:33:44:55;DHCP;;;;;;1\n');
-    expect(sophomorixOutcome(collected)).toMatchObject({ exitCode: 1, verdict: 'exit1' });
-    const warnOnly = validateDevicesCsv('r1;pc01;g;00-11-22-33-44-55;DHCP;;;;;;1\n');
-    expect(warnOnly.map((f) => f.severity)).toEqual(['warning']);
-    expect(sophomorixOutcome(warnOnly)).toEqual({ exitCode: 0, verdict: 'ok' });
-  });
-
-  it('a room error before a host error still ends in exit 88 (room errors are only collected)', () => {
-    const f = validateDevicesCsv('r_1;pc_1;g;00:11:22:33:44:55;DHCP;;;;;;1\n');
-    expect(f.map((x) => x.sophomorix)).toEqual(['exit1', 'exit88']);
-    expect(sophomorixOutcome(f).exitCode).toBe(88);
-  });
-});
-
-describe('validateLine options', () => {
-  const line = (ip: string) => `r;pc01;g;00:11:22:33:44:55;${ip};;;;;;1`.split(';');
-
-  it('warns about IPs outside the given subnets only when subnets are given', () => {
-    expect(validateLine(line('10.1.0.5'), 1)).toEqual([]);
-    expect(validateLine(line('10.1.0.5'), 1, { subnets: ['10.0.0.0/16'] }).map((f) => f.code)).toEqual([
-      'IP_OUTSIDE_SUBNETS',
-    ]);
-    expect(validateLine(line('10.0.3.5'), 1, { subnets: ['10.0.0.0/16', '192.168.0.0/24'] })).toEqual([]);
-  });
-
-  it('rejects a malformed subnet list instead of ignoring it', () => {
-    expect(() => validateLine(line('10.0.0.1'), 1, { subnets: ['10.0.0.0/33'] })).toThrow(/invalid subnet/);
-  });
-
-  it('checks no duplicates on a single line', () => {
-    expect(validateLine(line('10.0.0.1'), 7)).toEqual([]);
-  });
-
-  it('reads octets like Perl int(): numbers within 0..255 pass, with a warning when not plain', () => {
-    expect(validateLine(line(' 10.0.0.1'), 1).map((f) => f.code)).toEqual(['IP_NOT_PLAIN']);
-    expect(validateLine(line('10.0.0.1e3'), 1).map((f) => f.code)).toEqual(['INVALID_IP']);
-    expect(validateLine(line('10.0.0.inf'), 1).map((f) => f.code)).toEqual(['INVALID_IP']);
-    expect(validateLine(line('10.0..'), 1).map((f) => f.code)).toEqual(['IP_NOT_PLAIN']);
-    expect(validateLine(line(''), 1).map((f) => f.code)).toEqual(['INVALID_IP']);
   });
 });
 
