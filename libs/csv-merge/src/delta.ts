@@ -88,8 +88,20 @@ export function formatDeltaEntries(entries: readonly DeltaEntry[]): string {
   return out.join('\n');
 }
 
+/** The delta model after the batch's jobs, and what the merge pass needs to know about them. */
+export interface AppliedJobs {
+  delta: Map<string, DeltaEntry>;
+  /** current name → the name its master line has (set by renames in this batch) */
+  origin: Map<string, string>;
+  deletions: Deletion[];
+}
+
 /** DOMAIN.md §9 step 4: the jobs in stream order, applied to the delta model. */
-export function applyJobs(initial: Map<string, DeltaEntry>, jobs: readonly BatchJob[], excluded: ReadonlySet<number>) {
+export function applyJobs(
+  initial: Map<string, DeltaEntry>,
+  jobs: readonly BatchJob[],
+  excluded: ReadonlySet<number>,
+): AppliedJobs {
   // the file's model itself when no job changes it (mergeDelta), else a copy to change
   const changes = jobs.some((_, i) => !excluded.has(i));
   const delta = changes ? copyOf(initial) : initial;

@@ -52,6 +52,7 @@ function patchShortRaw(raw: string, rec: DeviceRecord): string {
   return fields.join(';') + (crlf ? '\r' : '');
 }
 
+/** What one merge pass produced: the merged rows, the delta model and each job's result. */
 export interface Pass {
   out: MergedRows;
   delta: Map<string, DeltaEntry>;
@@ -64,6 +65,7 @@ export interface Pass {
   trailingNewline: boolean;
 }
 
+/** `devices.csv line 41`: a line of the master as messages name it. */
 export function where(name: string, lineNo: number): string {
   return `${name} line ${lineNo}`;
 }
