@@ -10,7 +10,7 @@ import { MergeStep } from '../pipeline/merge-step';
 import { ProvisionJob } from '../pipeline/provision-job';
 import { ReportChain } from '../pipeline/report-chain';
 import { VerificationStep } from '../pipeline/verification-step';
-import { batchOutcome, workerErrorVerdicts } from '../pipeline/verdicts';
+import { batchOutcome, ImportedBatch, workerErrorVerdicts } from '../pipeline/verdicts';
 import { ApiUnavailableError, ReportAbortedError } from '../report/api-transport';
 import { JobReporter, JobVerdict, TerminalVerdict } from './job-reporter';
 
@@ -22,6 +22,8 @@ export interface BatchResult {
 }
 
 type Verdicts = Map<ProvisionJob, JobVerdict>;
+/** no live jobs: nothing decided under the lock, nothing imported */
+const NOTHING_LOCKED: LockedRun = { verdicts: new Map(), imported: null, phases: {} };
 type ReporterPort = Pick<JobReporter, 'skipMany' | 'runningMany' | 'finishMany'>;
 
 /**
@@ -57,15 +59,13 @@ export class ProvisionProcessor {
     this.metrics.batchOpened(batch.length);
 
     // 1. snapshots in one query; the API being down is transient: hand the whole batch back, nothing done yet
-    let views;
-    try {
-      views = await this.ahead.views(batch);
-    } catch (err) {
+    const views = await this.ahead.views(batch).catch((err: Error) => {
       if (!(err instanceof ApiUnavailableError)) throw err;
       log.warn({ err: err.message }, 'API unavailable; batch handed back for a later retry');
       this.metrics.batchDone(school, 'handed_back');
-      return { handedBack: batch, reason: 'api_unavailable' };
-    }
+      return null;
+    });
+    if (!views) return { handedBack: batch, reason: 'api_unavailable' };
     // 2. classify and coalesce per host; unknown, finished and duplicate entries are ACKed at once
     const { jobs, skips, early } = intake(batch, views);
     await this.reporter.skipMany(skips);
@@ -78,42 +78,14 @@ export class ProvisionProcessor {
     const dryRun = live.filter((j) => j.options.dryRun);
     const real = live.filter((j) => !j.options.dryRun);
     const planned: Verdicts = dryRun.length ? (await this.merge.run(school, dryRun, true)).verdicts : new Map();
-    let locked: LockedRun = { verdicts: new Map(), imported: null, phases: {} };
-    let handedBack: QueuedJob[] = [];
-    if (real.length) {
-      let ahead: Promise<void> | undefined;
-      try {
-        locked = await this.importStep.run(school, real, log, {
-          after: this.chain.overlapping(real, log),
-          importStarting: () => (ahead = this.lookAhead(lookAhead, log)),
-        });
-      } catch (err) {
-        if (!(err instanceof LockTimeoutError)) throw err;
-        log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
-        handedBack = real.map((j) => j.job);
-      } finally {
-        // the caller reads the stream again after we return: the look-ahead must be done by then
-        await ahead;
-      }
-    }
-    Object.assign(phases, locked.phases);
+    const locked = real.length ? await this.importLive(school, real, log, lookAhead) : NOTHING_LOCKED;
+    const handedBack = locked ? [] : real.map((j) => j.job);
+    Object.assign(phases, locked?.phases);
 
-    // 8. verification, from now on while the next batch merges and imports; an unexpected error
-    // there gets each job another bounded try through the API, like any worker error
-    const decided: Verdicts = new Map([...planned, ...locked.verdicts]);
-    const { imported } = locked;
-    const verdicts: Promise<Verdicts> = imported
-      ? this.verification.run(imported, log).then(
-          (found) => {
-            phases.verifyMs = found.ms;
-            return new Map([...decided, ...found.verdicts]);
-          },
-          (err: Error) => {
-            log.error({ err: err.message, stack: err.stack }, 'verification failed unexpectedly');
-            return new Map([...decided, ...workerErrorVerdicts(imported.applied, err)]);
-          },
-        )
-      : Promise.resolve(decided);
+    // 8. verification, from now on while the next batch merges and imports
+    const decided: Verdicts = new Map([...planned, ...(locked?.verdicts ?? [])]);
+    const imported = locked?.imported ?? null;
+    const verdicts = imported ? this.verify(imported, decided, log, phases) : Promise.resolve(decided);
 
     // 9. report every verdict in one bulk call, then ACK them (never before the reports are stored)
     const report = async (final: Verdicts) => {
@@ -126,6 +98,48 @@ export class ProvisionProcessor {
     };
     this.chain.append(verdicts, imported?.applied ?? null, report, log);
     return { handedBack, reason: handedBack.length ? 'lock_timeout' : null };
+  }
+
+  /** ImportStep after the verification of a batch sharing hosts; null: the lock was busy (hand back). */
+  private async importLive(
+    school: string,
+    jobs: ProvisionJob[],
+    log: WorkerLogger,
+    lookAhead?: () => Promise<void>,
+  ): Promise<LockedRun | null> {
+    let ahead: Promise<void> | undefined;
+    try {
+      return await this.importStep.run(school, jobs, log, {
+        after: this.chain.overlapping(jobs, log),
+        importStarting: () => {
+          ahead = this.lookAhead(lookAhead, log);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof LockTimeoutError)) throw err;
+      log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
+      return null;
+    } finally {
+      // the caller reads the stream again after we return: the look-ahead must be done by then
+      await ahead;
+    }
+  }
+
+  /** All verdicts once verified; an unexpected error gives each job another bounded try (never rejects). */
+  private async verify(
+    imported: ImportedBatch,
+    decided: Verdicts,
+    log: WorkerLogger,
+    phases: Record<string, number>,
+  ): Promise<Verdicts> {
+    try {
+      const found = await this.verification.run(imported, log);
+      phases.verifyMs = found.ms;
+      return new Map([...decided, ...found.verdicts]);
+    } catch (err) {
+      log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'verification failed unexpectedly');
+      return new Map([...decided, ...workerErrorVerdicts(imported.applied, err as Error)]);
+    }
   }
 
   /**
