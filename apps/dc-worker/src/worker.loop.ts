@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { BatchCoordinator, WorkItem } from './batch/batch-coordinator';
+import { HandBackBackoff } from './batch/hand-back-backoff';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
-import { StreamConsumer } from './consumer/stream-consumer';
+import { QueuedJob, StreamConsumer } from './consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
-import { WorkerMetrics } from './metrics/worker-metrics';
+import { HandBackReason, WorkerMetrics } from './metrics/worker-metrics';
 import { JobReporter } from './processors/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
@@ -27,6 +28,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
   private stopping = false;
   private loop: Promise<number> | null = null;
   private handedBackInOnce = 0;
+  private readonly backoff: HandBackBackoff;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -39,7 +41,9 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly reporter: JobReporter,
     private readonly api: ApiClient,
     private readonly metrics: WorkerMetrics,
-  ) {}
+  ) {
+    this.backoff = new HandBackBackoff(config.retryDelayMs, config.retryMaxDelayMs);
+  }
 
   onApplicationBootstrap(): void {
     if (this.mode !== 'check') void this.start();
@@ -139,11 +143,13 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
       // "right after the batch" (DOMAIN.md §9 step 2): after its verification and report too, which run
       // behind the loop — the repair is for a host the batch may just have created
       await this.provision.settled();
-      if (!(await this.macct.process(item.job))) this.handBack([item.job]);
+      if (await this.macct.process(item.job)) this.backoff.reset();
+      else this.handBack([item.job], 'api_unavailable');
       return;
     }
     const result = await this.provision.process(item.school, item.jobs, () => this.lookAhead());
-    if (result.handedBack.length) this.handBack(result.handedBack);
+    if (result.reason && result.handedBack.length) this.handBack(result.handedBack, result.reason);
+    else this.backoff.reset();
   }
 
   /** While a batch imports: make the next batch's jobs `running` now, so it can start right after. */
@@ -159,14 +165,29 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  private handBack(jobs: Parameters<BatchCoordinator['handBack']>[0]): void {
+  /**
+   * Transient trouble (API down, lock busy) backs off: each hand-back in a row waits longer
+   * (HandBackBackoff), counted in linbo_worker_hand_backs_total. Jobs put back at shutdown just
+   * stay pending.
+   */
+  private handBack(jobs: QueuedJob[], reason: HandBackReason): void {
+    if (reason !== 'shutdown') this.metrics.handedBack(reason, jobs.length);
     if (this.mode === 'once') {
       // --once does not wait for a lock or the API: the jobs stay pending in Redis
       this.handedBackInOnce += jobs.length;
       this.logger.warn({ count: jobs.length }, '--once: jobs left pending for the service to retry');
       return;
     }
-    this.coordinator.handBack(jobs);
+    if (reason === 'shutdown') {
+      this.coordinator.handBack(jobs, this.config.retryDelayMs);
+      return;
+    }
+    const retryInMs = this.backoff.next();
+    this.logger.warn(
+      { reason, count: jobs.length, retryInMs },
+      'jobs handed back after a transient failure; backing off',
+    );
+    this.coordinator.handBack(jobs, retryInMs);
   }
 
   /**

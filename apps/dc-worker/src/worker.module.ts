@@ -5,15 +5,21 @@ import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { StreamConsumer } from './consumer/stream-consumer';
 import { DeltaFile } from './files/delta-file';
 import { MasterFile } from './files/master-file';
+import { OtherSchoolFiles } from './files/school-files';
 import { ImportRunner } from './import/import-runner';
 import { ProvisionLock } from './lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
 import { MetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
+import { ImportStep } from './pipeline/import-step';
+import { LookAhead } from './pipeline/look-ahead';
+import { MergeStep } from './pipeline/merge-step';
+import { VerificationStep } from './pipeline/verification-step';
 import { JobReporter } from './processors/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient } from './report/api-client';
+import { ApiTransport } from './report/api-transport';
 import { Verifier } from './verify/verifier';
 import { WORKER_RUN_MODE, WorkerLoop, WorkerRunMode } from './worker.loop';
 
@@ -40,10 +46,16 @@ export class WorkerModule {
         ProvisionLock,
         MasterFile,
         DeltaFile,
+        OtherSchoolFiles,
         ImportRunner,
         Verifier,
+        ApiTransport,
         ApiClient,
         JobReporter,
+        LookAhead,
+        MergeStep,
+        ImportStep,
+        VerificationStep,
         ProvisionProcessor,
         MacctRepairProcessor,
         WorkerLoop,

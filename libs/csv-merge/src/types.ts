@@ -2,6 +2,7 @@
  * Public types of libs/csv-merge: the contract between this pure library, the DC worker
  * (apps/dc-worker) and the API's device import (apps/api). DOMAIN.md §2 (file rules) and §9 (merge).
  */
+import type { MergeFailureCode } from '@app/provisioning';
 
 /** One physical line of a devices.csv text, exactly as sophomorix sees it. */
 export interface CsvLine {
@@ -73,7 +74,7 @@ export interface BatchJob {
 
 export type JobOutcome =
   | { id: string; status: 'applied'; line: string; adopted?: boolean }
-  | { id: string; status: 'failed'; code: string; message: string };
+  | { id: string; status: 'failed'; code: MergeFailureCode; message: string };
 
 export interface MergeStats {
   /** master lines patched in place (managed columns) */

@@ -36,3 +36,29 @@ export type BulkReportOutcome =
   | { id: string; outcome: 'stored'; changed: boolean; operation: OperationView }
   | { id: string; outcome: 'rejected'; operation?: OperationView; error: { code: ApiErrorCode; message: string } }
   | { id: string; outcome: 'not_found'; error: { code: ApiErrorCode; message: string } };
+
+/** How a status report (single or bulk item) ended once the API answered for good. */
+export type ReportOutcome = BulkReportOutcome['outcome'];
+
+/**
+ * `data` of POST /internal/operations/:id/retry (the worker, after a transient failure, DOMAIN.md §8):
+ * another try queued, past the bound dead-lettered, or cancelled because a newer change is queued.
+ */
+export type WorkerRetryOutcome =
+  | { retried: true; attempt: number }
+  | { retried: false; deadLettered: true; attempt: number }
+  | { retried: false; superseded: true; supersededBy: string };
+
+/**
+ * Why the worker ACKs a job without reporting a status for it (DOMAIN.md §9 step 3): there is
+ * nothing left for the API to change.
+ */
+export type SkipReason =
+  /** the same operation appears again later in the batch; that entry stands for it */
+  | 'DUPLICATE_ENTRY'
+  /** the API does not know the operation */
+  | 'OPERATION_NOT_FOUND'
+  /** the operation is completed, failed or cancelled already */
+  | 'ALREADY_TERMINAL'
+  /** the API did not take `running` (superseded or finished meanwhile) */
+  | 'RUNNING_REFUSED';

@@ -21,15 +21,21 @@ export const API_ERROR_CODES = [
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-export const JOB_ERROR_CODES = [
+/** Why the merge (libs/csv-merge planBatch) refuses one job of a batch (DOMAIN.md §9 steps 4–5). */
+export const MERGE_FAILURE_CODES = [
   /** the job's line conflicts with another line (hostname, MAC after normalising, IP) */
   'CSV_CONFLICT',
   /** the job's own line fails the sophomorix rules */
   'CSV_INVALID_LINE',
-  /** a manual line in the master is invalid: nothing is imported */
-  'CSV_MANUAL_LINE_INVALID',
   /** delete of a line we do not own */
   'NOT_OWNED',
+] as const;
+export type MergeFailureCode = (typeof MERGE_FAILURE_CODES)[number];
+
+export const JOB_ERROR_CODES = [
+  ...MERGE_FAILURE_CODES,
+  /** a manual line in the master is invalid: nothing is imported */
+  'CSV_MANUAL_LINE_INVALID',
   'MASTER_MISSING',
   'MASS_DELETE_REFUSED',
   'LOCK_TIMEOUT',

@@ -41,10 +41,6 @@ export function checkTransition(from: OperationStatus, to: OperationStatus): Tra
   return TRANSITIONS[from].includes(to) ? 'apply' : 'reject';
 }
 
-export function canTransition(from: OperationStatus, to: OperationStatus): boolean {
-  return checkTransition(from, to) === 'apply';
-}
-
 /** Whether a move into `to` starts a new try (the attempt counter is bumped once per try). */
 export function startsAttempt(from: OperationStatus, to: OperationStatus): boolean {
   return to === 'running' && (from === 'pending' || from === 'retrying');

@@ -1,6 +1,6 @@
 // Bulk internal endpoints (docs/BENCHMARKS.md "End to end"): a batch costs the same few API requests
-// whatever its size — one query for the snapshots, one bulk `running`, one bulk terminal report —
-// and an API without the bulk routes (404) is served with the single-operation calls.
+// whatever its size — one query for the snapshots, one bulk `running`, one bulk terminal report
+// (API and worker ship together: there is no single-call fallback for an API without them).
 import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(90_000);
@@ -97,27 +97,6 @@ describe('bulk internal endpoints', () => {
       'PATCH /api/v1/internal/operations/status 200',
     ]);
     expect(env.dc.records('pc30', 'A')).toEqual(['10.0.100.130']);
-  });
-
-  it('an API without the bulk routes (404) gets the single-operation calls; everything still syncs', async () => {
-    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
-    env.api.bulkRoutes = false;
-    const ops = createOps(env, 4, 'old', 40);
-    env.api.cancelBeforeRunning.add(ops[3].id);
-    for (const op of ops) await env.publish(op);
-    const w = env.spawn();
-    for (const op of ops.slice(0, 3)) await env.waitStatus(op.id, 'completed');
-    await waitFor(async () => (await env!.pending()) === 0, 'all ACKed');
-    expect(env.api.status(ops[3].id)).toBe('cancelled');
-    expect(env.dc.readMaster()).not.toContain(';old3;');
-    const seen = routes(env, 0);
-    // one probe of the bulk query, then single calls only (the absence is remembered)
-    expect(seen.filter((r) => /operations\/(query|status) /.test(r))).toEqual([
-      'POST /api/v1/internal/operations/query 404',
-    ]);
-    expect(seen.filter((r) => r.startsWith('GET /api/v1/internal/operations/:id 200'))).toHaveLength(4);
-    expect(seen.filter((r) => r.startsWith('PATCH /api/v1/internal/operations/:id/status 200'))).toHaveLength(4 + 3);
-    expect(w.logs.some((l) => /no bulk internal route/.test(String(l.msg)))).toBe(true);
   });
 
   it('a 503 on the bulk terminal report is retried; nothing is ACKed before it is stored', async () => {

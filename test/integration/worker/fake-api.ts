@@ -41,11 +41,6 @@ export class FakeApi {
   /** answer 503 to every request while true */
   down = false;
   /**
-   * false: answer 404 to the bulk routes (POST /internal/operations/query, PATCH
-   * /internal/operations/status), as an API from before them did
-   */
-  bulkRoutes = true;
-  /**
    * Operations the API cancels (superseded by a newer change) just before their `running` report
    * arrives: the race between the worker's snapshot fetch and its running report (DOMAIN.md §8).
    */
@@ -184,10 +179,10 @@ export class FakeApi {
     if (req.headers[INTERNAL_KEY_HEADER] !== FAKE_API_KEY) {
       return this.send(req, res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad key' } });
     }
-    if (this.bulkRoutes && req.url === '/api/v1/internal/operations/query' && req.method === 'POST') {
+    if (req.url === '/api/v1/internal/operations/query' && req.method === 'POST') {
       return this.query(req, res, chunks);
     }
-    if (this.bulkRoutes && req.url === '/api/v1/internal/operations/status' && req.method === 'PATCH') {
+    if (req.url === '/api/v1/internal/operations/status' && req.method === 'PATCH') {
       return this.bulkStatus(req, res, chunks);
     }
     const m = /^\/api\/v1\/internal\/operations\/([^/]+)(\/status|\/retry)?$/.exec(req.url ?? '');

@@ -213,6 +213,39 @@ describe('Prometheus metrics (METRICS_PORT, issue 5)', () => {
     await expect(fetch(`${base}/health`)).rejects.toThrow();
   });
 
+  it('API down: each hand-back waits longer (jittered doubling), logged and counted; all syncs once it is back', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const port = await freePort();
+    const op = env.api.addProvision('create', {
+      hostname: 'pc73',
+      macAddress: '00:11:22:33:44:73',
+      ipAddress: '10.0.100.73',
+    });
+    env.api.down = true;
+    const w = env.spawn({ METRICS_PORT: String(port) });
+    await env.publish(op);
+    const backOffs = () => w.logs.filter((l) => l.msg === 'jobs handed back after a transient failure; backing off');
+    await waitFor(() => backOffs().length >= 3, 'three hand-backs');
+    const [first, second, third] = backOffs();
+    expect(first).toMatchObject({ reason: 'api_unavailable', count: 1 });
+    // RETRY_DELAY_SEC 0.2 doubled per hand-back in a row, each 75–100 % of its step
+    const delays = [first, second, third].map((l) => Number(l.retryInMs));
+    expect(delays[0]).toBeGreaterThanOrEqual(150);
+    expect(delays[0]).toBeLessThanOrEqual(200);
+    expect(delays[1]).toBeGreaterThanOrEqual(300);
+    expect(delays[2]).toBeGreaterThanOrEqual(600);
+    // the next try comes no sooner than the delay said
+    const tries = w.logs
+      .filter((l) => /API unavailable/.test(String(l.msg)))
+      .map((l) => new Date(String(l.time)).getTime());
+    expect(tries[2] - tries[1]).toBeGreaterThanOrEqual(delays[1] - 20);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(sample(text, 'linbo_worker_hand_backs_total', { reason: 'api_unavailable' })).toBeGreaterThanOrEqual(3);
+    env.api.down = false;
+    await env.waitStatus(op.id, 'completed');
+    await waitFor(async () => (await env!.pending()) === 0, 'ACK');
+  });
+
   it('a failing import counts a failed batch and verify failures', async () => {
     env = await WorkerEnv.create(build.main, { master: '# devices\n', release: '7.3' });
     env.dc.setConfig({ failNext: 1 });

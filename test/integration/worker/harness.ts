@@ -140,6 +140,7 @@ export class WorkerEnv {
       PROVISION_BATCH_SIZE: String(this.opts.batchSize ?? 50),
       READ_BLOCK_MS: '300',
       RETRY_DELAY_SEC: '0.2',
+      RETRY_MAX_DELAY_SEC: '2',
       REPORT_RETRY_MAX_DELAY_SEC: '0.3',
       CLAIM_INTERVAL_SEC: '3600',
       SHUTDOWN_TIMEOUT_SEC: '10',

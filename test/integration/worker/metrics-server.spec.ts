@@ -2,9 +2,9 @@ import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from '../../../apps/dc-worker/src/config/worker-config';
 import { createWorkerLogger } from '../../../apps/dc-worker/src/logging/worker-logger';
-import { batchOutcome } from '../../../apps/dc-worker/src/processors/provision-processor';
 import { MetricsServer } from '../../../apps/dc-worker/src/metrics/metrics-server';
 import { WorkerMetrics } from '../../../apps/dc-worker/src/metrics/worker-metrics';
+import { batchOutcome } from '../../../apps/dc-worker/src/pipeline/verdicts';
 
 async function freePort(): Promise<number> {
   const s = createServer();

@@ -12,6 +12,7 @@ import {
   ProvisionStatus,
   startsAttempt,
   StatusReport,
+  WorkerRetryOutcome,
 } from '@app/provisioning';
 import { StreamProducer } from '@app/redis-streams';
 import { ApiError } from '../common/api-error';
@@ -32,11 +33,6 @@ export interface AppliedReport {
   /** false for an idempotent repeat or a late `running` after a terminal status */
   changed: boolean;
 }
-
-export type WorkerRetryOutcome =
-  | { retried: true; attempt: number }
-  | { retried: false; deadLettered: true; attempt: number }
-  | { retried: false; superseded: true; supersededBy: string };
 
 interface Applied {
   op: Operation;

@@ -83,9 +83,9 @@ export class BatchCoordinator {
     return { kind: 'macct_repair', job };
   }
 
-  /** Puts jobs back (transient failure: lock timeout, API down) to be tried after RETRY_DELAY_SEC. */
-  handBack(jobs: QueuedJob[]): void {
-    const notBefore = Date.now() + this.config.retryDelayMs;
+  /** Puts jobs back (transient failure: lock timeout, API down) to be tried after `delayMs`. */
+  handBack(jobs: QueuedJob[], delayMs: number): void {
+    const notBefore = Date.now() + delayMs;
     this.queue.unshift(...jobs.map((j) => ({ ...j, notBefore })));
     this.queue.sort((a, b) => compareIds(a.id, b.id));
   }

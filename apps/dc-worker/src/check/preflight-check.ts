@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { deltaPathFor, dhcpVerifyPathFor, masterPathFor, WorkerConfig } from '../config/worker-config';
 import { WorkerLogger } from '../logging/worker-logger';
 import { ApiClient } from '../report/api-client';
+import { ApiTransport } from '../report/api-transport';
 import { Verifier } from '../verify/verifier';
 
 export interface CheckResult {
@@ -86,7 +87,7 @@ export async function runChecks(config: WorkerConfig, logger: WorkerLogger): Pro
     }
   });
   await check(`API ${config.apiUrl}`, async () => {
-    const res = await new ApiClient(config, logger).ping();
+    const res = await new ApiClient(logger, new ApiTransport(config, logger)).ping();
     if (!res.ok) throw new Error(res.detail);
     return `reachable, internal key accepted (${res.detail})`;
   });

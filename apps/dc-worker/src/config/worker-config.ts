@@ -52,6 +52,8 @@ export interface WorkerConfig {
   blockMs: number;
   /** pause before re-reading our own un-ACKed entries after a transient failure */
   retryDelayMs: number;
+  /** cap of the hand-back back-off (doubling from retryDelayMs, with jitter) */
+  retryMaxDelayMs: number;
   reportRetryMaxDelayMs: number;
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -110,6 +112,7 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
   CLAIM_INTERVAL_SEC: { def: '30', help: 'how often to look for entries of dead consumers' },
   READ_BLOCK_MS: { def: '5000', help: 'bound of one blocking XREADGROUP (never 0)' },
   RETRY_DELAY_SEC: { def: '5', help: 'pause before re-reading un-ACKed jobs after a transient failure' },
+  RETRY_MAX_DELAY_SEC: { def: '60', help: 'cap of that pause, doubled per transient failure in a row (jittered)' },
   REPORT_RETRY_MAX_DELAY_SEC: { def: '30', help: 'cap of the status-report back-off' },
   SHUTDOWN_TIMEOUT_SEC: { def: '30', help: 'hard limit for a graceful stop (SIGTERM)' },
   LOG_LEVEL: { def: 'info', help: 'pino level' },
@@ -263,6 +266,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     claimIntervalMs: num('CLAIM_INTERVAL_SEC', 0.05, 86400, false) * 1000,
     blockMs: num('READ_BLOCK_MS', 10, 60000),
     retryDelayMs: num('RETRY_DELAY_SEC', 0.01, 3600, false) * 1000,
+    retryMaxDelayMs: num('RETRY_MAX_DELAY_SEC', 0.01, 86400, false) * 1000,
     reportRetryMaxDelayMs: num('REPORT_RETRY_MAX_DELAY_SEC', 0.01, 3600, false) * 1000,
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_SEC', 1, 3600, false) * 1000,
     logLevel,

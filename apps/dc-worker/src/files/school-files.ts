@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_SCHOOL } from '@app/provisioning';
 
 /** DOMAIN.md §2 location of a school's file inside the sophomorix folder. */
@@ -49,4 +50,12 @@ export async function otherSchoolFiles(
     }
   }
   return { files, unreadable };
+}
+
+/** otherSchoolFiles as a provider, so the merge step can be given other files in tests. */
+@Injectable()
+export class OtherSchoolFiles {
+  read(masterPath: string, school: string): ReturnType<typeof otherSchoolFiles> {
+    return otherSchoolFiles(masterPath, school);
+  }
 }

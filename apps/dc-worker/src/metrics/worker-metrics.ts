@@ -6,6 +6,8 @@ export type BatchOutcome = 'completed' | 'failed' | 'partial' | 'skipped' | 'han
 /** Terminal statuses the worker reports, plus `retried` (handed to the API for another try). */
 export type JobMetricStatus = 'completed' | 'failed' | 'cancelled' | 'retried';
 export type DeadLetterReason = 'delivery_limit' | 'invalid_payload' | 'retry_limit';
+/** Why jobs were handed back un-ACKed for a later try (transient, DOMAIN.md §8), or put back at shutdown. */
+export type HandBackReason = 'api_unavailable' | 'lock_timeout' | 'shutdown';
 
 /** What the stream gauges read at scrape time (set by StreamConsumer; no DI cycle). */
 export interface StreamProbe {
@@ -66,6 +68,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  private readonly handBacks = new Counter({
+    name: 'linbo_worker_hand_backs_total',
+    help: 'Jobs handed back un-ACKed after a transient failure (API unavailable, provision lock busy), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'linbo_worker_' });
     const probed = (name: string, help: string, read: (p: StreamProbe) => Promise<number | null>) => {
@@ -112,6 +121,10 @@ export class WorkerMetrics {
 
   verifyFailed(count = 1): void {
     if (count > 0) this.verifyFailures.inc(count);
+  }
+
+  handedBack(reason: Exclude<HandBackReason, 'shutdown'>, jobs: number): void {
+    this.handBacks.inc({ reason }, jobs);
   }
 
   deadLettered(reason: DeadLetterReason): void {

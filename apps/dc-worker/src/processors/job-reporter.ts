@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JobErrorCode, StatusReport } from '@app/provisioning';
+import { BulkStatusReport, JobErrorCode, SkipReason, StatusReport } from '@app/provisioning';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';
-import { ApiClient, BulkReportResult, BulkStatusReport, heldStatus } from '../report/api-client';
+import type { AckPort, ReportsPort } from '../pipeline/ports';
+import { ApiClient, BulkReportResult, heldStatus } from '../report/api-client';
 import { faultPoint } from './fault-injection';
 import { mapLimit } from './map-limit';
 
@@ -21,6 +22,12 @@ export type JobVerdict =
 
 /** A verdict the API stores as a status (completed, failed, cancelled). */
 export type TerminalVerdict = Exclude<JobVerdict, { status: 'retry' }>;
+
+/** A job ACKed without a status report: why (the contract's SkipReason), and the log's message. */
+export interface Skip {
+  reason: SkipReason;
+  message: string;
+}
 
 export function failed(
   code: JobErrorCode,
@@ -40,8 +47,8 @@ export class JobReporter {
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_LOGGER) private readonly logger: WorkerLogger,
-    private readonly api: ApiClient,
-    private readonly consumer: StreamConsumer,
+    @Inject(ApiClient) private readonly api: ReportsPort,
+    @Inject(StreamConsumer) private readonly consumer: AckPort,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -67,8 +74,9 @@ export class JobReporter {
         { operationId: opId, streamId: job.id, error, outcome, retry: data },
         'job handed to the API for a retry',
       );
-      this.metrics.jobFinished(data?.deadLettered ? 'failed' : 'retried');
-      if (data?.deadLettered) this.metrics.deadLettered('retry_limit');
+      const deadLettered = data !== undefined && 'deadLettered' in data;
+      this.metrics.jobFinished(deadLettered ? 'failed' : 'retried');
+      if (deadLettered) this.metrics.deadLettered('retry_limit');
     });
     const reports: BulkStatusReport[] = terminal.map(([job, verdict]) => ({
       id: job.payload.operation_id,
@@ -99,15 +107,18 @@ export class JobReporter {
   }
 
   /** The job needs no status change (already terminal, unknown operation): just ACK it. */
-  async skip(job: QueuedJob, why: string): Promise<void> {
-    await this.skipMany([[job, why]]);
+  async skip(job: QueuedJob, skip: Skip): Promise<void> {
+    await this.skipMany([[job, skip]]);
   }
 
   /** Several skips, one XACK. */
-  async skipMany(skips: Array<[QueuedJob, string]>): Promise<void> {
+  async skipMany(skips: Array<[QueuedJob, Skip]>): Promise<void> {
     if (skips.length === 0) return;
-    for (const [job, why] of skips) {
-      this.logger.info({ operationId: job.payload.operation_id, streamId: job.id, why }, 'job skipped');
+    for (const [job, { reason, message }] of skips) {
+      this.logger.info(
+        { operationId: job.payload.operation_id, streamId: job.id, reason, why: message },
+        'job skipped',
+      );
     }
     await this.ack(skips.map(([job]) => job));
   }

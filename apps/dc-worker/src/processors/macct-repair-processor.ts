@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isTerminal, MacctRepairOptions } from '@app/provisioning';
+import { MacctRepairOptions } from '@app/provisioning';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob } from '../consumer/stream-consumer';
 import { failureLinesOf } from '../import/import-runner';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
+import { RUNNING_REFUSED, skipOf } from '../pipeline/intake';
 import { ApiClient, ApiUnavailableError } from '../report/api-client';
 import { failed, JobReporter } from './job-reporter';
 
@@ -32,12 +33,9 @@ export class MacctRepairProcessor {
       if (err instanceof ApiUnavailableError) return false;
       throw err;
     }
-    if (!op) {
-      await this.reporter.skip(job, 'OPERATION_NOT_FOUND: the API does not know this operation');
-      return true;
-    }
-    if (isTerminal(op.status)) {
-      await this.reporter.skip(job, `operation already ${op.status}`);
+    const skip = skipOf(op);
+    if (skip || !op) {
+      if (skip) await this.reporter.skip(job, skip);
       return true;
     }
     const options = (op.options ?? {}) as Partial<MacctRepairOptions>;
@@ -48,7 +46,7 @@ export class MacctRepairProcessor {
       return true;
     }
     if (!(await this.reporter.running(job))) {
-      await this.reporter.skip(job, 'API refused running (superseded or finished)');
+      await this.reporter.skip(job, RUNNING_REFUSED);
       return true;
     }
     const args = ['--only-hosts', host, '-s', school];

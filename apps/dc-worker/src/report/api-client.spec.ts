@@ -1,45 +1,39 @@
-// ApiClient's bulk calls against a scripted HTTP server (the API is a boundary we do not own here;
-// the worker's integration tests run the same routes through the fake API in test/integration).
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+// ApiClient's bulk calls against a scripted API behind a fake `fetch` (the API is a boundary we do
+// not own here; the worker's integration tests run the same routes through the fake API in
+// test/integration). Pure: no sockets.
 import { WorkerConfig } from '../config/worker-config';
 import { createWorkerLogger } from '../logging/worker-logger';
 import { ApiClient, ReportAbortedError } from './api-client';
+import { ApiTransport, FetchFn } from './api-transport';
 
-type Handler = (req: IncomingMessage, body: unknown) => { status: number; body?: unknown };
+type Handler = (req: { method: string; url: string }, body: unknown) => { status: number; body?: unknown };
 
-let server: Server;
+const API_URL = 'http://api.test';
 let handler: Handler;
 const seen: Array<{ method: string; url: string; body: unknown }> = [];
 let client: ApiClient;
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const op = (n: number, status = 'pending') => ({ id: id(n), status });
 
-beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const body: unknown = text ? JSON.parse(text) : undefined;
-      seen.push({ method: req.method ?? '', url: req.url ?? '', body });
-      const answer = handler(req, body);
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer.body ?? {}));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+const fakeFetch: FetchFn = (url, init) => {
+  const text = typeof init.body === 'string' ? init.body : '';
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  const req = { method: init.method ?? 'GET', url: url.slice(API_URL.length) };
+  seen.push({ ...req, body });
+  const answer = handler(req, body);
+  return Promise.resolve(
+    new Response(JSON.stringify(answer.body ?? {}), {
+      status: answer.status,
+      headers: { 'content-type': 'application/json' },
+    }),
+  );
+};
+
 beforeEach(() => {
   seen.length = 0;
-  const config = {
-    apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    internalApiKey: 'k',
-    reportRetryMaxDelayMs: 20,
-  } as WorkerConfig;
-  client = new ApiClient(config, createWorkerLogger('silent'));
+  const config = { apiUrl: API_URL, internalApiKey: 'k', reportRetryMaxDelayMs: 20 } as WorkerConfig;
+  const logger = createWorkerLogger('silent');
+  client = new ApiClient(logger, new ApiTransport(config, logger, fakeFetch));
 });
 
 type BulkBody = { reports: Array<{ id: string; status: string; result?: unknown }> };
@@ -113,28 +107,7 @@ describe('ApiClient.reportMany', () => {
   });
 });
 
-describe('fallback to the single-operation calls', () => {
-  it('a 404 from the bulk route: single GETs now and later, without probing again', async () => {
-    handler = (req) => {
-      if (req.url === '/internal/operations/query') return { status: 404 };
-      const m = /\/internal\/operations\/([^/]+)$/.exec(req.url ?? '');
-      return m && m[1] !== id(2) ? { status: 200, body: { data: op(Number(m[1].slice(-12))) } } : { status: 404 };
-    };
-    const first = await client.fetchOperations([id(1), id(2), id(3)]);
-    expect([...first.keys()].sort()).toEqual([id(1), id(3)]);
-    const second = await client.fetchOperations([id(1)]);
-    expect([...second.keys()]).toEqual([id(1)]);
-    expect(seen.map((s) => `${s.method} ${s.url}`).filter((s) => s.includes('query'))).toEqual([
-      'POST /internal/operations/query',
-    ]);
-    // the status reports skip the bulk route too
-    handler = (req) => ({ status: 200, body: { data: { id: req.url?.split('/')[3], status: 'running' } } });
-    seen.length = 0;
-    const [res] = await client.reportMany([{ id: id(1), status: 'running' }]);
-    expect(res).toMatchObject({ outcome: 'stored', operation: { status: 'running' } });
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([`PATCH /internal/operations/${id(1)}/status`]);
-  });
-
+describe('ApiClient.fetchOperations', () => {
   it('the bulk query answers in one request, unknown ids omitted', async () => {
     handler = (_req, body) => ({
       status: 200,
@@ -143,5 +116,26 @@ describe('fallback to the single-operation calls', () => {
     const found = await client.fetchOperations([id(1), id(2), id(1)]);
     expect([...found.keys()]).toEqual([id(1)]);
     expect(seen.map((s) => s.body)).toEqual([{ ids: [id(1), id(2)] }]);
+  });
+});
+
+describe('bulk routes only (API and worker ship together)', () => {
+  it('a 404 from the bulk status route is retried, never answered with single calls', async () => {
+    let round = 0;
+    handler = (_req, body) => {
+      round++;
+      if (round < 3) return { status: 404 };
+      const { reports } = body as BulkBody;
+      return { status: 200, body: { data: reports.map((r) => ({ id: r.id, outcome: 'stored', operation: r })) } };
+    };
+    const [res] = await client.reportMany([{ id: id(1), status: 'running' }]);
+    expect(res.outcome).toBe('stored');
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(Array(3).fill('PATCH /internal/operations/status'));
+  });
+
+  it('a 404 from the bulk query means the API is not usable now (the batch is handed back)', async () => {
+    handler = () => ({ status: 404 });
+    await expect(client.fetchOperations([id(1)])).rejects.toThrow('POST /internal/operations/query: HTTP 404');
+    expect(seen).toHaveLength(1);
   });
 });
