@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { InternalModule } from '../internal/internal.module';
 import { OperationsModule } from '../operations/operations.module';
+import { OperationStatusRepository } from './operation-status.repository';
 import { OperationStatusService } from './operation-status.service';
 import { OutboxRelay } from './outbox.relay';
 import { ProvisioningService } from './provisioning.service';
@@ -14,7 +15,7 @@ import { ProvisioningService } from './provisioning.service';
 @Global()
 @Module({
   imports: [OperationsModule, InternalModule],
-  providers: [ProvisioningService, OperationStatusService, OutboxRelay],
+  providers: [ProvisioningService, OperationStatusService, OperationStatusRepository, OutboxRelay],
   exports: [ProvisioningService, OperationStatusService, OutboxRelay],
 })
 export class ProvisioningModule {}

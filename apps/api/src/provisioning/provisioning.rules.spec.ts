@@ -1,5 +1,4 @@
 import type { Operation } from '../generated/prisma/client';
-import { countsAttempt } from './operation-status.service';
 import { payloadOf } from './outbox.relay';
 import { dcView } from './provisioning.service';
 
@@ -65,18 +64,6 @@ describe('dcView: what the DC knows of a host, from its latest operation (DOMAIN
       name: 'pc-b',
       adopt: undefined,
     });
-  });
-});
-
-describe('countsAttempt: a try is counted exactly once (DOMAIN.md §8)', () => {
-  it('counts the start of a try, or its end when the start was never reported', () => {
-    expect(countsAttempt('pending', 'running')).toBe(true);
-    expect(countsAttempt('retrying', 'running')).toBe(true);
-    expect(countsAttempt('pending', 'failed')).toBe(true);
-    expect(countsAttempt('retrying', 'completed')).toBe(true);
-    expect(countsAttempt('running', 'completed')).toBe(false);
-    expect(countsAttempt('running', 'failed')).toBe(false);
-    expect(countsAttempt('pending', 'cancelled')).toBe(false);
   });
 });
 
