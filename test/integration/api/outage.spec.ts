@@ -120,6 +120,47 @@ describe('PostgreSQL down: every route answers 503 SERVICE_UNAVAILABLE with Retr
     await t.http.get(`${API}/hosts`).set(auth).expect(200);
     await createHost(t, { hostname: 'pc-after' });
   });
+
+  it('bulk internal routes: 503 for the whole request; resent after the outage, the reports are stored', async () => {
+    await t.resetDb();
+    const [a, b] = [await createHost(t, { hostname: 'pc-down0' }), await createHost(t, { hostname: 'pc-down1' })];
+    const reports = [
+      { id: a.provisionOpId, status: 'running' },
+      { id: b.provisionOpId, status: 'running' },
+    ];
+    const reportMany = () =>
+      t.http.patch(`${API}/internal/operations/status`).set('X-Internal-Key', TEST_INTERNAL_KEY).send({ reports });
+
+    await proxy.stop();
+    const down = await reportMany().expect(503);
+    expect(down.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/resend/) });
+    const q = await t.http
+      .post(`${API}/internal/operations/query`)
+      .set('X-Internal-Key', TEST_INTERNAL_KEY)
+      .send({ ids: [a.provisionOpId] })
+      .expect(503);
+    expect(q.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    // read past the proxy: nothing was stored
+    const direct = new Client({ connectionString: TEST_DATABASE_URL });
+    await direct.connect();
+    try {
+      const rows = await direct.query('SELECT status FROM operations WHERE id = ANY($1::uuid[])', [
+        [a.provisionOpId, b.provisionOpId],
+      ]);
+      expect(rows.rows.map((r) => r.status)).toEqual(['pending', 'pending']);
+    } finally {
+      await direct.end();
+    }
+
+    await proxy.start(); // same port: the pool reconnects on demand
+    const up = await reportMany().expect(200);
+    expect(
+      up.body.data.map((o: { outcome: string; operation: { status: string } }) => [o.outcome, o.operation.status]),
+    ).toEqual([
+      ['stored', 'running'],
+      ['stored', 'running'],
+    ]);
+  });
 });
 
 describe('Redis down: host changes are accepted (outbox) and published in order once it is back (DOMAIN.md §8)', () => {
