@@ -3,7 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { AppConfigModule } from './common/app-config.module';
+import { AppConfigModule } from './config/app-config.module';
 import { pinoParams } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -12,16 +12,20 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { HostsModule } from './hosts/hosts.module';
 import { ImportModule } from './import/import.module';
+import { InternalModule } from './internal/internal.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OperationsModule } from './operations/operations.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
+import { UsersModule } from './users/users.module';
 
 /**
  * Root module. The global pipe and filter are APP_* providers (CONVENTIONS.md habit 2) so a test app
  * built from this module behaves exactly like production; AuthModule registers the guards the
- * same way. `config` replaces the env-derived AppConfig (tests, bench).
+ * same way. Every feature module is listed here (none is pulled in behind another's back).
+ * `config` replaces the env-derived AppConfig (tests, bench).
  */
 @Module({})
 export class AppModule {
@@ -42,6 +46,9 @@ export class AppModule {
         ConfigsModule,
         HostsModule,
         ImportModule,
+        UsersModule,
+        OperationsModule,
+        InternalModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

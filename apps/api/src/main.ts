@@ -1,17 +1,18 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
-import { AppConfig } from './config/app-config';
+import { AppConfig, validateApiEnv } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
-  let config: AppConfig;
   try {
-    // validated before Nest starts, so a bad variable is one clear line, not a DI stack trace
-    config = new AppConfig(process.env);
+    // checked before Nest starts, so a bad variable is one clear line, not a DI stack trace;
+    // ConfigModule then validates the same variables by the same function (AppConfigModule)
+    validateApiEnv(process.env);
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
   }
-  const app = await createApp(config);
+  const app = await createApp();
+  const config = app.get(AppConfig);
   await app.listen(config.port, config.host);
 }
 

@@ -113,6 +113,8 @@ describe('retries and the dead-letter stream (DOMAIN.md §8)', () => {
   it('a repeated worker retry while the operation is retrying publishes it once', async () => {
     const h = await createHost(t, { hostname: 'pc-twice' });
     const id = h.provisionOpId;
+    // the worker reports `running` only after it read the job: let the relay publish it first
+    await waitFor(async () => (await attemptsPublished(id)).length === 1, 'first publish');
     await report(t, id, { status: 'running' }).expect(200);
     await workerRetry(t, id, { error: 'API down' }).expect(200);
     const again = await workerRetry(t, id, { error: 'API down' }).expect(200);

@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException, HttpException, NotFoundException } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
-import { AllExceptionsFilter } from './all-exceptions.filter';
+import { AllExceptionsFilter, DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS } from './all-exceptions.filter';
 import { ApiError } from './api-error';
 
 /** Prisma 7 + adapter-pg shape of a PostgreSQL error (as observed against a real database). */
@@ -116,5 +116,39 @@ describe('AllExceptionsFilter.map (DOMAIN.md §7 error envelope)', () => {
       body: { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } },
     });
     expect(filter.map('a string').status).toBe(500);
+  });
+
+  it('a database outage, wherever it surfaces → 503 SERVICE_UNAVAILABLE, not a 500 and not the P-code mapping', () => {
+    const unreachable = prismaError('P1001', '', '');
+    const lost = prismaError('P2010', '08006', 'connection failure');
+    const init = new Prisma.PrismaClientInitializationError("Can't reach database server", 'test');
+    for (const err of [unreachable, lost, init]) {
+      expect(filter.map(err)).toEqual({
+        status: 503,
+        body: { error: { code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE } },
+      });
+    }
+  });
+
+  it('every 503 answer carries Retry-After; other statuses do not', () => {
+    const sent = (err: unknown) => {
+      const headers: Record<string, string> = {};
+      let status = 0;
+      const res = {
+        headersSent: false,
+        setHeader: (name: string, value: string) => (headers[name] = value),
+        status: (code: number) => ((status = code), res),
+        json: () => res,
+      };
+      const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => res }) };
+      filter.catch(err, host as never);
+      return { status, headers };
+    };
+    expect(sent(prismaError('P1001', '', ''))).toEqual({
+      status: 503,
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+    expect(sent(new ApiError(503, 'SERVICE_UNAVAILABLE', 'redis down')).headers['Retry-After']).toBe('5');
+    expect(sent(new NotFoundException()).headers).toEqual({});
   });
 });

@@ -3,6 +3,7 @@ import type { ApiErrorCode } from '@app/provisioning';
 import type { Response } from 'express';
 import { Prisma } from '../generated/prisma/client';
 import { ApiError, ErrorBody } from './api-error';
+import { isDatabaseUnavailable } from './database-errors';
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   400: 'VALIDATION_ERROR',
@@ -26,6 +27,12 @@ const FIELD_BY_COLUMN: Record<string, string> = {
   password_hash: 'passwordHash',
 };
 
+/** Seconds a client should wait before resending a request answered 503 (the `Retry-After` header). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** What every request answers while PostgreSQL is down or overloaded (see isDatabaseUnavailable). */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable; resend the request later';
+
 interface Mapped {
   status: number;
   body: ErrorBody;
@@ -35,6 +42,8 @@ interface Mapped {
  * The one exception filter (CONVENTIONS.md habit 4): every error leaves the API as
  * `{"error": {"code", "message", "details"?}}`. Bad input is never a 500 (DOMAIN.md §7); an unknown
  * error is a 500 INTERNAL_ERROR that reveals nothing about the internals and is logged in full.
+ * A database outage, wherever it surfaces, is a 503 SERVICE_UNAVAILABLE: the request changed
+ * nothing (its transaction rolled back) and can be resent; every 503 carries `Retry-After`.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -45,7 +54,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.map(exception);
     if (status >= 500 && status !== 503) this.logger.error(exception instanceof Error ? exception.stack : exception);
+    if (isDatabaseUnavailable(exception))
+      this.logger.warn(`database unavailable: ${(exception as Error).message.split('\n')[0]}`);
     if (res.headersSent) return;
+    if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(status).json(body);
   }
 
@@ -54,6 +66,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return envelope(exception.getStatus(), exception.code, exception.message, exception.details);
     }
     if (exception instanceof HttpException) return fromHttpException(exception);
+    if (isDatabaseUnavailable(exception)) return envelope(503, 'SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE);
     if (exception instanceof Prisma.PrismaClientKnownRequestError) {
       const mapped = fromPrismaError(exception);
       if (mapped) return mapped;

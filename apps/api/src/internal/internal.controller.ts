@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
-import { rethrowUnavailable } from '../provisioning/database-errors';
 import { OperationStatusService } from '../provisioning/operation-status.service';
 import { toOperationView } from '../provisioning/operation.view';
 import { OperationsService } from '../operations/operations.service';
@@ -27,9 +26,7 @@ export class InternalController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Many operations at once: in the order asked, unknown ids left out' })
   async query(@Body() body: OperationQueryDto) {
-    const ops = await this.operations
-      .findInOrder(body.ids)
-      .catch(rethrowUnavailable('database unavailable: resend the request'));
+    const ops = await this.operations.findInOrder(body.ids);
     return { data: ops.map(toOperationView) };
   }
 

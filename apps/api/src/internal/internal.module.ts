@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { OperationsModule } from '../operations/operations.module';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { InternalController } from './internal.controller';
 import { InternalKeyGuard } from './internal-key.guard';
 
-// ProvisioningModule (global) provides the services
+/** The DC worker's routes (DOMAIN.md §7). */
 @Module({
-  imports: [OperationsModule],
+  imports: [OperationsModule, ProvisioningModule],
   controllers: [InternalController],
   providers: [InternalKeyGuard],
 })

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { OperationsController } from './operations.controller';
 import { OperationsService } from './operations.service';
 
-// ProvisioningModule (global) provides the services
 @Module({
+  imports: [ProvisioningModule],
   controllers: [OperationsController],
   providers: [OperationsService],
   exports: [OperationsService],

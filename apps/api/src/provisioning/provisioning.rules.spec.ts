@@ -1,31 +1,10 @@
 import type { Operation } from '../generated/prisma/client';
-import { countsAttempt } from './operation-status.service';
+import { operationRow } from './operation-row.fixture';
 import { payloadOf } from './outbox.relay';
 import { dcView } from './provisioning.service';
 
 function op(partial: Partial<Operation> & { options?: object }): Operation {
-  return {
-    id: '11111111-1111-4111-8111-111111111111',
-    type: 'provision_host',
-    action: 'update',
-    targetHost: 'pc1',
-    hostId: '22222222-2222-4222-8222-222222222222',
-    school: 'default-school',
-    status: 'pending',
-    attempt: 0,
-    maxAttempts: 3,
-    result: null,
-    error: null,
-    publishedAt: null,
-    streamId: null,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-    startedAt: null,
-    completedAt: null,
-    seq: 1n,
-    ...partial,
-    options: { hostname: 'pc1', dryRun: false, ...(partial.options ?? {}) },
-  } as Operation;
+  return operationRow({ ...partial, options: { hostname: 'pc1', dryRun: false, ...(partial.options ?? {}) } });
 }
 
 describe('dcView: what the DC knows of a host, from its latest operation (DOMAIN.md §8 superseding)', () => {
@@ -65,18 +44,6 @@ describe('dcView: what the DC knows of a host, from its latest operation (DOMAIN
       name: 'pc-b',
       adopt: undefined,
     });
-  });
-});
-
-describe('countsAttempt: a try is counted exactly once (DOMAIN.md §8)', () => {
-  it('counts the start of a try, or its end when the start was never reported', () => {
-    expect(countsAttempt('pending', 'running')).toBe(true);
-    expect(countsAttempt('retrying', 'running')).toBe(true);
-    expect(countsAttempt('pending', 'failed')).toBe(true);
-    expect(countsAttempt('retrying', 'completed')).toBe(true);
-    expect(countsAttempt('running', 'completed')).toBe(false);
-    expect(countsAttempt('running', 'failed')).toBe(false);
-    expect(countsAttempt('pending', 'cancelled')).toBe(false);
   });
 });
 

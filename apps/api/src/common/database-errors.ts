@@ -1,4 +1,3 @@
-import { ApiError } from '../common/api-error';
 import { Prisma } from '../generated/prisma/client';
 
 /**
@@ -33,12 +32,4 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     ?.driverAdapterError?.cause;
   if (typeof cause?.kind === 'string' && UNAVAILABLE_KINDS.has(cause.kind)) return true;
   return typeof cause?.originalCode === 'string' && UNAVAILABLE_SQLSTATE.test(cause.originalCode);
-}
-
-/** Rethrows a database outage as 503 SERVICE_UNAVAILABLE (the worker retries it); anything else as it is. */
-export function rethrowUnavailable(message: string): (err: unknown) => never {
-  return (err) => {
-    if (isDatabaseUnavailable(err)) throw new ApiError(503, 'SERVICE_UNAVAILABLE', message);
-    throw err;
-  };
 }

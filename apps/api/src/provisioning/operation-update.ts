@@ -2,12 +2,13 @@ import type { OperationStatus } from '@app/provisioning';
 import type { Operation, Prisma } from '../generated/prisma/client';
 
 /**
- * What one worker status report writes to its operation (planReport). A valid Prisma update, and
- * plain enough to be applied in memory: the bulk route folds several reports of one operation
- * before it writes the row once.
+ * What one planned change writes to its operation (status-rules.ts): a status report, a user's
+ * retry, a worker's retry. Plain enough to be applied in memory: the reports of a batch are folded
+ * over the locked rows before each row is written once (report-fold.ts).
  */
-export interface ReportUpdate {
+export interface OperationUpdate {
   status: OperationStatus;
+  /** the try is counted from the row as read under its lock */
   attempt?: { increment: 1 };
   startedAt?: Date;
   completedAt?: Date | null;
@@ -21,14 +22,14 @@ export interface ReportUpdate {
  * The row `tx.operation.update({ data })` would return: the attempt counted from the row as read
  * (under its lock), the result as PostgreSQL stores it, updatedAt stamped like Prisma's @updatedAt.
  */
-export function applyReportUpdate(op: Operation, data: ReportUpdate): Operation {
+export function applyOperationUpdate(op: Operation, data: OperationUpdate, now = new Date()): Operation {
   const { attempt, result, ...fields } = data;
   return {
     ...op,
     ...fields,
     attempt: attempt ? op.attempt + attempt.increment : op.attempt,
     result: result === undefined ? op.result : asStoredJson(result),
-    updatedAt: new Date(),
+    updatedAt: now,
   };
 }
 

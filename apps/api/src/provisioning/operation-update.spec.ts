@@ -1,5 +1,5 @@
 import type { Operation } from '../generated/prisma/client';
-import { applyReportUpdate, asStoredJson } from './report-update';
+import { applyOperationUpdate, asStoredJson } from './operation-update';
 
 const op: Operation = {
   id: '11111111-1111-4111-8111-111111111111',
@@ -23,11 +23,11 @@ const op: Operation = {
   seq: 1n,
 };
 
-describe('applyReportUpdate: the row a Prisma update with planReport’s data returns', () => {
+describe('applyOperationUpdate: the row a Prisma update with a planned update returns', () => {
   it('counts the attempt from the row, sets the given fields and keeps the others', () => {
     const completedAt = new Date('2026-01-01T10:05:00.000Z');
     const before = Date.now();
-    const next = applyReportUpdate(op, { status: 'completed', attempt: { increment: 1 }, completedAt, error: null });
+    const next = applyOperationUpdate(op, { status: 'completed', attempt: { increment: 1 }, completedAt, error: null });
     expect(next).toMatchObject({ status: 'completed', attempt: 2, completedAt, error: null, result: { importRun: 4 } });
     expect(next.startedAt).toBe(op.startedAt);
     expect(next.result).toBe(op.result);
@@ -36,7 +36,7 @@ describe('applyReportUpdate: the row a Prisma update with planReport’s data re
   });
 
   it('nulls what a retry clears and replaces the result', () => {
-    const next = applyReportUpdate(op, {
+    const next = applyOperationUpdate(op, {
       status: 'retrying',
       publishedAt: null,
       streamId: null,
