@@ -47,6 +47,11 @@ export class ApiEnv {
   @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'SCHOOL must match [A-Za-z0-9_-]{1,64}' }) SCHOOL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) OUTBOX_POLL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_RATE_LIMIT?: number;
+  @IsOptional()
+  @Matches(/^(https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s):// origins',
+  })
+  CORS_ORIGINS?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
 }
 
@@ -90,6 +95,8 @@ export class AppConfig {
   readonly outboxPollMs: number;
   readonly loginRateLimit: number;
   readonly logLevel: string;
+  /** CORS_ORIGINS: browser origins allowed to call the API; empty = CORS closed (docs/API.md) */
+  readonly corsOrigins: string[];
 
   constructor(env: Record<string, unknown> = process.env) {
     const e = validateApiEnv(env);
@@ -110,5 +117,9 @@ export class AppConfig {
     this.outboxPollMs = e.OUTBOX_POLL_MS ?? 1000;
     this.loginRateLimit = e.LOGIN_RATE_LIMIT ?? 10;
     this.logLevel = e.LOG_LEVEL ?? 'info';
+    this.corsOrigins = (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0);
   }
 }
