@@ -588,7 +588,7 @@ export class ProvisionProcessor {
 
       // 7. import once for the whole batch (the next batch is prepared meanwhile)
       importStarting();
-      const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'));
+      const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'), held.fd);
       phase('importMs');
       this.metrics.importRan(school, run.durationMs);
       log.info(
