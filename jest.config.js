@@ -1,4 +1,4 @@
-// One config, three tiers (CONVENTIONS.md habit 9). `npm test` runs them all; each tier can run alone
+// One config, four tiers (CONVENTIONS.md habit 9). `npm test` runs them all; each tier can run alone
 // with `--selectProjects`.
 const swc = [
   '@swc/jest',
@@ -27,6 +27,13 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.js',
+    },
+    {
+      // hostile requests against every route of the real app (issue 10); seeded and time-bounded
+      ...base,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.js',
     },
     {

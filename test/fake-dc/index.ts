@@ -31,6 +31,8 @@ export interface FakeDcCall {
   nice: number;
   signal?: string;
   hang?: boolean;
+  /** linuxmuster-import-devices: when its process started (`at` is when it ended) */
+  startedAt?: string;
 }
 
 /** `by` says who made an object: only `sophomorix` objects are removed by a sync (DOMAIN.md §2). */

@@ -3,13 +3,22 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import {
+  BODY_LIMIT,
+  HEADER_MAX_BYTES,
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+} from './common/limits';
+import { answerClientError, jsonValueGuard, urlGuard, verifyJsonBody, verifyTextBody } from './common/request-guards';
 import { AppConfig } from './config/app-config';
 
 export const GLOBAL_PREFIX = 'api/v1';
-/** DOMAIN.md §7 import of a whole devices.csv; a school's file is a few hundred KB at most. */
-export const BODY_LIMIT = '5mb';
+export { BODY_LIMIT };
 export const DOCS_PATH = 'api/docs';
 
 /** A compiled Nest testing module (`Test.createTestingModule(...).compile()`), without importing @nestjs/testing here. */
@@ -36,12 +45,16 @@ export async function createApp(source?: CreateAppSource): Promise<NestExpressAp
     : await NestFactory.create<NestExpressApplication>(AppModule.forRoot(source), options);
 
   app.useLogger(app.get(Logger));
+  hardenHttp(app, app.get(AppConfig));
   // Prometheus scrapes the conventional /metrics, outside the versioned API (docs/API.md)
   app.setGlobalPrefix(GLOBAL_PREFIX, { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   // JSON for every route; raw text for POST /import/devices (a devices.csv has no quoting, DOMAIN.md §2,
   // so it is taken verbatim and parsed by @app/csv-merge, never by a generic CSV parser)
-  app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.useBodyParser('text', { type: ['text/csv', 'text/plain'], limit: BODY_LIMIT });
+  // Hostile input is refused here, for every route at once (common/request-guards.ts, docs/API.md)
+  app.use(urlGuard);
+  app.useBodyParser('json', { limit: BODY_LIMIT, verify: verifyJsonBody });
+  app.useBodyParser('text', { type: ['text/csv', 'text/plain'], limit: BODY_LIMIT, verify: verifyTextBody });
+  app.use(jsonValueGuard);
   app.useWebSocketAdapter(new WsAdapter(app));
   app.enableShutdownHooks();
 
@@ -59,4 +72,23 @@ export async function createApp(source?: CreateAppSource): Promise<NestExpressAp
 
   await app.init();
   return app;
+}
+
+/**
+ * HTTP hygiene (docs/API.md "HTTP hardening"): security headers, no X-Powered-By, CORS only for the
+ * origins in CORS_ORIGINS, header size and timeouts from common/limits.ts, and what Node's parser
+ * refuses answered with the error envelope.
+ */
+function hardenHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  app.use(helmet());
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, maxAge: 600 });
+  // Node reads maxHeaderSize per connection (a createServer option Nest does not expose); the same
+  // value as its default, set here so the limit is ours and documented
+  const server = app.getHttpServer() as Server & { maxHeaderSize?: number };
+  server.maxHeaderSize = HEADER_MAX_BYTES;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.on('clientError', answerClientError);
 }

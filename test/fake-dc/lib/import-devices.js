@@ -45,7 +45,9 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   // exactly one call-log line per invocation, whichever way it ends
   let logged = false;
   const log = (exit, extra) => {
-    if (!logged) dc.logCall(root, TOOL, argv, exit, extra);
+    // startedAt: when this process started, so tests can check that two runs never overlapped
+    const startedAt = new Date(performance.timeOrigin).toISOString();
+    if (!logged) dc.logCall(root, TOOL, argv, exit, { startedAt, ...extra });
     logged = true;
   };
   const finish = (exit, out, extra) => {

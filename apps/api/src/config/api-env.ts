@@ -49,6 +49,11 @@ export class ApiEnv {
   @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'SCHOOL must match [A-Za-z0-9_-]{1,64}' }) SCHOOL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) OUTBOX_POLL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_RATE_LIMIT?: number;
+  @IsOptional()
+  @Matches(/^(https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s):// origins',
+  })
+  CORS_ORIGINS?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
 }
 

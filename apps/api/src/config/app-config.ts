@@ -34,6 +34,8 @@ export class AppConfig {
   readonly outboxPollMs: number;
   readonly loginRateLimit: number;
   readonly logLevel: string;
+  /** CORS_ORIGINS: browser origins allowed to call the API; empty = CORS closed (docs/API.md) */
+  readonly corsOrigins: string[];
 
   /** `env`: raw variables (validated here, throwing naming every bad one) or a reader of validated ones. */
   constructor(env: Record<string, unknown> | ApiEnvReader = process.env) {
@@ -55,6 +57,10 @@ export class AppConfig {
     this.outboxPollMs = e('OUTBOX_POLL_MS') ?? 1000;
     this.loginRateLimit = e('LOGIN_RATE_LIMIT') ?? 10;
     this.logLevel = e('LOG_LEVEL') ?? 'info';
+    this.corsOrigins = (e('CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0);
   }
 
   /** The configuration ConfigModule validated (ConfigModule.forRoot({ validate: validateApiEnv })). */

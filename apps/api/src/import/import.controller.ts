@@ -13,6 +13,7 @@ import { validateSync } from 'class-validator';
 import { Roles } from '../auth/decorators';
 import { ApiError } from '../common/api-error';
 import { validationExceptionFactory } from '../common/validation';
+import { assertCsvShape } from './csv-limits';
 import { ImportDevicesJsonDto, ImportQueryDto, ImportSummaryDto } from './dto/import.dto';
 import { ExportService } from './export.service';
 import { ImportService } from './import.service';
@@ -63,6 +64,7 @@ export class ImportController {
         `Content-Type "${type || '(none)'}" is not accepted: send the devices.csv as text/csv (or text/plain), or JSON {"csv": "...", "dryRun": false}`,
       );
     }
+    assertCsvShape(csv);
     return { data: await this.importer.importDevices(csv, dryRun) };
   }
 

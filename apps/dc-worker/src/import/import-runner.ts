@@ -17,6 +17,15 @@ export interface ImportRun {
   looksFailed: boolean;
 }
 
+/**
+ * `['ignore', 'pipe', 'pipe', fd]`: node's spawn hands `fd` to the child as fd 3; execa passes it
+ * through at run time, but its types list no plain fd numbers past stderr, hence the cast.
+ */
+export function withFd3(fd: number | undefined): readonly ['ignore', 'pipe', 'pipe'] {
+  const stdio = fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', fd];
+  return stdio as unknown as readonly ['ignore', 'pipe', 'pipe'];
+}
+
 /** DOMAIN.md §3: output patterns that signal a sophomorix or wrapper failure on any release. */
 export const FAILURE_PATTERNS: readonly RegExp[] = [
   /^\s*ERROR:/,
@@ -46,7 +55,11 @@ export function failureLinesOf(text: string): string[] {
 export class ImportRunner {
   constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
-  async run(school: string, onSpawn?: () => void): Promise<ImportRun> {
+  /**
+   * `lockFd`: the held provision lock (ProvisionLock); the import inherits it as fd 3 and so keeps
+   * the lock until it exits, even when the worker is killed meanwhile (issue 10).
+   */
+  async run(school: string, onSpawn?: () => void, lockFd?: number): Promise<ImportRun> {
     const { execa } = await import('execa');
     const args = ['-s', school];
     const logOffset = await this.logSize();
@@ -57,7 +70,7 @@ export class ImportRunner {
       timeout: this.config.importTimeoutSec * 1000,
       killSignal: 'SIGTERM',
       forceKillAfterDelay: 5000,
-      stdin: 'ignore',
+      stdio: withFd3(lockFd),
       maxBuffer: 16 * 1024 * 1024,
     });
     onSpawn?.();

@@ -75,7 +75,7 @@ export class ImportStep {
       log.info({ stats: plan.stats, applied: applied.length }, 'devices.csv written');
 
       hooks.importStarting();
-      const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'));
+      const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'), held.fd);
       phase('importMs');
       this.metrics.importRan(school, run.durationMs);
       log.info(

@@ -158,7 +158,7 @@ export class FakeLock implements LockPort {
   acquire(): ReturnType<LockPort['acquire']> {
     if (this.busy) return Promise.reject(new LockTimeoutError('lock busy (fake)'));
     this.held++;
-    return Promise.resolve({ release: () => Promise.resolve(void this.held--) });
+    return Promise.resolve({ fd: -1, release: () => Promise.resolve(void this.held--) });
   }
 }
 
