@@ -14,6 +14,7 @@ import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';
 import { writeBenchmarkSection } from './benchmarks-doc';
+import { measureFanout } from './scale-fanout';
 
 const ROOT = resolve(__dirname, '../..');
 const { ensureDatabase, migrate } = require(join(ROOT, 'scripts/db-migrate.js')) as {
@@ -193,6 +194,20 @@ async function main(): Promise<void> {
         `RSS of the process ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak ${(rssPeak / 2 ** 20).toFixed(0)} MiB ` +
         '(API and bench client in one process)',
     );
+    const config = app.get(AppConfig);
+    const second = await createApp(config);
+    await second.listen(0, '127.0.0.1');
+    try {
+      const secondUrl = `http://127.0.0.1:${(second.getHttpServer().address() as { port: number }).port}`;
+      const fan = await measureFanout([`http://127.0.0.1:${port}`, secondUrl], token);
+      notes.push(
+        `WebSocket fan-out, ${fan.subscribers} subscribers on 2 replicas (half each), ${fan.events} hosts created ` +
+          `through replica 1: ${fan.deliveries} of ${fan.subscribers * fan.events} deliveries, p50 ${fan.p50.toFixed(1)} ms, ` +
+          `p95 ${fan.p95.toFixed(1)} ms, max ${fan.max.toFixed(1)} ms from the start of the POST (target p95 ≤ 250 ms)`,
+      );
+    } finally {
+      await second.close();
+    }
     const explain: string[] = [];
     for (const [label, sql] of [
       ['deep page, hostname', 'SELECT hostname FROM hosts ORDER BY hostname OFFSET 99980 LIMIT 20'],
