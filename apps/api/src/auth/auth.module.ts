@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { RedisConnections } from '@app/redis-streams';
 import type { StringValue } from 'ms';
 import { AppConfig } from '../config/app-config';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard, LoginThrottlerGuard, RolesGuard } from './guards';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
  * JWT_EXPIRES_IN as jsonwebtoken takes it: seconds (`3600`) or a duration (`12h`, `30m`, `7d`).
@@ -40,9 +42,11 @@ const LOGIN_WINDOW_MS = 60_000;
       }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [AppConfig, RedisConnections],
+      useFactory: (config: AppConfig, redis: RedisConnections) => ({
         throttlers: [{ name: 'login', ttl: LOGIN_WINDOW_MS, limit: config.loginRateLimit }],
+        // counted in Redis, so every API replica shares the limit (issue 13 "API replicas")
+        storage: new RedisThrottlerStorage(redis.command),
       }),
     }),
   ],

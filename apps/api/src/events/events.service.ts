@@ -12,12 +12,24 @@ export type ApiEventListener = (event: ApiEvent) => void;
 export class EventsService {
   private readonly logger = new Logger(EventsService.name);
   private readonly listeners = new Set<ApiEventListener>();
+  private readonly emitted = new Set<ApiEventListener>();
 
   emit<T extends ApiEventType>(type: T, data: ApiEventMap[T]): void {
     const event: ApiEvent<T> = { type, data, timestamp: new Date().toISOString() };
-    for (const listener of this.listeners) {
+    this.dispatch(event as ApiEvent, this.emitted);
+    this.dispatch(event as ApiEvent, this.listeners);
+  }
+
+  /** An event another API replica emitted (EventsFanout): delivered to the listeners, not sent on again. */
+  receive(event: ApiEvent): void {
+    this.dispatch(event, this.listeners);
+  }
+
+  private dispatch(event: ApiEvent, listeners: Set<ApiEventListener>): void {
+    const type = event.type;
+    for (const listener of listeners) {
       try {
-        listener(event as ApiEvent);
+        listener(event);
       } catch (err) {
         // one broken listener must not stop the others or fail the request that emitted
         this.logger.warn(`event listener failed on ${type}: ${(err as Error).message}`);
@@ -25,9 +37,15 @@ export class EventsService {
     }
   }
 
-  /** Returns the unsubscribe function. */
+  /** Every event, emitted here or received from another replica. Returns the unsubscribe function. */
   subscribe(listener: ApiEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Only the events this process emitted (what EventsFanout sends to the other replicas). */
+  onEmit(listener: ApiEventListener): () => void {
+    this.emitted.add(listener);
+    return () => this.emitted.delete(listener);
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
 import { DEFAULT_ROLE } from '../common/device-rules';
-import { likeLiteral, Paginated, paginated, pageWindow } from '../common/pagination';
+import { Paginated, paginated } from '../common/pagination';
 import { EventsService } from '../events/events.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
+import { countQuery, HostListRow, pageQuery, rowToHost } from './host-list.query';
 import { HOST_WITH_NAMES, HostView, HostWithNames, toHostView } from './host.view';
 
 type Tx = Prisma.TransactionClient;
@@ -40,12 +41,6 @@ export interface DeletedHost {
   operationId: string | null;
 }
 
-/** IPv4 as a number, for a numeric sort (string order would put 10.0.0.10 before 10.0.0.2). */
-function ipKey(ip: string | null): number {
-  if (ip === null) return Number.MAX_SAFE_INTEGER; // DHCP hosts last
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-
 /**
  * Hosts (DOMAIN.md §6–8). Every change that reaches devices.csv is written together with its
  * provisioning Operation in ONE transaction (DOMAIN.md §8 outbox): ProvisioningService.enqueueHostChange
@@ -59,44 +54,18 @@ export class HostsService {
     private readonly events: EventsService,
   ) {}
 
+  /** One page and the exact total, both computed in the database (host-list.query.ts). */
   async list(q: ListHostsQueryDto): Promise<Paginated<HostView>> {
-    const where = this.filter(q);
-    if (q.sort === 'ipAddress') return this.listByIp(where, q);
-    const [total, hosts] = await Promise.all([
-      this.prisma.host.count({ where }),
-      this.prisma.host.findMany({
-        where,
-        include: HOST_WITH_NAMES,
-        orderBy: [{ [q.sort]: q.order }, { id: 'asc' }],
-        ...pageWindow(q),
-      }),
+    const [counted, rows] = await Promise.all([
+      this.prisma.$queryRaw<{ total: number }[]>(countQuery(q)),
+      this.prisma.$queryRaw<HostListRow[]>(pageQuery(q)),
     ]);
-    return paginated(hosts.map(toHostView), total, q.page, q.limit);
-  }
-
-  /** Numeric IP order: the ids are sorted in memory (a school has a few thousand hosts at most). */
-  private async listByIp(where: Prisma.HostWhereInput, q: ListHostsQueryDto): Promise<Paginated<HostView>> {
-    const keys = await this.prisma.host.findMany({ where, select: { id: true, ipAddress: true, hostname: true } });
-    const dir = q.order === 'desc' ? -1 : 1;
-    keys.sort((a, b) => dir * (ipKey(a.ipAddress) - ipKey(b.ipAddress)) || a.hostname.localeCompare(b.hostname));
-    const { skip, take } = pageWindow(q);
-    const ids = keys.slice(skip, skip + take).map((k) => k.id);
-    const hosts = await this.prisma.host.findMany({ where: { id: { in: ids } }, include: HOST_WITH_NAMES });
-    const byId = new Map(hosts.map((h) => [h.id, h]));
-    const page = ids.map((id) => byId.get(id)).filter((h): h is HostWithNames => h !== undefined);
-    return paginated(page.map(toHostView), keys.length, q.page, q.limit);
-  }
-
-  private filter(q: ListHostsQueryDto): Prisma.HostWhereInput {
-    const and: Prisma.HostWhereInput[] = [];
-    if (q.search) {
-      const contains = { contains: likeLiteral(q.search), mode: 'insensitive' as const };
-      and.push({ OR: [{ hostname: contains }, { macAddress: contains }, { ipAddress: contains }] });
-    }
-    if (q.roomId) and.push({ roomId: q.roomId });
-    if (q.configId) and.push({ configId: q.configId });
-    if (q.provisionStatus) and.push({ provisionStatus: q.provisionStatus });
-    return and.length > 0 ? { AND: and } : {};
+    return paginated(
+      rows.map((row) => toHostView(rowToHost(row))),
+      counted[0]?.total ?? 0,
+      q.page,
+      q.limit,
+    );
   }
 
   async get(id: string): Promise<HostView> {

@@ -124,8 +124,10 @@ export class ImportService {
       sophomorixErrors.set(f.line, list);
     }
 
-    // 2. plan every row against the database as it is plus the rows before it
-    const hosts = await this.prisma.host.findMany({ include: HOST_WITH_NAMES });
+    // 2. plan every row against the database as it is plus the rows before it. Only the hosts that
+    //    share a name, MAC or IP with a row of the file can matter, so only they are read (three
+    //    unique-index look-ups): a re-import costs what the file holds, not what the table holds.
+    const hosts = await this.hostsNamedIn(parsed.lines);
     const byName = new Map(hosts.map((h) => [h.hostname, h]));
     const nameByMac = new Map(hosts.map((h) => [h.macAddress, h.hostname]));
     const nameByIp = new Map(hosts.filter((h) => h.ipAddress !== null).map((h) => [h.ipAddress as string, h.hostname]));
@@ -223,6 +225,31 @@ export class ImportService {
     summary.errors.sort((a, b) => a.line - b.line);
     this.events.emit('import.completed', { ...summary });
     return summary;
+  }
+
+  /** The hosts whose hostname, MAC or IP appears in a data line of the file (as the plan reads them). */
+  private async hostsNamedIn(lines: ReturnType<typeof parseDevicesCsv>['lines']): Promise<HostWithNames[]> {
+    const names = new Set<string>();
+    const macs = new Set<string>();
+    const ips = new Set<string>();
+    for (const line of lines) {
+      if (line.kind !== 'data') continue;
+      const { desired } = desiredFromFields(line.fields);
+      names.add(desired.hostname);
+      macs.add(desired.macAddress);
+      if (desired.ipAddress !== null) ips.add(desired.ipAddress);
+    }
+    if (names.size === 0) return [];
+    return this.prisma.host.findMany({
+      where: {
+        OR: [
+          { hostname: { in: [...names] } },
+          { macAddress: { in: [...macs] } },
+          ...(ips.size > 0 ? [{ ipAddress: { in: [...ips] } }] : []),
+        ],
+      },
+      include: HOST_WITH_NAMES,
+    });
   }
 
   private count(summary: ImportSummaryDto, chunk: PlannedChange[], ops: Array<Operation | null>): void {
