@@ -1,0 +1,3 @@
+export default function ResourcesPage(_props: { kind: 'rooms' | 'configs' }) {
+  return null;
+}
