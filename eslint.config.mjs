@@ -24,4 +24,6 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // the web console runs in the browser (apps/web/README.md)
+  { files: ['apps/web/**/*.{ts,tsx,mts}'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -1,5 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -20,6 +23,19 @@ import { ProvisioningModule } from './provisioning/provisioning.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
 import { UsersModule } from './users/users.module';
+
+/** The web console's build (`npm run build` puts it beside the API in dist/web; apps/web/README.md). */
+const WEB_ROOT = join(__dirname, '..', '..', '..', 'web');
+
+/**
+ * The console on the same origin: its files, and index.html for every other GET (client-side
+ * routes) — except the API, the socket and the metrics, which must keep their own 404s. Absent
+ * when the console is not built (tests that run the API from source).
+ */
+function webConsole(): DynamicModule[] {
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) return [];
+  return [ServeStaticModule.forRoot({ rootPath: WEB_ROOT, exclude: ['/api/{*rest}', '/ws', '/metrics'] })];
+}
 
 /**
  * Root module. The global pipe and filter are APP_* providers (CONVENTIONS.md habit 2) so a test app
@@ -49,6 +65,7 @@ export class AppModule {
         UsersModule,
         OperationsModule,
         InternalModule,
+        ...webConsole(),
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,0 +1,166 @@
+import { Alert, Badge, Button, FileButton, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import { download } from '../api/download';
+import type { Host, ImportSummary } from '../api/types';
+import { useCanWrite } from '../auth/auth';
+import { ImportProgress } from '../import/ImportProgress';
+import { hostnamesOf, LineOutcome, PreviewLine, previewLines } from '../import/preview';
+
+const OUTCOME_COLOR: Record<LineOutcome, string> = { new: 'green', update: 'blue', unchanged: 'gray', error: 'red' };
+
+async function existingHosts(names: string[]): Promise<Map<string, Host>> {
+  const found = new Map<string, Host>();
+  const queue = [...names];
+  await Promise.all(
+    Array.from({ length: Math.min(6, queue.length) }, async () => {
+      for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+        const h = await api.get<Host>(`/hosts/by-name/${encodeURIComponent(n)}`).catch(() => null);
+        if (h) found.set(h.hostname, h);
+      }
+    }),
+  );
+  return found;
+}
+
+/** Upload or paste → dry run per line → import → live progress (issue 12 item 5). */
+export default function ImportPage() {
+  const { t } = useTranslation();
+  const canWrite = useCanWrite();
+  const [text, setText] = useState('');
+  const [preview, setPreview] = useState<{ summary: ImportSummary; lines: PreviewLine[] } | null>(null);
+  const [queued, setQueued] = useState<{ summary: ImportSummary; hostnames: string[] } | null>(null);
+
+  const dryRun = useMutation({
+    mutationFn: async () => {
+      const summary = await api.postText<ImportSummary>('/import/devices', text, { dryRun: 'true' });
+      return { summary, lines: previewLines(text, summary, await existingHosts(hostnamesOf(text))) };
+    },
+    onSuccess: (p) => {
+      setPreview(p);
+      setQueued(null);
+    },
+  });
+  const run = useMutation({
+    mutationFn: () => api.postText<ImportSummary>('/import/devices', text),
+    onSuccess: (summary) => {
+      const changed = (preview?.lines ?? [])
+        .filter((l) => l.outcome === 'new' || l.outcome === 'update')
+        .map((l) => l.hostname);
+      setQueued({ summary, hostnames: changed });
+    },
+  });
+  const error = dryRun.error ?? run.error;
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t('import.title')}</Title>
+        <Group gap="xs">
+          <Button variant="default" size="xs" onClick={() => void download('/export/devices', 'devices.csv')}>
+            {t('import.export')}
+          </Button>
+          <Button variant="default" size="xs" onClick={() => void download('/export/hosts', 'hosts.csv')}>
+            {t('import.exportSheet')}
+          </Button>
+        </Group>
+      </Group>
+      {canWrite && (
+        <>
+          <Textarea
+            label={t('import.paste')}
+            value={text}
+            onChange={(e) => {
+              setText(e.currentTarget.value);
+              setPreview(null);
+            }}
+            autosize
+            minRows={6}
+            maxRows={16}
+            styles={{ input: { fontFamily: 'monospace' } }}
+          />
+          <Group>
+            <FileButton
+              onChange={(f) =>
+                void f?.text().then((s) => {
+                  setText(s);
+                  setPreview(null);
+                })
+              }
+              accept=".csv,text/csv,text/plain"
+            >
+              {(props) => (
+                <Button variant="default" {...props}>
+                  {t('import.upload')}
+                </Button>
+              )}
+            </FileButton>
+            <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending} disabled={text.trim() === ''}>
+              {t('import.preview')}
+            </Button>
+            <Button
+              color="green"
+              onClick={() => run.mutate()}
+              loading={run.isPending}
+              disabled={
+                !preview ||
+                queued !== null ||
+                preview.lines.every((l) => l.outcome === 'error' || l.outcome === 'unchanged')
+              }
+            >
+              {t('import.run')}
+            </Button>
+          </Group>
+        </>
+      )}
+      {error && <Alert color="red">{t('common.error', { message: error.message })}</Alert>}
+      {preview && (
+        <Stack gap="xs" data-testid="import-preview">
+          <Text fw={600} data-testid="import-counts">
+            {t('import.counts', { ...preview.summary })}
+          </Text>
+          <Table striped aria-label={t('import.preview')}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('import.line')}</Table.Th>
+                <Table.Th>{t('hosts.hostname')}</Table.Th>
+                <Table.Th>{t('import.outcome')}</Table.Th>
+                <Table.Th>{t('import.message')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {preview.lines.map((l) => (
+                <Table.Tr key={l.line} data-line={l.line} data-outcome={l.outcome}>
+                  <Table.Td>{l.line}</Table.Td>
+                  <Table.Td ff="monospace">{l.hostname}</Table.Td>
+                  <Table.Td>
+                    <Badge color={OUTCOME_COLOR[l.outcome]} variant="light">
+                      {t(`import.${l.outcome}`)}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c={l.outcome === 'error' ? 'red' : undefined}>
+                      {l.messages.join('; ')}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Stack>
+      )}
+      {queued && (
+        <Stack gap="xs">
+          <Alert color="green">{t('import.done', { jobs: queued.summary.jobsQueued })}</Alert>
+          {queued.hostnames.length > 0 ? (
+            <ImportProgress hostnames={queued.hostnames} />
+          ) : (
+            <Text>{t('import.nothing')}</Text>
+          )}
+        </Stack>
+      )}
+    </Stack>
+  );
+}

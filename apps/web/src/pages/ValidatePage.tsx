@@ -1,0 +1,90 @@
+import { validateDevicesCsv } from '@app/csv-merge/validate';
+import type { Finding } from '@app/csv-merge/types';
+import { Alert, Badge, Button, FileButton, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+
+/**
+ * `devices-csv validate` in the browser (issue 12 item 8): the findings come from
+ * libs/csv-merge's validateDevicesCsv, bundled into this page's chunk (the same module the CLI,
+ * the API's import and the worker run; nothing is copied). Nothing is sent to the server.
+ */
+export default function ValidatePage() {
+  const { t } = useTranslation();
+  const [text, setText] = useState('');
+  const [findings, setFindings] = useState<Finding[] | null>(null);
+  const errors = findings?.filter((f) => f.severity === 'error').length ?? 0;
+  const warnings = (findings?.length ?? 0) - errors;
+  return (
+    <Stack>
+      <Title order={2}>{t('validate.title')}</Title>
+      <Text size="sm" c="dimmed">
+        {t('validate.hint')}
+      </Text>
+      <Textarea
+        label={t('import.paste')}
+        value={text}
+        onChange={(e) => {
+          setText(e.currentTarget.value);
+          setFindings(null);
+        }}
+        autosize
+        minRows={6}
+        maxRows={16}
+        styles={{ input: { fontFamily: 'monospace' } }}
+      />
+      <Group>
+        <FileButton
+          onChange={(f) =>
+            void f?.text().then((s) => {
+              setText(s);
+              setFindings(null);
+            })
+          }
+          accept=".csv,text/csv,text/plain"
+        >
+          {(props) => (
+            <Button variant="default" {...props}>
+              {t('import.upload')}
+            </Button>
+          )}
+        </FileButton>
+        <Button onClick={() => setFindings(validateDevicesCsv(text))} disabled={text.trim() === ''}>
+          {t('validate.run')}
+        </Button>
+      </Group>
+      {findings && findings.length === 0 && <Alert color="green">{t('validate.clean')}</Alert>}
+      {findings && findings.length > 0 && (
+        <>
+          <Text fw={600} data-testid="validate-summary">
+            {t('validate.summary', { errors, warnings })}
+          </Text>
+          <Table striped aria-label={t('validate.title')}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('validate.line')}</Table.Th>
+                <Table.Th>{t('validate.severity')}</Table.Th>
+                <Table.Th>{t('validate.code')}</Table.Th>
+                <Table.Th>{t('validate.message')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {findings.map((f, i) => (
+                <Table.Tr key={i} data-line={f.line}>
+                  <Table.Td>{f.line}</Table.Td>
+                  <Table.Td>
+                    <Badge color={f.severity === 'error' ? 'red' : 'yellow'} variant="light">
+                      {t(f.severity === 'error' ? 'validate.errorLevel' : 'validate.warningLevel')}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td ff="monospace">{f.code}</Table.Td>
+                  <Table.Td>{f.message}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </>
+      )}
+    </Stack>
+  );
+}
