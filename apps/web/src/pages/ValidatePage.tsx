@@ -1,4 +1,4 @@
-import { validateDevicesCsv } from '@app/csv-merge/validate';
+import { validateDevicesCsv } from '@app/csv-merge/file-check';
 import type { Finding } from '@app/csv-merge/types';
 import { Alert, Badge, Button, FileButton, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { useState } from 'react';
