@@ -1,4 +1,4 @@
-/** English texts. de.ts must have the same keys (i18n.test.ts checks it). */
+/** English texts. de.ts must have the same keys (i18n/i18n.test.tsx checks it). */
 export const en = {
   app: { title: 'LINBO provisioning', skip: 'Skip to content' },
   nav: { hosts: 'Hosts', import: 'Import', jobs: 'Jobs', rooms: 'Rooms', configs: 'Configs', validate: 'Validate' },
