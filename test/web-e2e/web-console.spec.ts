@@ -165,7 +165,7 @@ describe('web console', () => {
     await page.getByRole('textbox', { name: 'devices.csv text' }).fill(csv);
     await page.getByRole('button', { name: 'Dry run' }).click();
     await page.getByTestId('import-preview').waitFor();
-    expect(await page.getByTestId('import-counts').textContent()).toBe('2 new, 0 updated, 0 unchanged, 1 errors');
+    expect(await page.getByTestId('import-counts').textContent()).toBe('2 new, 0 updated, 0 unchanged, 1 with errors');
     const outcomes = await page
       .locator('tr[data-line]')
       .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-line'), r.getAttribute('data-outcome')]));

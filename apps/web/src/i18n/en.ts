@@ -95,7 +95,7 @@ export const en = {
     run: 'Import',
     export: 'Export devices.csv',
     exportSheet: 'Export spreadsheet',
-    counts: '{{created}} new, {{updated}} updated, {{skipped}} unchanged, {{failed}} errors',
+    counts: '{{created}} new, {{updated}} updated, {{skipped}} unchanged, {{failed}} with errors',
     line: 'Line',
     outcome: 'Result',
     message: 'Message',
