@@ -48,7 +48,11 @@ const ROOMS = 50;
 const ADMIN = { username: 'bench', password: 'bench-web-password-0123' };
 
 // the page's globals inside page.evaluate (bench compiles without lib "dom")
-declare const window: { __longTasks: { start: number; duration: number }[] };
+declare const window: {
+  __longTasks: { start: number; duration: number }[];
+  __lastInput: number;
+  addEventListener(type: string, fn: () => void, capture: boolean): void;
+};
 declare const document: {
   querySelectorAll(s: string): ArrayLike<{ getAttribute(n: string): string | null; textContent: string | null }>;
   querySelector(s: string): { textContent: string | null } | null;
@@ -107,6 +111,11 @@ function importCsv(rows: number): string {
 async function observeLongTasks(page: Page): Promise<void> {
   await page.addInitScript(() => {
     window.__longTasks = [];
+    window.__lastInput = 0;
+    // when the person acted, on the page's clock: the option's pointerdown, the search box's input
+    for (const type of ['pointerdown', 'input']) {
+      window.addEventListener(type, () => (window.__lastInput = performance.now()), true);
+    }
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
@@ -226,6 +235,8 @@ async function main(): Promise<void> {
     // ---- filter changes -------------------------------------------------------------------
     const statusMs: number[] = [];
     const searchMs: number[] = [];
+    const statusPageMs: number[] = [];
+    const searchPageMs: number[] = [];
     const statusSelect = page.getByRole('combobox', { name: 'Provision status' });
     for (let i = 0; i < FILTERS; i += 1) {
       const want = i % 2 === 0 ? 'failed' : 'synced';
@@ -235,15 +246,16 @@ async function main(): Promise<void> {
       await option.waitFor();
       const t0 = Date.now();
       await option.click();
-      await page.waitForFunction(
+      const shown = await page.waitForFunction(
         (s) => {
           const badges = Array.from(document.querySelectorAll('tr[data-hostname] [data-testid="status-badge"]'));
-          return badges.length >= 20 && badges.every((b) => b.getAttribute('data-status') === s);
+          return badges.length >= 20 && badges.every((b) => b.getAttribute('data-status') === s) && performance.now();
         },
         want,
         { polling: 'raf', timeout: 10_000 },
       );
       statusMs.push(Date.now() - t0);
+      statusPageMs.push(((await shown.jsonValue()) as number) - (await page.evaluate(() => window.__lastInput)));
     }
     await loadHosts(page, base); // filters live in the page's state: a fresh load clears them
     const search = page.getByRole('textbox', { name: 'Search' });
@@ -252,15 +264,20 @@ async function main(): Promise<void> {
       const prefix = `s${String(((i * 7) % (ROOMS - 1)) + 1).padStart(3, '0')}-pc00`;
       const t0 = Date.now();
       await search.fill(prefix);
-      await page.waitForFunction(
+      const shown = await page.waitForFunction(
         (p) => {
           const rows = Array.from(document.querySelectorAll('tr[data-hostname]'));
-          return rows.length > 0 && rows.every((r) => (r.getAttribute('data-hostname') ?? '').startsWith(p));
+          return (
+            rows.length > 0 &&
+            rows.every((r) => (r.getAttribute('data-hostname') ?? '').startsWith(p)) &&
+            performance.now()
+          );
         },
         prefix,
         { polling: 'raf', timeout: 10_000 },
       );
       searchMs.push(Date.now() - t0);
+      searchPageMs.push(((await shown.jsonValue()) as number) - (await page.evaluate(() => window.__lastInput)));
     }
     await search.fill('');
     // the API's share: the same search requests straight from here
@@ -328,16 +345,19 @@ async function main(): Promise<void> {
       `| hosts page interactive, cold load (first page, empty cache) | ${ms(cold.tti)} (rows + totals at ${ms(cold.content)}) | ≤ 1500 ms |`,
       `| hosts page interactive, warm loads (${warm.length}): p50 / max | ${ms(pct(tti, 50))} / ${ms(Math.max(...tti))} | ≤ 1500 ms |`,
       `| longest task during a load | ${ms(Math.max(...loads.map((l) => l.longest)))} | – |`,
-      `| status filter picked → rows shown (${FILTERS}): p50 / p95 | ${ms(pct(statusMs, 50))} / ${ms(pct(statusMs, 95))} | ≤ 300 ms |`,
-      `| search typed → rows shown, incl. 150 ms debounce (${FILTERS}): p50 / p95 | ${ms(pct(searchMs, 50))} / ${ms(pct(searchMs, 95))} | ≤ 300 ms |`,
+      `| status filter picked → rows shown (${FILTERS}), page clock: p50 / p95 | ${ms(pct(statusPageMs, 50))} / ${ms(pct(statusPageMs, 95))} | ≤ 300 ms |`,
+      `| the same, test side (incl. the CDP round trips) | ${ms(pct(statusMs, 50))} / ${ms(pct(statusMs, 95))} | – |`,
+      `| search typed → rows shown, incl. 150 ms debounce (${FILTERS}), page clock: p50 / p95 | ${ms(pct(searchPageMs, 50))} / ${ms(pct(searchPageMs, 95))} | ≤ 300 ms |`,
+      `| the same, test side (incl. the CDP round trips) | ${ms(pct(searchMs, 50))} / ${ms(pct(searchMs, 95))} | – |`,
       `| of which the API's answer to the same GET /hosts?search= (${FILTERS}): p50 / p95 | ${ms(pct(apiSearchMs, 50))} / ${ms(pct(apiSearchMs, 95))} | – |`,
       `| ${PROVISION} hosts provisioned with the page open (${provisionSec.toFixed(1)} s): long tasks > 50 ms / longest | ${during.length} / ${ms(Math.max(0, ...during.map((t) => t.duration)))} | none > 200 ms |`,
       `| first page JavaScript (${js.length} files), gzip -9 | ${(jsGzip / 1024).toFixed(1)} kB (${(jsRaw / 1024).toFixed(0)} kB raw) | ≤ 250 kB |`,
       '',
       'Interactive = the later of "first 20 rows and the totals rendered" (requestAnimationFrame polling from',
-      'navigation start) and the end of the last long task that began before then + 500 ms. Filter latencies are',
-      'taken on the test side (click or fill → the table shows only matching rows), so they include the round',
-      `trip to the browser. During provisioning the table was filtered to the ${PROVISION} new hosts (first page`,
+      'navigation start) and the end of the last long task that began before then + 500 ms. Filter latencies on',
+      "the page clock run from the option's pointerdown / the search box's input event to the first animation frame",
+      'in which the table shows only matching rows; the test-side figures add the round trips to the browser.',
+      `During provisioning the table was filtered to the ${PROVISION} new hosts (first page`,
       `of 20); afterwards it showed ${rowsSynced[0]} of ${rowsSynced[1]} rows Synced and the totals ${syncedShown ?? '?'}`,
       'synced, all without a reload.',
       '',
