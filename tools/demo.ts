@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     async () => ((await anon('GET', '/health/ready')).status === 200 ? true : undefined),
     30_000,
   );
+  say(`Web console at http://127.0.0.1:${port}/ (admin / ${adminPassword}): open it to watch the hosts live.`);
 
   start(
     'DC worker',
@@ -308,6 +309,15 @@ async function main(): Promise<void> {
   say(`fake DC state:       ${join(fakeDc.FAKE_DC_ROOT, 'state.json')}`);
   say(`logs:                ${join(dir, 'api.log')}, ${join(dir, 'worker.log')}`);
   say('');
+  const consoleUrl = `http://127.0.0.1:${port}/`;
+  const consoleServed = await fetch(consoleUrl)
+    .then(async (res) => res.ok && (await res.text()).includes('<div id="root">'))
+    .catch(() => false);
+  say(
+    consoleServed
+      ? `Web console:         ${consoleUrl}   (login: admin / ${adminPassword})`
+      : `Web console:         not built (dist/web/index.html missing: npm run build:web)`,
+  );
   say(`API:                 ${apiBase}   (login: admin / ${adminPassword})`);
   say(`OpenAPI UI:          http://127.0.0.1:${port}/api/docs`);
   say(`WebSocket:           ${`ws://127.0.0.1:${port}/ws?token=<jwt>`}`);

@@ -31,6 +31,8 @@ it('npm run demo -- --exit provisions every sample host through one REST + impor
   const imports = Number(/import runs:\s+(\d+)/.exec(out)?.[1]);
   expect(imports).toBeGreaterThanOrEqual(1);
   expect(imports).toBeLessThan(18); // batched, not one import per host
+  // the console is served on the API's origin (issue 12); the demo checked GET / before saying so
+  expect(out).toMatch(/Web console:\s+http:\/\/127\.0\.0\.1:\d+\/\s/);
   expect(out).toMatch(/OpenAPI UI:\s+http:\/\/127\.0\.0\.1:\d+\/api\/docs/);
   expect(out).toMatch(/WebSocket:\s+ws:\/\/127\.0\.0\.1:\d+\/ws\?token=/);
 

@@ -146,7 +146,7 @@ describe('web console', () => {
     );
     expect(direct.status).toBe(400);
     const apiMessage = direct.body.error.details.find((d) => d.field === 'hostname')?.message;
-    expect(apiMessage).toContain('r200_pc02');
+    expect(apiMessage).toContain("'_'");
     expect(errorText).toBe(apiMessage);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     const opsAfter = (await env.api.request<{ pagination: { total: number } }>('GET', '/operations/provision')).body;
@@ -165,7 +165,7 @@ describe('web console', () => {
     await page.getByRole('textbox', { name: 'devices.csv text' }).fill(csv);
     await page.getByRole('button', { name: 'Dry run' }).click();
     await page.getByTestId('import-preview').waitFor();
-    expect(await page.getByTestId('import-counts').textContent()).toBe('2 new, 0 updated, 0 unchanged, 1 errors');
+    expect(await page.getByTestId('import-counts').textContent()).toBe('2 new, 0 updated, 0 unchanged, 1 with errors');
     const outcomes = await page
       .locator('tr[data-line]')
       .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-line'), r.getAttribute('data-outcome')]));
@@ -201,7 +201,11 @@ describe('web console', () => {
     // the hosts page with mixed badges, and the failed job's detail, for the README
     await page.goto(url(env, '/hosts'));
     await page.locator('tr[data-hostname="r300-pc01"] [data-status="failed"]').waitFor();
+    // one more host on its way, so the screenshot shows every badge: synced, failed and queued/provisioning
+    await env.createHost({ hostname: 'r300-pc02', macAddress: macFor(2, 0x40), ipAddress: '10.0.30.2', room: 'r300' });
+    await page.locator('tr[data-hostname="r300-pc02"] :is([data-status="pending"], [data-status="running"])').waitFor();
     await page.screenshot({ path: join(SHOTS, 'hosts.png') });
+    await page.locator('tr[data-hostname="r300-pc02"] [data-status="synced"]').waitFor({ timeout: 45_000 });
     await page.goto(url(env, `/jobs/${host.provisionOpId}`));
     await page.getByTestId('job-status').getByText('failed').waitFor();
     await page.screenshot({ path: join(SHOTS, 'job-detail.png'), fullPage: true });

@@ -1,4 +1,5 @@
 import { ActionIcon, Checkbox, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
+import { IconPencil, IconTrash } from '@tabler/icons-react';
 import { memo, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Host } from '../api/types';
@@ -102,7 +103,7 @@ const Row = memo(function Row({
               aria-label={`${t('common.edit')} ${host.hostname}`}
               onClick={() => onEdit(host)}
             >
-              ✎
+              <IconPencil size={16} aria-hidden />
             </ActionIcon>
             <ActionIcon
               variant="subtle"
@@ -110,7 +111,7 @@ const Row = memo(function Row({
               aria-label={`${t('common.delete')} ${host.hostname}`}
               onClick={() => onDelete(host)}
             >
-              🗑
+              <IconTrash size={16} aria-hidden />
             </ActionIcon>
           </Group>
         </Table.Td>

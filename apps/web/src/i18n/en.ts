@@ -1,4 +1,4 @@
-/** English texts. de.ts must have the same keys (i18n.test.ts checks it). */
+/** English texts. de.ts must have the same keys (i18n/i18n.test.tsx checks it). */
 export const en = {
   app: { title: 'LINBO provisioning', skip: 'Skip to content' },
   nav: { hosts: 'Hosts', import: 'Import', jobs: 'Jobs', rooms: 'Rooms', configs: 'Configs', validate: 'Validate' },
@@ -95,7 +95,7 @@ export const en = {
     run: 'Import',
     export: 'Export devices.csv',
     exportSheet: 'Export spreadsheet',
-    counts: '{{created}} new, {{updated}} updated, {{skipped}} unchanged, {{failed}} errors',
+    counts: '{{created}} new, {{updated}} updated, {{skipped}} unchanged, {{failed}} with errors',
     line: 'Line',
     outcome: 'Result',
     message: 'Message',

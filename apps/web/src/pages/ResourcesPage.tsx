@@ -1,4 +1,5 @@
 import { ActionIcon, Alert, Button, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { IconPencil, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -128,7 +129,7 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
                       aria-label={`${t('resources.rename')} ${r.name}`}
                       onClick={() => setEditing(r)}
                     >
-                      ✎
+                      <IconPencil size={16} aria-hidden />
                     </ActionIcon>
                     {canDelete && (
                       <ActionIcon
@@ -137,7 +138,7 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
                         aria-label={`${t('common.delete')} ${r.name}`}
                         onClick={() => setDeleting(r)}
                       >
-                        🗑
+                        <IconTrash size={16} aria-hidden />
                       </ActionIcon>
                     )}
                   </Group>
