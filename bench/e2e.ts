@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import {
   API_MAIN,
   freePort,
+  liveApiEnv,
   makeFakeDc as makeStackFakeDc,
   resetStackState,
   ROOT,
@@ -177,20 +178,10 @@ async function runOnce(n: number): Promise<RunFigures> {
   const spawned = Date.now();
   const api = start(
     API_MAIN,
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: randomBytes(24).toString('hex'),
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      LOG_LEVEL: 'info',
-    },
+    liveApiEnv(
+      { port, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, internalKey, adminPassword: password },
+      { LOG_LEVEL: 'info' },
+    ),
     apiLog,
   );
   const worker = start(

@@ -27,6 +27,7 @@ import { COL, normalizeMac, parseDevicesCsv, validateDevicesCsv } from '@app/csv
 import {
   API_MAIN,
   freePort,
+  liveApiEnv,
   makeFakeDc,
   resetStackState,
   ROOT,
@@ -146,20 +147,10 @@ async function main(): Promise<void> {
   const password = randomBytes(12).toString('hex');
   const api = startNode(
     API_MAIN,
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: randomBytes(24).toString('hex'),
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      LOG_LEVEL: 'warn',
-    },
+    liveApiEnv(
+      { port, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, internalKey, adminPassword: password },
+      { LOG_LEVEL: 'warn' },
+    ),
     join(dir, 'api.log'),
   );
   const workerEnv = {

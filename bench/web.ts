@@ -23,6 +23,7 @@ import { launchChromium } from '../tools/chromium';
 import {
   API_MAIN,
   freePort,
+  liveApiEnv,
   makeFakeDc,
   resetStackState,
   ROOT,
@@ -146,22 +147,19 @@ async function main(): Promise<void> {
   const dcEnv = makeFakeDc(dir, [], { release: '7.3', domain: 'linuxmuster.lan', delayMs: 200 });
   const apiProc = startNode(
     API_MAIN,
-    {
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: 'bench-web-jwt-secret-0123456789',
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      OUTBOX_POLL_MS: '200',
-      LOGIN_RATE_LIMIT: '1000',
-      LOG_LEVEL: 'warn',
-    },
+    liveApiEnv(
+      {
+        port,
+        databaseUrl: DATABASE_URL,
+        redisUrl: REDIS_URL,
+        internalKey,
+        adminUsername: ADMIN.username,
+        adminPassword: ADMIN.password,
+        nodeEnv: 'development',
+        jwtSecret: 'bench-web-jwt-secret-0123456789',
+      },
+      { OUTBOX_POLL_MS: '200', LOGIN_RATE_LIMIT: '1000', LOG_LEVEL: 'warn' },
+    ),
     join(dir, 'api.log'),
   );
   const workerProc = startNode(

@@ -4,6 +4,7 @@
  * `npm run bench:e2e` (bench/e2e.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -72,6 +73,40 @@ export function makeFakeDc(
     MACCT_REPAIR_SCRIPT: join(FAKE_BIN, 'repair_macct.py'),
     DHCP_VERIFY_FILE: join(fakeRoot, 'etc', 'dhcp', 'devices', '{school}.conf'),
     PROVISION_LOCK_FILE: join(dir, 'linbo-provision.lock'),
+  };
+}
+
+export interface LiveApiOptions {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  internalKey: string;
+  adminPassword: string;
+  adminUsername?: string;
+  /** default production */
+  nodeEnv?: 'production' | 'development';
+  /** default: random */
+  jwtSecret?: string;
+}
+
+/**
+ * The environment of the built API on 127.0.0.1 with live provisioning (not dry-run), as the demo
+ * and the benches start it; `extra` is added last (LOG_LEVEL, OUTBOX_POLL_MS, …).
+ */
+export function liveApiEnv(o: LiveApiOptions, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: o.nodeEnv ?? 'production',
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    JWT_SECRET: o.jwtSecret ?? randomBytes(24).toString('hex'),
+    INTERNAL_API_KEY: o.internalKey,
+    ADMIN_USERNAME: o.adminUsername ?? 'admin',
+    ADMIN_PASSWORD: o.adminPassword,
+    DC_PROVISIONING_ENABLED: 'true',
+    DC_PROVISIONING_DRYRUN: 'false',
+    ...extra,
   };
 }
 
