@@ -5,7 +5,6 @@
  * Writes the "## Scale" section of docs/BENCHMARKS.md with the figures and EXPLAIN of the hot queries.
  */
 import 'reflect-metadata';
-import * as bcrypt from 'bcryptjs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { Client } from 'pg';
 import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';
+import { benchToken } from './bench-login';
 import { writeBenchmarkSection } from './benchmarks-doc';
 import { measureFanout } from './scale-fanout';
 import { seedHosts } from './seed-hosts';
@@ -101,15 +101,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     const prisma = app.get(PrismaService);
-    await prisma.user.create({
-      data: { username: 'bench', passwordHash: await bcrypt.hash('bench-password', 4), role: 'admin' },
-    });
-    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    });
-    const token = ((await login.json()) as { data: { token: string } }).data.token;
+    const token = await benchToken(prisma, port);
     const room = (await pg.query<{ id: string }>(`SELECT id FROM rooms WHERE name = 'r042'`)).rows[0].id;
     const deep = Math.floor(HOSTS / 20);
     const variants: Array<[string, string]> = [
