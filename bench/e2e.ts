@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import {
   API_MAIN,
   freePort,
+  jsonLines,
   liveApiEnv,
   makeFakeDc as makeStackFakeDc,
   resetStackState,
@@ -122,20 +123,6 @@ const makeFakeDc = (dir: string) =>
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (actual: number, ref: number) =>
   `${actual >= ref ? '+' : ''}${(((actual - ref) / ref) * 100).toFixed(1)} %`;
-
-function jsonLines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  const out: Array<Record<string, unknown>> = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a line cut by the process stopping: not ours to judge
-    }
-  }
-  return out;
-}
 
 /** pino's `time`: ISO 8601 in the worker (isoTime), epoch ms by default. */
 function logTime(line: Record<string, unknown> | undefined): number {

@@ -27,6 +27,7 @@ import { COL, normalizeMac, parseDevicesCsv, validateDevicesCsv } from '@app/csv
 import {
   API_MAIN,
   freePort,
+  jsonLines,
   liveApiEnv,
   makeFakeDc,
   resetStackState,
@@ -81,21 +82,6 @@ async function call(base: string, method: string, path: string, token?: string, 
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
-}
-
-/** A process's JSON log lines (a line cut by SIGKILL is skipped). */
-function jsonLines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  const out: Array<Record<string, unknown>> = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // cut short by the kill
-    }
-  }
-  return out;
 }
 
 function mac(i: number): string {

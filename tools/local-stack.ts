@@ -5,7 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -114,6 +114,21 @@ export function liveApiEnv(o: LiveApiOptions, extra: Record<string, string> = {}
 export function startNode(script: string, env: Record<string, string>, logFile: string): ChildProcess {
   const out = openSync(logFile, 'a');
   return spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+}
+
+/** A process's JSON log lines (pino); a line cut short by the process stopping is skipped. */
+export function jsonLines(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // cut short by a stop or a kill: not ours to judge
+    }
+  }
+  return out;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
