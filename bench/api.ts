@@ -6,7 +6,6 @@
  * docs/BENCHMARKS.md. Target (issue 3): provisioning costs ≤ 30 % of the throughput.
  */
 import 'reflect-metadata';
-import * as bcrypt from 'bcryptjs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +14,7 @@ import Redis from 'ioredis';
 import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';
+import { benchToken } from './bench-login';
 import { writeBenchmarkSection } from './benchmarks-doc';
 
 const ROOT = resolve(__dirname, '../..');
@@ -148,15 +148,7 @@ async function round(mode: 'off' | 'on', count: number, withImport: boolean): Pr
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     const prisma = app.get(PrismaService);
-    await prisma.user.create({
-      data: { username: 'bench', passwordHash: await bcrypt.hash('bench-password', 4), role: 'admin' },
-    });
-    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    });
-    const token = ((await login.json()) as { data: { token: string } }).data.token;
+    const token = await benchToken(prisma, port);
     await load(agent, port, token, WARMUP);
     const measured = await load(agent, port, token, count);
     const importMs: number[] = [];

@@ -18,6 +18,8 @@ import WebSocket from 'ws';
 import {
   API_MAIN,
   freePort,
+  jsonLines,
+  liveApiEnv,
   makeFakeDc as makeStackFakeDc,
   resetStackState,
   ROOT,
@@ -122,20 +124,6 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (actual: number, ref: number) =>
   `${actual >= ref ? '+' : ''}${(((actual - ref) / ref) * 100).toFixed(1)} %`;
 
-function jsonLines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  const out: Array<Record<string, unknown>> = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a line cut by the process stopping: not ours to judge
-    }
-  }
-  return out;
-}
-
 /** pino's `time`: ISO 8601 in the worker (isoTime), epoch ms by default. */
 function logTime(line: Record<string, unknown> | undefined): number {
   const t = line?.time;
@@ -177,20 +165,10 @@ async function runOnce(n: number): Promise<RunFigures> {
   const spawned = Date.now();
   const api = start(
     API_MAIN,
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: randomBytes(24).toString('hex'),
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      LOG_LEVEL: 'info',
-    },
+    liveApiEnv(
+      { port, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, internalKey, adminPassword: password },
+      { LOG_LEVEL: 'info' },
+    ),
     apiLog,
   );
   const worker = start(

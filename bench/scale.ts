@@ -5,7 +5,6 @@
  * Writes the "## Scale" section of docs/BENCHMARKS.md with the figures and EXPLAIN of the hot queries.
  */
 import 'reflect-metadata';
-import * as bcrypt from 'bcryptjs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,8 +12,10 @@ import { Client } from 'pg';
 import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';
+import { benchToken } from './bench-login';
 import { writeBenchmarkSection } from './benchmarks-doc';
 import { measureFanout } from './scale-fanout';
+import { seedHosts } from './seed-hosts';
 
 const ROOT = resolve(__dirname, '../..');
 const { ensureDatabase, migrate } = require(join(ROOT, 'scripts/db-migrate.js')) as {
@@ -53,27 +54,7 @@ function call(agent: Agent, port: number, method: string, path: string, token: s
 /** 100 rooms × HOSTS/100 hosts, one config, a mix of statuses and DHCP hosts, in one SQL statement. */
 async function seed(pg: Client, hosts: number): Promise<void> {
   await pg.query('TRUNCATE TABLE hosts, operations, rooms, configs, users CASCADE');
-  await pg.query(
-    `INSERT INTO rooms (id, name, updated_at) SELECT gen_random_uuid(), 'r' || lpad(i::text, 3, '0'), now()
-       FROM generate_series(1, ${ROOMS}) i`,
-  );
-  await pg.query(`INSERT INTO configs (id, name, updated_at) VALUES (gen_random_uuid(), 'win11', now())`);
-  const perRoom = Math.ceil(hosts / ROOMS);
-  await pg.query(
-    `INSERT INTO hosts (id, hostname, mac_address, ip_address, room_id, config_id, pxe_flag, provision_status,
-                        created_at, updated_at)
-     SELECT gen_random_uuid(), 's' || lpad((i / ${perRoom})::text, 3, '0') || '-pc' || lpad((i % ${perRoom})::text, 4, '0'),
-            upper(concat_ws(':', '02', lpad(to_hex((i >> 16) & 255), 2, '0'), lpad(to_hex((i >> 8) & 255), 2, '0'),
-                            lpad(to_hex(i & 255), 2, '0'), '00', '01')),
-            CASE WHEN i % 50 = 0 THEN NULL
-                 ELSE '10.' || (i / 65536)::text || '.' || ((i / 256) % 256)::text || '.' || (i % 256)::text END,
-            (SELECT id FROM rooms WHERE name = 'r' || lpad((i / ${perRoom} + 1)::text, 3, '0')),
-            (SELECT id FROM configs LIMIT 1), 1,
-            (ARRAY['synced', 'pending', 'failed', 'synced']::"ProvisionStatus"[])[1 + i % 4],
-            now() - (i || ' seconds')::interval, now() - (((i * 7) % ${hosts}) || ' seconds')::interval
-       FROM generate_series(0, ${hosts - 1}) i`,
-  );
-  await pg.query('VACUUM ANALYZE hosts');
+  await seedHosts(pg, { hosts, rooms: ROOMS, statuses: ['synced', 'pending', 'failed', 'synced'] });
 }
 
 function importCsv(rows: number, offset: number): string {
@@ -120,15 +101,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     const prisma = app.get(PrismaService);
-    await prisma.user.create({
-      data: { username: 'bench', passwordHash: await bcrypt.hash('bench-password', 4), role: 'admin' },
-    });
-    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    });
-    const token = ((await login.json()) as { data: { token: string } }).data.token;
+    const token = await benchToken(prisma, port);
     const room = (await pg.query<{ id: string }>(`SELECT id FROM rooms WHERE name = 'r042'`)).rows[0].id;
     const deep = Math.floor(HOSTS / 20);
     const variants: Array<[string, string]> = [

@@ -27,6 +27,8 @@ import { COL, normalizeMac, parseDevicesCsv, validateDevicesCsv } from '@app/csv
 import {
   API_MAIN,
   freePort,
+  jsonLines,
+  liveApiEnv,
   makeFakeDc,
   resetStackState,
   ROOT,
@@ -82,21 +84,6 @@ async function call(base: string, method: string, path: string, token?: string, 
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
 }
 
-/** A process's JSON log lines (a line cut by SIGKILL is skipped). */
-function jsonLines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  const out: Array<Record<string, unknown>> = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // cut short by the kill
-    }
-  }
-  return out;
-}
-
 function mac(i: number): string {
   return `02:50:AC:${[(i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`.toUpperCase();
 }
@@ -146,20 +133,10 @@ async function main(): Promise<void> {
   const password = randomBytes(12).toString('hex');
   const api = startNode(
     API_MAIN,
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: randomBytes(24).toString('hex'),
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      LOG_LEVEL: 'warn',
-    },
+    liveApiEnv(
+      { port, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, internalKey, adminPassword: password },
+      { LOG_LEVEL: 'warn' },
+    ),
     join(dir, 'api.log'),
   );
   const workerEnv = {

@@ -23,6 +23,7 @@ import { launchChromium } from '../tools/chromium';
 import {
   API_MAIN,
   freePort,
+  liveApiEnv,
   makeFakeDc,
   resetStackState,
   ROOT,
@@ -32,6 +33,7 @@ import {
   WORKER_MAIN,
 } from '../tools/local-stack';
 import { writeBenchmarkSection } from './benchmarks-doc';
+import { seedHosts } from './seed-hosts';
 
 const { ensureDatabase, migrate } = require(join(ROOT, 'scripts/db-migrate.js')) as {
   ensureDatabase(url: string): Promise<void>;
@@ -73,27 +75,7 @@ const ms = (n: number) => `${Math.round(n)} ms`;
 
 /** ROOMS rooms, one config, HOSTS hosts with a mix of statuses (like bench:scale), in SQL. */
 async function seed(pg: Client): Promise<void> {
-  await pg.query(
-    `INSERT INTO rooms (id, name, updated_at) SELECT gen_random_uuid(), 'r' || lpad(i::text, 3, '0'), now()
-       FROM generate_series(1, ${ROOMS}) i`,
-  );
-  await pg.query(`INSERT INTO configs (id, name, updated_at) VALUES (gen_random_uuid(), 'win11', now())`);
-  const perRoom = Math.ceil(HOSTS / ROOMS);
-  await pg.query(
-    `INSERT INTO hosts (id, hostname, mac_address, ip_address, room_id, config_id, pxe_flag, provision_status,
-                        created_at, updated_at)
-     SELECT gen_random_uuid(), 's' || lpad((i / ${perRoom})::text, 3, '0') || '-pc' || lpad((i % ${perRoom})::text, 4, '0'),
-            upper(concat_ws(':', '02', lpad(to_hex((i >> 16) & 255), 2, '0'), lpad(to_hex((i >> 8) & 255), 2, '0'),
-                            lpad(to_hex(i & 255), 2, '0'), '00', '01')),
-            CASE WHEN i % 50 = 0 THEN NULL
-                 ELSE '10.' || (i / 65536)::text || '.' || ((i / 256) % 256)::text || '.' || (i % 256)::text END,
-            (SELECT id FROM rooms WHERE name = 'r' || lpad((i / ${perRoom} + 1)::text, 3, '0')),
-            (SELECT id FROM configs LIMIT 1), 1,
-            (ARRAY['synced', 'pending', 'failed', 'synced', NULL]::"ProvisionStatus"[])[1 + i % 5],
-            now() - (i || ' seconds')::interval, now() - (((i * 7) % ${HOSTS}) || ' seconds')::interval
-       FROM generate_series(0, ${HOSTS - 1}) i`,
-  );
-  await pg.query('VACUUM ANALYZE hosts');
+  await seedHosts(pg, { hosts: HOSTS, rooms: ROOMS, statuses: ['synced', 'pending', 'failed', 'synced', null] });
 }
 
 function importCsv(rows: number): string {
@@ -165,22 +147,19 @@ async function main(): Promise<void> {
   const dcEnv = makeFakeDc(dir, [], { release: '7.3', domain: 'linuxmuster.lan', delayMs: 200 });
   const apiProc = startNode(
     API_MAIN,
-    {
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: 'bench-web-jwt-secret-0123456789',
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      OUTBOX_POLL_MS: '200',
-      LOGIN_RATE_LIMIT: '1000',
-      LOG_LEVEL: 'warn',
-    },
+    liveApiEnv(
+      {
+        port,
+        databaseUrl: DATABASE_URL,
+        redisUrl: REDIS_URL,
+        internalKey,
+        adminUsername: ADMIN.username,
+        adminPassword: ADMIN.password,
+        nodeEnv: 'development',
+        jwtSecret: 'bench-web-jwt-secret-0123456789',
+      },
+      { OUTBOX_POLL_MS: '200', LOGIN_RATE_LIMIT: '1000', LOG_LEVEL: 'warn' },
+    ),
     join(dir, 'api.log'),
   );
   const workerProc = startNode(

@@ -16,6 +16,7 @@ import WebSocket from 'ws';
 import {
   API_MAIN,
   freePort,
+  liveApiEnv,
   makeFakeDc,
   resetStackState,
   ROOT,
@@ -171,21 +172,10 @@ async function main(): Promise<void> {
   start(
     'API',
     API_MAIN,
-    {
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      JWT_SECRET: randomBytes(24).toString('hex'),
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: adminPassword,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      OUTBOX_POLL_MS: '200',
-      LOG_LEVEL: 'info',
-    },
+    liveApiEnv(
+      { port, databaseUrl, redisUrl, internalKey, adminPassword, nodeEnv: 'development' },
+      { OUTBOX_POLL_MS: '200', LOG_LEVEL: 'info' },
+    ),
     join(dir, 'api.log'),
   );
   const anon = apiClient(apiBase);

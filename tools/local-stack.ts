@@ -4,7 +4,8 @@
  * `npm run bench:e2e` (bench/e2e.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -75,10 +76,59 @@ export function makeFakeDc(
   };
 }
 
+export interface LiveApiOptions {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  internalKey: string;
+  adminPassword: string;
+  adminUsername?: string;
+  /** default production */
+  nodeEnv?: 'production' | 'development';
+  /** default: random */
+  jwtSecret?: string;
+}
+
+/**
+ * The environment of the built API on 127.0.0.1 with live provisioning (not dry-run), as the demo
+ * and the benches start it; `extra` is added last (LOG_LEVEL, OUTBOX_POLL_MS, …).
+ */
+export function liveApiEnv(o: LiveApiOptions, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: o.nodeEnv ?? 'production',
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    JWT_SECRET: o.jwtSecret ?? randomBytes(24).toString('hex'),
+    INTERNAL_API_KEY: o.internalKey,
+    ADMIN_USERNAME: o.adminUsername ?? 'admin',
+    ADMIN_PASSWORD: o.adminPassword,
+    DC_PROVISIONING_ENABLED: 'true',
+    DC_PROVISIONING_DRYRUN: 'false',
+    ...extra,
+  };
+}
+
 /** Starts a built app with `node`, its stdout and stderr appended to `logFile`. */
 export function startNode(script: string, env: Record<string, string>, logFile: string): ChildProcess {
   const out = openSync(logFile, 'a');
   return spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+}
+
+/** A process's JSON log lines (pino); a line cut short by the process stopping is skipped. */
+export function jsonLines(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // cut short by a stop or a kill: not ours to judge
+    }
+  }
+  return out;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */

@@ -16,6 +16,8 @@ import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { JOBS_GROUP, JOBS_STREAM, OperationView } from '@app/provisioning';
+// the host as the API's routes answer it: the API's own type
+import type { HostView } from '../../apps/api/src/hosts/host.view';
 import { createFakeDc, FakeDc, FakeDcConfig } from '../fake-dc';
 import { ApiClient } from './support/api-client';
 import { DcProbe } from './support/dc-probe';
@@ -50,21 +52,7 @@ const { migrate, ensureDatabase } = require(join(ROOT, 'scripts', 'db-migrate.js
 };
 const run = promisify(execFile);
 
-export interface HostView {
-  id: string;
-  hostname: string;
-  macAddress: string;
-  ipAddress: string | null;
-  roomId: string | null;
-  room: string | null;
-  configId: string | null;
-  config: string | null;
-  role: string;
-  pxeFlag: number;
-  provisionStatus: 'pending' | 'running' | 'synced' | 'failed' | null;
-  provisionOpId: string | null;
-  provisionError: string | null;
-}
+export type { HostView };
 
 export interface E2eOptions {
   /** the default school's devices.csv before the API and worker start (the admin's own lines) */

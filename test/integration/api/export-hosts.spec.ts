@@ -1,21 +1,11 @@
 import Papa from 'papaparse';
 import { HOSTS_SHEET_COLUMNS } from '../../../apps/api/src/import/export.service';
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
 describe('GET /export/hosts (spreadsheet CSV, the one place papaparse is used)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await t.resetDb();
-  });
+  const t = useTestApp();
 
   it('lists every host with its state; commas, quotes, newlines survive and formulas are defused', async () => {
     const op = await t.authHeader('operator');

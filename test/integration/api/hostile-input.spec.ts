@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import * as net from 'node:net';
 import type { Test } from 'supertest';
-import { startTestApp, TestApp, TEST_INTERNAL_KEY, TEST_REDIS_URL } from './helpers/app';
+import { TEST_INTERNAL_KEY, TEST_REDIS_URL, useTestApp } from './helpers/app';
 import { stateFingerprint } from './helpers/state';
 
 const PREFIX = '/api/v1';
@@ -12,7 +12,7 @@ const PREFIX = '/api/v1';
  * leaked job would show in the stream.
  */
 describe('hostile input is refused, whole classes at once (docs/API.md "Limits on client input")', () => {
-  let t: TestApp;
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true' }, { reset: false });
   let redis: Redis;
   let admin: Record<string, string>;
   let hostId: string;
@@ -20,7 +20,6 @@ describe('hostile input is refused, whole classes at once (docs/API.md "Limits o
   const internal = { 'X-Internal-Key': TEST_INTERNAL_KEY };
 
   beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true' });
     redis = new Redis(TEST_REDIS_URL);
     await t.resetDb();
     admin = await t.authHeader('admin');
@@ -33,9 +32,8 @@ describe('hostile input is refused, whole classes at once (docs/API.md "Limits o
     opId = res.body.data.provisionOpId;
     await t.authHeader('operator'); // every user row exists before the first fingerprint
   });
-  afterAll(async () => {
+  afterAll(() => {
     redis?.disconnect();
-    await t?.close();
   });
 
   const json = (method: 'post' | 'patch', path: string, raw: string | Buffer, headers = admin): Test =>

@@ -1,23 +1,16 @@
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
 import { Client } from 'pg';
-import { startTestApp, TestApp, TEST_DATABASE_URL } from './helpers/app';
+import { TEST_DATABASE_URL, useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
 describe('hosts (DOMAIN.md §6, §7) with provisioning off', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let op: Record<string, string>;
   let viewer: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await t.resetDb();
     op = await t.authHeader('operator');
     viewer = await t.authHeader('viewer');
   });
@@ -265,17 +258,10 @@ describe('hosts (DOMAIN.md §6, §7) with provisioning off', () => {
 });
 
 describe('hosts with provisioning on (DOMAIN.md §8: the job is written with the change)', () => {
-  let t: TestApp;
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true' });
   let op: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await t.resetDb();
     op = await t.authHeader('operator');
   });
 

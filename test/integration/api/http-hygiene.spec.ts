@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { startTestApp, TestApp } from './helpers/app';
+import { startTestApp, useTestApp } from './helpers/app';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../../apps/api/src/common/limits';
 
 const PREFIX = '/api/v1';
@@ -7,13 +7,7 @@ const PREFIX = '/api/v1';
 /** Issue 10 "HTTP hygiene": security headers, no X-Powered-By, CORS closed unless configured, timeouts. */
 describe('HTTP hygiene (docs/API.md "HTTP hardening")', () => {
   describe('default configuration', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp();
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({}, { reset: false });
 
     it('sends the security headers and no X-Powered-By, on success and on errors', async () => {
       for (const res of [await t.http.get(`${PREFIX}/health`), await t.http.get(`${PREFIX}/hosts`)]) {
@@ -51,13 +45,7 @@ describe('HTTP hygiene (docs/API.md "HTTP hardening")', () => {
   });
 
   describe('CORS_ORIGINS set', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ CORS_ORIGINS: 'https://admin.school.example, http://localhost:5173' });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({ CORS_ORIGINS: 'https://admin.school.example, http://localhost:5173' }, { reset: false });
 
     it('allows exactly the configured origins', async () => {
       const ok = await t.http

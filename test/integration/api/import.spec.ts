@@ -2,7 +2,7 @@ import { parseDevicesCsv } from '@app/csv-merge';
 import { EventsService } from '../../../apps/api/src/events/events.service';
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { Client } from 'pg';
-import { startTestApp, TestApp, TEST_DATABASE_URL } from './helpers/app';
+import { TEST_DATABASE_URL, useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
@@ -20,19 +20,14 @@ function devicesCsv(n: number): string {
 }
 
 describe('POST /import/devices and GET /export/devices (DOMAIN.md §7)', () => {
-  let t: TestApp;
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true' });
   let op: Record<string, string>;
   let events: ApiEvent[];
 
-  beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true' });
+  beforeAll(() => {
     t.app.get(EventsService).subscribe((e) => events.push(e));
   });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await t.resetDb();
     op = await t.authHeader('operator');
     events = [];
   });

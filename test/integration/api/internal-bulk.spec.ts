@@ -4,7 +4,7 @@ import { Client, QueryConfig } from 'pg';
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
 import { OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
-import { startTestApp, TEST_INTERNAL_KEY, TestApp } from './helpers/app';
+import { TEST_INTERNAL_KEY, TestApp, useTestApp } from './helpers/app';
 import { API, createHost, internalGet, LIVE_ENV, patchHost, report } from './provisioning.fixtures';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -73,18 +73,13 @@ function recordTransactions(): { stop(): RecordedTransaction[] } {
 }
 
 describe('bulk internal routes (docs/API.md "Internal routes")', () => {
-  let t: TestApp;
+  const t = useTestApp(LIVE_ENV);
   let events: ApiEvent[];
-  beforeAll(async () => {
-    t = await startTestApp(LIVE_ENV);
+  beforeAll(() => {
     t.app.get(EventsService).subscribe((e) => events.push(e));
   });
-  beforeEach(async () => {
-    await t.resetDb();
+  beforeEach(() => {
     events = [];
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   const op = (id: string) => t.prisma.operation.findUniqueOrThrow({ where: { id } });

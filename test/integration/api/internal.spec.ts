@@ -1,18 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 import { API, createHost, internalGet, LIVE_ENV, patchHost, report } from './provisioning.fixtures';
 
 describe('internal worker routes (DOMAIN.md §7–8)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(LIVE_ENV);
-  });
-  beforeEach(async () => {
-    await t.resetDb();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp(LIVE_ENV);
 
   async function queuedOp(hostname: string): Promise<{ host: any; opId: string }> {
     const host = await createHost(t, { hostname });
@@ -167,13 +158,7 @@ describe('internal worker routes (DOMAIN.md §7–8)', () => {
 });
 
 describe('dry-run (DC_PROVISIONING_DRYRUN default true)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true' }, { reset: false });
 
   it('a completed dry-run job leaves the host pending (DOMAIN.md §7, §11 scenario 11)', async () => {
     await t.resetDb();

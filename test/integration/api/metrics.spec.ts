@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 import { API, createHost, LIVE_ENV } from './provisioning.fixtures';
 
 /** The value of one sample line `name{labels} value` of a Prometheus text body, or undefined. */
@@ -15,15 +15,8 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('GET /metrics (Prometheus, docs/API.md)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    // provisioning on, Redis on a closed port: nothing can be published, the backlog stays
-    t = await startTestApp({ ...LIVE_ENV, REDIS_URL: 'redis://127.0.0.1:1/1' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // provisioning on, Redis on a closed port: nothing can be published, the backlog stays
+  const t = useTestApp({ ...LIVE_ENV, REDIS_URL: 'redis://127.0.0.1:1/1' }, { reset: false });
 
   const scrape = async () => {
     const res = await t.http.get('/metrics').expect(200);

@@ -1,22 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
-import type Redis from 'ioredis';
-import { startTestApp, TestApp } from './helpers/app';
-import { API, createHost, jobs, LIVE_ENV, report, testRedis, waitFor } from './provisioning.fixtures';
+import { useTestApp } from './helpers/app';
+import { API, createHost, jobs, LIVE_ENV, report, useTestRedis, waitFor } from './provisioning.fixtures';
 
 describe('operations routes (DOMAIN.md §7)', () => {
-  let t: TestApp;
-  let redis: Redis;
-  beforeAll(async () => {
-    t = await startTestApp(LIVE_ENV);
-    redis = testRedis();
-  });
-  beforeEach(async () => {
-    await t.resetDb();
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await t?.close();
-  });
+  const t = useTestApp(LIVE_ENV);
+  const redis = useTestRedis();
 
   const get = async (path: string) => t.http.get(`${API}${path}`).set(await t.authHeader('viewer'));
   const post = async (path: string, body: object) =>

@@ -1,19 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { JOBS_STREAM } from '@app/provisioning';
 import { RedisConnections, StreamProducer } from '@app/redis-streams';
-import type Redis from 'ioredis';
 import { OUTBOX_BATCH_SIZE, OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
-import { startTestApp, TEST_REDIS_URL, TestApp } from './helpers/app';
-import { createHost, FlakyRedisProxy, LIVE_ENV, streamEntries, testRedis, waitFor } from './provisioning.fixtures';
+import { startTestApp, TEST_REDIS_URL, useTestApp } from './helpers/app';
+import { createHost, FlakyRedisProxy, LIVE_ENV, streamEntries, useTestRedis, waitFor } from './provisioning.fixtures';
 
 describe('outbox relay (DOMAIN.md §8: Redis being down at write time loses nothing)', () => {
-  let redis: Redis;
-  beforeAll(() => {
-    redis = testRedis();
-  });
-  afterAll(() => {
-    redis?.disconnect();
-  });
+  const redis = useTestRedis();
 
   it('a host created while Redis is down is accepted, stays unpublished, and is published exactly once when Redis is back', async () => {
     const proxy = new FlakyRedisProxy();
@@ -46,16 +39,14 @@ describe('outbox relay (DOMAIN.md §8: Redis being down at write time loses noth
   });
 
   describe('the relay class', () => {
-    let t: TestApp;
+    // the app's own relay polls rarely so the instances below do the work
+    const t = useTestApp({ ...LIVE_ENV, OUTBOX_POLL_MS: '60000' }, { reset: false });
     let otherConnections: RedisConnections;
-    beforeAll(async () => {
-      // the app's own relay polls rarely so the instances below do the work
-      t = await startTestApp({ ...LIVE_ENV, OUTBOX_POLL_MS: '60000' });
+    beforeAll(() => {
       otherConnections = new RedisConnections({ url: TEST_REDIS_URL, connectionName: 'relay-b' });
     });
     afterAll(async () => {
       await otherConnections?.close();
-      await t?.close();
     });
 
     async function insertOps(n: number): Promise<string[]> {

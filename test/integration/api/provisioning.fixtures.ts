@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
 /**
  * Helpers shared by the jobs specs (auth, provisioning, outbox, internal, retry, websocket,
- * operations). The app itself comes from A's helpers/app.ts (startTestApp).
+ * operations). The app itself comes from helpers/app.ts (useTestApp).
  */
 import { decodeJobPayload, fieldsToRecord, JOBS_DLQ_STREAM, JOBS_STREAM, JobPayload } from '@app/provisioning';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
+import { lateBound, TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
 import { PG_PORT, pgUrl, REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
 
 export const API = '/api/v1';
@@ -69,6 +69,19 @@ export interface StreamEntry {
 /** A Redis client on the tests' DB 1 (what the app publishes to). */
 export function testRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2 });
+}
+
+/** testRedis() for a describe block: opened in beforeAll, disconnected in afterAll. */
+export function useTestRedis(): Redis {
+  let redis: Redis | undefined;
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  afterAll(() => {
+    redis?.disconnect();
+    redis = undefined;
+  });
+  return lateBound('useTestRedis', () => redis);
 }
 
 export async function streamEntries(redis: Redis, stream = JOBS_STREAM): Promise<StreamEntry[]> {

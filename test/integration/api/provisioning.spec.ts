@@ -1,7 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
-import type Redis from 'ioredis';
 import { OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 import {
   API,
   createHost,
@@ -11,25 +10,13 @@ import {
   patchHost,
   report,
   streamEntries,
-  testRedis,
+  useTestRedis,
   waitFor,
 } from './provisioning.fixtures';
 
 describe('provisioning jobs: transactional outbox and superseding (DOMAIN.md §8)', () => {
-  let t: TestApp;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    t = await startTestApp(LIVE_ENV);
-    redis = testRedis();
-  });
-  beforeEach(async () => {
-    await t.resetDb();
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await t?.close();
-  });
+  const t = useTestApp(LIVE_ENV);
+  const redis = useTestRedis();
 
   const opsOf = (hostId: string) => t.prisma.operation.findMany({ where: { hostId }, orderBy: { seq: 'asc' } });
 
@@ -257,13 +244,7 @@ describe('provisioning jobs: transactional outbox and superseding (DOMAIN.md §8
 });
 
 describe('provisioning off (DC_PROVISIONING_ENABLED not true)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'false' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'false' }, { reset: false });
 
   it('writes no operations, leaves provisionStatus null and refuses job requests with 409 PROVISIONING_DISABLED', async () => {
     await t.resetDb();

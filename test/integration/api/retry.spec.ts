@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
 import { OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 import {
   API,
   createHost,
@@ -9,25 +8,14 @@ import {
   LIVE_ENV,
   patchHost,
   report,
-  testRedis,
+  useTestRedis,
   waitFor,
   workerRetry,
 } from './provisioning.fixtures';
 
 describe('retries and the dead-letter stream (DOMAIN.md §8)', () => {
-  let t: TestApp;
-  let redis: Redis;
-  beforeAll(async () => {
-    t = await startTestApp(LIVE_ENV);
-    redis = testRedis();
-  });
-  beforeEach(async () => {
-    await t.resetDb();
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await t?.close();
-  });
+  const t = useTestApp(LIVE_ENV);
+  const redis = useTestRedis();
 
   const op = (id: string) => t.prisma.operation.findUniqueOrThrow({ where: { id } });
   const host = (id: string) => t.prisma.host.findUniqueOrThrow({ where: { id } });

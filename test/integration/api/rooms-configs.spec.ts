@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
@@ -7,19 +7,12 @@ describe.each([
   ['rooms', 'roomId', 'r100', 'R100', 'r200'],
   ['configs', 'configId', 'win11', 'WIN11', 'win11_pro'],
 ] as const)('/%s CRUD (DOMAIN.md §6, §7)', (path, hostField, name, otherCase, renamed) => {
-  let t: TestApp;
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true' });
   let admin: Record<string, string>;
   let op: Record<string, string>;
   let viewer: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await t.resetDb();
     admin = await t.authHeader('admin');
     op = await t.authHeader('operator');
     viewer = await t.authHeader('viewer');

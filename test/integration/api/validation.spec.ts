@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 
@@ -7,16 +7,12 @@ const PREFIX = '/api/v1';
  * is queued — run with provisioning ON so a leaked job would show up in `operations`.
  */
 describe('input validation (DOMAIN.md §6, §11 scenario 12)', () => {
-  let t: TestApp;
+  const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true' }, { reset: false });
   let op: Record<string, string>;
 
   beforeAll(async () => {
-    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true' });
     await t.resetDb();
     op = await t.authHeader('operator');
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   const good = { hostname: 'pc01', macAddress: '00:11:22:33:44:55', ipAddress: '10.0.0.1' };

@@ -1,5 +1,5 @@
 import { EventsGateway, WS_CLOSE_UNAUTHORIZED } from '../../../apps/api/src/events/events.gateway';
-import { startTestApp, TestApp } from './helpers/app';
+import { useTestApp } from './helpers/app';
 import {
   API,
   connectEvents,
@@ -12,20 +12,11 @@ import {
 } from './provisioning.fixtures';
 
 describe('WebSocket events at /ws (DOMAIN.md §7)', () => {
-  let t: TestApp;
+  const t = useTestApp(LIVE_ENV);
   let client: EventClient | undefined;
-  beforeAll(async () => {
-    t = await startTestApp(LIVE_ENV);
-  });
-  beforeEach(async () => {
-    await t.resetDb();
-  });
   afterEach(() => {
     client?.close();
     client = undefined;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   /** Connects as `role` and waits until the server has authenticated the socket. */

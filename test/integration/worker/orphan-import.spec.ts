@@ -7,12 +7,7 @@ import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 jest.setTimeout(90_000);
 
 const build = useWorkerBuild();
-let env: WorkerEnv | undefined;
-
-afterEach(async () => {
-  await env?.cleanup();
-  env = undefined;
-});
+let env: WorkerEnv | undefined; // cleaned up after each test by useWorkerBuild()
 
 const MASTER = '# school devices\n';
 /** a slow import, so the worker is killed well inside it and the restart happens while it runs */

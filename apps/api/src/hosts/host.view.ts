@@ -6,7 +6,7 @@ export type HostWithNames = Host & { room: { name: string } | null; config: { na
 /** Prisma `include` that loads exactly what HostWithNames needs. */
 export const HOST_WITH_NAMES = { room: { select: { name: true } }, config: { select: { name: true } } } as const;
 
-/** The host as every route and event shows it (api-shared.md "Host view"). */
+/** The host as every route and event shows it (docs/API.md "Hosts": the host view). */
 export interface HostView {
   id: string;
   hostname: string;

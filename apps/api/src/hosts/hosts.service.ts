@@ -158,7 +158,7 @@ export class HostsService {
     const { host, op } = await this.prisma.$transaction(async (tx) => {
       const existing = await tx.host.findUnique({ where: { id }, include: HOST_WITH_NAMES });
       if (!existing) throw ApiError.notFound(`Host ${id}`);
-      // the job is written BEFORE the row goes, with the host as it was (api-shared.md)
+      // the job is written BEFORE the row goes, with the host as it was (docs/API.md "Hosts")
       const queued = await this.provisioning.enqueueHostChange(tx, { action: 'delete', host: existing });
       await tx.host.delete({ where: { id } });
       return { host: existing, op: queued };

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, FileButton, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,6 +6,7 @@ import { api } from '../api/client';
 import { download } from '../api/download';
 import type { Host, ImportSummary } from '../api/types';
 import { useCanWrite } from '../auth/auth';
+import { CsvInput } from '../import/CsvInput';
 import { ImportProgress } from '../import/ImportProgress';
 import { hostnamesOf, LineOutcome, PreviewLine, previewLines } from '../import/preview';
 
@@ -69,34 +70,13 @@ export default function ImportPage() {
       </Group>
       {canWrite && (
         <>
-          <Textarea
-            label={t('import.paste')}
+          <CsvInput
             value={text}
-            onChange={(e) => {
-              setText(e.currentTarget.value);
+            onChange={(s) => {
+              setText(s);
               setPreview(null);
             }}
-            autosize
-            minRows={6}
-            maxRows={16}
-            styles={{ input: { fontFamily: 'monospace' } }}
-          />
-          <Group>
-            <FileButton
-              onChange={(f) =>
-                void f?.text().then((s) => {
-                  setText(s);
-                  setPreview(null);
-                })
-              }
-              accept=".csv,text/csv,text/plain"
-            >
-              {(props) => (
-                <Button variant="default" {...props}>
-                  {t('import.upload')}
-                </Button>
-              )}
-            </FileButton>
+          >
             <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending} disabled={text.trim() === ''}>
               {t('import.preview')}
             </Button>
@@ -112,7 +92,7 @@ export default function ImportPage() {
             >
               {t('import.run')}
             </Button>
-          </Group>
+          </CsvInput>
         </>
       )}
       {error && <Alert color="red">{t('common.error', { message: error.message })}</Alert>}

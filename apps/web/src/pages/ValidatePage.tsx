@@ -1,8 +1,9 @@
 import { validateDevicesCsv } from '@app/csv-merge/file-check';
 import type { Finding } from '@app/csv-merge/types';
-import { Alert, Badge, Button, FileButton, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CsvInput } from '../import/CsvInput';
 
 /**
  * `devices-csv validate` in the browser (issue 12 item 8): the findings come from
@@ -21,38 +22,17 @@ export default function ValidatePage() {
       <Text size="sm" c="dimmed">
         {t('validate.hint')}
       </Text>
-      <Textarea
-        label={t('import.paste')}
+      <CsvInput
         value={text}
-        onChange={(e) => {
-          setText(e.currentTarget.value);
+        onChange={(s) => {
+          setText(s);
           setFindings(null);
         }}
-        autosize
-        minRows={6}
-        maxRows={16}
-        styles={{ input: { fontFamily: 'monospace' } }}
-      />
-      <Group>
-        <FileButton
-          onChange={(f) =>
-            void f?.text().then((s) => {
-              setText(s);
-              setFindings(null);
-            })
-          }
-          accept=".csv,text/csv,text/plain"
-        >
-          {(props) => (
-            <Button variant="default" {...props}>
-              {t('import.upload')}
-            </Button>
-          )}
-        </FileButton>
+      >
         <Button onClick={() => setFindings(validateDevicesCsv(text))} disabled={text.trim() === ''}>
           {t('validate.run')}
         </Button>
-      </Group>
+      </CsvInput>
       {findings && findings.length === 0 && <Alert color="green">{t('validate.clean')}</Alert>}
       {findings && findings.length > 0 && (
         <>

@@ -102,6 +102,44 @@ export async function startTestApp(env: Partial<Record<string, string>> = {}): P
   }
 }
 
+/**
+ * The one test-app hook of the API specs: registers the app's start (beforeAll), an emptied
+ * database before each test (beforeEach; `{ reset: false }` leaves that to the spec) and its close
+ * (afterAll) in the calling describe block, and returns the running app. Hooks a spec adds after
+ * this call run after these. Use the returned app inside hooks and tests only.
+ */
+export function useTestApp(env: Partial<Record<string, string>> = {}, options: { reset?: boolean } = {}): TestApp {
+  let running: TestApp | undefined;
+  beforeAll(async () => {
+    running = await startTestApp(env);
+  });
+  if (options.reset !== false) {
+    beforeEach(async () => {
+      await running?.resetDb();
+    });
+  }
+  afterAll(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  return lateBound('useTestApp', () => running);
+}
+
+/**
+ * An object that stands for a value a beforeAll hook creates later: every property is read from
+ * the current value (methods bound to it), and reading it before the value exists throws.
+ */
+export function lateBound<T extends object>(what: string, current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const value = current();
+      if (!value) throw new Error(`${what}: not started yet (it starts in beforeAll; use it inside hooks and tests)`);
+      const member: unknown = Reflect.get(value, key);
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(value) : member;
+    },
+  });
+}
+
 async function startLocked(env: Partial<Record<string, string>>): Promise<TestApp> {
   const vars = testEnv(env);
   await migrateTestDatabase(TEST_DATABASE_URL);

@@ -1,6 +1,5 @@
 import type { Operation } from '../generated/prisma/client';
 import { operationRow } from './operation-row.fixture';
-import { payloadOf } from './outbox.relay';
 import { dcView } from './provisioning.service';
 
 function op(partial: Partial<Operation> & { options?: object }): Operation {
@@ -44,19 +43,5 @@ describe('dcView: what the DC knows of a host, from its latest operation (DOMAIN
       name: 'pc-b',
       adopt: undefined,
     });
-  });
-});
-
-describe('payloadOf: the slim stream payload', () => {
-  const row = { id: '11111111-1111-4111-8111-111111111111', school: 's', attempt: 1, target_host: 'pc1' };
-  it('asks for the next try and names the host only for a machine-account repair', () => {
-    expect(payloadOf({ ...row, type: 'provision_host', action: 'update' })).toEqual({
-      type: 'provision_host',
-      operation_id: row.id,
-      action: 'update',
-      school: 's',
-      attempt: 2,
-    });
-    expect(payloadOf({ ...row, type: 'macct_repair', action: 'repair' }).host).toBe('pc1');
   });
 });

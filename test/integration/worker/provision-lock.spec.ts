@@ -1,9 +1,10 @@
+// Integration tier: ProvisionLock runs flock(1) as a child process (CONVENTIONS.md habit 9).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadWorkerConfig } from '../config/worker-config';
-import { LockTimeoutError, ProvisionLock } from './provision-lock';
+import { loadWorkerConfig } from '../../../apps/dc-worker/src/config/worker-config';
+import { LockTimeoutError, ProvisionLock } from '../../../apps/dc-worker/src/lock/provision-lock';
 
 let dir: string;
 beforeEach(() => {

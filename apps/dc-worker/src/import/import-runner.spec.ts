@@ -1,6 +1,4 @@
-// The import runner's failure hints (belong beside import/import-runner.ts; kept here while another
-// change owns that folder).
-import { describeImport, failureLinesOf, ImportRun } from '../import/import-runner';
+import { describeImport, failureLinesOf, ImportRun } from './import-runner';
 
 describe('import failure hints (DOMAIN.md §3 patterns)', () => {
   it('finds every documented pattern', () => {
