@@ -5,7 +5,7 @@ import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { QueuedJob, StreamConsumer } from './consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
 import { HandBackReason, WorkerMetrics } from './metrics/worker-metrics';
-import { JobReporter } from './processors/job-reporter';
+import { JobReporter } from './report/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient, ReportAbortedError } from './report/api-client';

@@ -15,7 +15,7 @@ import { ImportStep } from './pipeline/import-step';
 import { LookAhead } from './pipeline/look-ahead';
 import { MergeStep } from './pipeline/merge-step';
 import { VerificationStep } from './pipeline/verification-step';
-import { JobReporter } from './processors/job-reporter';
+import { JobReporter } from './report/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient } from './report/api-client';

@@ -1,5 +1,5 @@
 import { COL, Finding, normalizeMac, parseCsvLine } from '@app/csv-merge';
-import { failed, JobVerdict } from '../processors/job-reporter';
+import { failed, JobVerdict } from '../report/job-reporter';
 import { ProvisionJob } from './provision-job';
 
 /** Another school's devices file, as read (latin1). */

@@ -7,7 +7,7 @@ import { ProvisionLock } from '../lock/provision-lock';
 import { WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { faultPoint } from '../processors/fault-injection';
-import { JobVerdict } from '../processors/job-reporter';
+import { JobVerdict } from '../report/job-reporter';
 import { Verifier, VerifyTarget } from '../verify/verifier';
 import { MergeStep } from './merge-step';
 import type { DeltaPort, ImportPort, LockPort, MasterPort, VerifierPort } from './ports';

@@ -1,6 +1,6 @@
 import { isTerminal, OperationView, PROVISION_ACTIONS, ProvisionAction, ProvisionOptions } from '@app/provisioning';
 import { QueuedJob } from '../consumer/stream-consumer';
-import { failed, Skip, TerminalVerdict } from '../processors/job-reporter';
+import { failed, Skip, TerminalVerdict } from '../report/job-reporter';
 import { ProvisionJob } from './provision-job';
 
 /** A batch sorted by its operations (DOMAIN.md §9 step 3), nothing reported yet. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OperationView } from '@app/provisioning';
 import { QueuedJob } from '../consumer/stream-consumer';
-import { JobReporter } from '../processors/job-reporter';
+import { JobReporter } from '../report/job-reporter';
 import { ApiClient } from '../report/api-client';
 import { intake } from './intake';
 import type { OperationsPort } from './ports';

@@ -5,7 +5,7 @@ import { DeltaFile } from '../files/delta-file';
 import { MasterFile, MasterMissingError } from '../files/master-file';
 import { OtherSchoolFiles } from '../files/school-files';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
-import { failed, JobVerdict } from '../processors/job-reporter';
+import { failed, JobVerdict } from '../report/job-reporter';
 import { blameForeignConflicts, SchoolFile } from './foreign-conflicts';
 import { droppedLines } from './mass-delete-guard';
 import type { DeltaPort, MasterPort, OtherSchoolsPort } from './ports';

@@ -2,7 +2,7 @@ import { BatchPlan, Finding } from '@app/csv-merge';
 import { readable } from '../files/school-files';
 import { describeImport, ImportRun } from '../import/import-runner';
 import { BatchOutcome } from '../metrics/worker-metrics';
-import { failed, JobVerdict } from '../processors/job-reporter';
+import { failed, JobVerdict } from '../report/job-reporter';
 import { DhcpCapture, VerifyReport, VerifyTarget } from '../verify/verifier';
 import { ProvisionJob } from './provision-job';
 

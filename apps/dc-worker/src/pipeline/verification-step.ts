@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
 import { WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';
-import { JobVerdict } from '../processors/job-reporter';
+import { JobVerdict } from '../report/job-reporter';
 import { Verifier } from '../verify/verifier';
 import type { LockPort, VerifierPort } from './ports';
 import { ProvisionJob } from './provision-job';

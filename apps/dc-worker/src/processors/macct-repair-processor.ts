@@ -6,7 +6,7 @@ import { failureLinesOf } from '../import/import-runner';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { RUNNING_REFUSED, skipOf } from '../pipeline/intake';
 import { ApiClient, ApiUnavailableError } from '../report/api-client';
-import { failed, JobReporter } from './job-reporter';
+import { failed, JobReporter } from '../report/job-reporter';
 
 const OUTPUT_CAP = 16 * 1024;
 

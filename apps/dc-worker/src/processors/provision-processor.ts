@@ -12,7 +12,7 @@ import { ReportChain } from '../pipeline/report-chain';
 import { VerificationStep } from '../pipeline/verification-step';
 import { batchOutcome, ImportedBatch, workerErrorVerdicts } from '../pipeline/verdicts';
 import { ApiUnavailableError, ReportAbortedError } from '../report/api-transport';
-import { JobReporter, JobVerdict, TerminalVerdict } from './job-reporter';
+import { JobReporter, JobVerdict, TerminalVerdict } from '../report/job-reporter';
 
 /** What the caller does with jobs we could not finish now (DOMAIN.md §9: transient → un-ACKed, retried). */
 export interface BatchResult {

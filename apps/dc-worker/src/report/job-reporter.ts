@@ -5,9 +5,9 @@ import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import type { AckPort, ReportsPort } from '../pipeline/ports';
-import { ApiClient, BulkReportResult, heldStatus } from '../report/api-client';
-import { faultPoint } from './fault-injection';
-import { mapLimit } from './map-limit';
+import { ApiClient, BulkReportResult, heldStatus } from './api-client';
+import { faultPoint } from '../processors/fault-injection';
+import { mapLimit } from '../processors/map-limit';
 
 /** Worker-initiated retries in flight at once (each is its own POST; rare). */
 const RETRY_CONCURRENCY = 8;
