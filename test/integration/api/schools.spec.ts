@@ -179,6 +179,79 @@ describe('schools and DCs (issue 13)', () => {
   });
 });
 
+describe('devices.csv column 0 per school (csvCol0Source)', () => {
+  let t: TestApp;
+  let admin: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DC_PROVISIONING_ENABLED: 'true', OUTBOX_POLL_MS: '600000' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await t.resetDb();
+    admin = await t.authHeader('admin');
+  });
+
+  it('a group school writes the config into column 0 and demands a config that fits it', async () => {
+    const s = (
+      await t.http.post(`${PREFIX}/schools`).set(admin).send({ name: 'grp', csvCol0Source: 'group' }).expect(201)
+    ).body.data;
+    expect(s.csvCol0Source).toBe('group');
+    const r = (await t.http.post(`${PREFIX}/rooms`).set(admin).send({ name: 'all', school: 'grp' }).expect(201)).body
+      .data;
+    const win = (await t.http.post(`${PREFIX}/configs`).set(admin).send({ name: 'win11' }).expect(201)).body.data;
+    const under = (await t.http.post(`${PREFIX}/configs`).set(admin).send({ name: 'win_11' }).expect(201)).body.data;
+    const none = await t.http
+      .post(`${PREFIX}/hosts`)
+      .set(admin)
+      .send({ hostname: 'pc01', macAddress: '00:11:22:33:44:01', roomId: r.id })
+      .expect(400);
+    expect(none.body.error.code).toBe('COL0_INVALID');
+    const bad = await t.http
+      .post(`${PREFIX}/hosts`)
+      .set(admin)
+      .send({ hostname: 'pc01', macAddress: '00:11:22:33:44:01', roomId: r.id, configId: under.id })
+      .expect(400);
+    expect(bad.body.error.message).toContain("'_'");
+    const h = (
+      await t.http
+        .post(`${PREFIX}/hosts`)
+        .set(admin)
+        .send({ hostname: 'pc01', macAddress: '00:11:22:33:44:01', roomId: r.id, configId: win.id })
+        .expect(201)
+    ).body.data;
+    const op = await t.prisma.operation.findUniqueOrThrow({ where: { id: h.provisionOpId } });
+    // the job's line: column 0 = the config's name
+    expect(op.options).toMatchObject({ room: 'win11', config: 'win11' });
+    expect(op.school).toBe('grp');
+    const exported = (await t.http.get(`${PREFIX}/export/devices?school=grp`).set(admin).expect(200)).text;
+    expect(exported).toContain('win11;pc01;win11;00:11:22:33:44:01;');
+    // switching a room school to group is refused while a host has no config, and re-queues otherwise
+    const rs = (await t.http.post(`${PREFIX}/schools`).set(admin).send({ name: 'rms' }).expect(201)).body.data;
+    const rr = (await t.http.post(`${PREFIX}/rooms`).set(admin).send({ name: 'r1', school: 'rms' }).expect(201)).body
+      .data;
+    const h2 = (
+      await t.http
+        .post(`${PREFIX}/hosts`)
+        .set(admin)
+        .send({ hostname: 'pc02', macAddress: '00:11:22:33:44:02', roomId: rr.id })
+        .expect(201)
+    ).body.data;
+    const refused = await t.http
+      .patch(`${PREFIX}/schools/${rs.id}`)
+      .set(admin)
+      .send({ csvCol0Source: 'group' })
+      .expect(409);
+    expect(refused.body.error.code).toBe('COL0_INVALID');
+    await t.http.patch(`${PREFIX}/hosts/${h2.id}`).set(admin).send({ configId: win.id }).expect(200);
+    await t.http.patch(`${PREFIX}/schools/${rs.id}`).set(admin).send({ csvCol0Source: 'group' }).expect(200);
+    const last = await t.prisma.operation.findFirstOrThrow({ where: { hostId: h2.id }, orderBy: { seq: 'desc' } });
+    expect(last.options).toMatchObject({ room: 'win11' });
+  });
+});
+
 describe('migration 20261203080000_schools_and_dcs on an old single-school database', () => {
   const url = pgUrl('linbo_test_api_oldschool');
   let pg: Client;

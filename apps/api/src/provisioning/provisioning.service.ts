@@ -276,7 +276,9 @@ export function snapshotOf(host: HostWithNames): Omit<ProvisionOptions, 'dryRun'
     hostname: host.hostname,
     macAddress: host.macAddress,
     ipAddress: host.ipAddress,
-    room: host.room?.name ?? null,
+    // devices.csv column 0 per school (issue 13, csvCol0Source): the room's name, or the config's for a
+    // school that does not organise hosts by rooms; the worker writes `room` into column 0 as it is
+    room: host.school.csvCol0Source === 'group' ? (host.config?.name ?? null) : (host.room?.name ?? null),
     config: host.config?.name ?? null,
     role: host.role,
     pxeFlag: host.pxeFlag,
