@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { JOBS_GROUP, JOBS_STREAM, OperationView } from '@app/provisioning';
+import { JOBS_GROUP, DEFAULT_JOBS_STREAM, OperationView } from '@app/provisioning';
 import { createFakeDc, FakeDc, FakeDcConfig } from '../fake-dc';
 import { ApiClient } from './support/api-client';
 import { DcProbe } from './support/dc-probe';
@@ -218,7 +218,7 @@ export class E2eEnv {
   async startWorker(): Promise<void> {
     this.workerProc.start();
     await this.waitFor(
-      `the worker to join group ${JOBS_GROUP} on ${JOBS_STREAM}`,
+      `the worker to join group ${JOBS_GROUP} on ${DEFAULT_JOBS_STREAM}`,
       async () => {
         if (!this.workerProc.running) {
           throw new StopWaiting(
@@ -226,7 +226,7 @@ export class E2eEnv {
           );
         }
         return withRedis(async (redis) => {
-          const consumers = (await redis.xinfo('CONSUMERS', JOBS_STREAM, JOBS_GROUP)) as unknown[][];
+          const consumers = (await redis.xinfo('CONSUMERS', DEFAULT_JOBS_STREAM, JOBS_GROUP)) as unknown[][];
           return consumers.some((c) => c[1] === CONSUMER_NAME);
         });
       },

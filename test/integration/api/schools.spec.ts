@@ -6,7 +6,9 @@
  */
 import { Client } from 'pg';
 import { pgUrl } from '../../setup/services';
-import { startTestApp, TestApp } from './helpers/app';
+import Redis from 'ioredis';
+import { waitFor } from '../../support/wait-for';
+import { startTestApp, TEST_REDIS_URL, TestApp } from './helpers/app';
 
 const { ensureDatabase, migrate } = require('../../../scripts/db-migrate.js') as {
   ensureDatabase(url: string): Promise<void>;
@@ -124,6 +126,29 @@ describe('schools and DCs (issue 13)', () => {
       ['pc01', 'gsm', 'default'],
       ['pc01', 'nord', 'north'],
     ]);
+  });
+
+  it('each DC gets its jobs on its own stream linbo:jobs:<dcId>, and only those', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await t.http.post(`${PREFIX}/dcs`).set(admin).send({ id: 'north' }).expect(201);
+      const reserved = await t.http.post(`${PREFIX}/dcs`).set(admin).send({ id: 'dlq' }).expect(400);
+      expect(reserved.body.error.message).toContain('reserved');
+      await school('nord', { dcId: 'north' });
+      const nordRoom = await room('r1', 'nord');
+      await host({ hostname: 'pc01', macAddress: '00:11:22:33:44:01' }).expect(201);
+      await host({ hostname: 'pc02', macAddress: '00:11:22:33:44:02', roomId: nordRoom.id }).expect(201);
+      await host({ hostname: 'pc03', macAddress: '00:11:22:33:44:03', roomId: nordRoom.id }).expect(201);
+      await waitFor(
+        async () => (await redis.xlen('linbo:jobs:north')) === 2 && (await redis.xlen('linbo:jobs:default')) === 1,
+        'the jobs on the two DC streams',
+      );
+      const north = await redis.xrange('linbo:jobs:north', '-', '+');
+      expect(north.map(([, f]) => f[f.indexOf('school') + 1])).toEqual(['nord', 'nord']);
+      expect(await redis.exists('linbo:jobs')).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('moving a host to a room of another school queues a delete there and a create here', async () => {

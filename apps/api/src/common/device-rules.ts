@@ -111,6 +111,8 @@ export function dcIdProblem(value: unknown, field = 'id'): string | null {
   const p = nameProblem(field, value, 32, /[a-z0-9-]/, "lower-case letters, digits and '-'", 'it names a Redis stream');
   if (p) return p;
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(value as string)) return `${field} must not start or end with '-'`;
+  // linbo:jobs:dlq is the dead-letter stream
+  if (value === 'dlq') return `${field} dlq is reserved (linbo:jobs:dlq is the dead-letter stream)`;
   return null;
 }
 
