@@ -151,6 +151,52 @@ describe('schools and DCs (issue 13)', () => {
     }
   });
 
+  it('a DC key (shown once, stored hashed) reaches only its DC’s operations; revoked keys are refused', async () => {
+    await t.http.post(`${PREFIX}/dcs`).set(admin).send({ id: 'north' }).expect(201);
+    await t.http.post(`${PREFIX}/dcs/north/keys`).set(op).expect(403);
+    const created = (await t.http.post(`${PREFIX}/dcs/north/keys`).set(admin).expect(201)).body.data;
+    expect(created.key).toMatch(/^lwk_north_/);
+    const stored = await t.prisma.workerKey.findUniqueOrThrow({ where: { id: created.id } });
+    expect(stored.keyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(created.key);
+    const listed = JSON.stringify((await t.http.get(`${PREFIX}/dcs`).set(admin).expect(200)).body);
+    expect(listed).toContain(created.id);
+    expect(listed).not.toContain(created.key);
+
+    await school('nord', { dcId: 'north' });
+    const nordRoom = await room('r1', 'nord');
+    const mine = (await host({ hostname: 'pc01', macAddress: '00:11:22:33:44:01', roomId: nordRoom.id }).expect(201))
+      .body.data;
+    const other = (await host({ hostname: 'pc02', macAddress: '00:11:22:33:44:02' }).expect(201)).body.data;
+    const key = { 'X-Internal-Key': created.key };
+    await t.http.get(`${PREFIX}/internal/operations/${mine.provisionOpId}`).set(key).expect(200);
+    const denied = await t.http.get(`${PREFIX}/internal/operations/${other.provisionOpId}`).set(key).expect(403);
+    expect(denied.body.error.code).toBe('FORBIDDEN');
+    await t.http
+      .patch(`${PREFIX}/internal/operations/${other.provisionOpId}/status`)
+      .set(key)
+      .send({ status: 'running' })
+      .expect(403);
+    await t.http
+      .patch(`${PREFIX}/internal/operations/status`)
+      .set(key)
+      .send({
+        reports: [
+          { id: mine.provisionOpId, status: 'running' },
+          { id: other.provisionOpId, status: 'running' },
+        ],
+      })
+      .expect(403);
+    expect((await t.prisma.operation.findUniqueOrThrow({ where: { id: mine.provisionOpId } })).status).toBe('pending');
+    await t.http
+      .patch(`${PREFIX}/internal/operations/${mine.provisionOpId}/status`)
+      .set(key)
+      .send({ status: 'running' })
+      .expect(200);
+    await t.http.delete(`${PREFIX}/dcs/north/keys/${created.id}`).set(admin).expect(200);
+    await t.http.get(`${PREFIX}/internal/operations/${mine.provisionOpId}`).set(key).expect(401);
+  });
+
   it('moving a host to a room of another school queues a delete there and a create here', async () => {
     await school('gsm');
     const r1 = await room('r1');
