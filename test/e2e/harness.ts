@@ -528,6 +528,11 @@ export async function resetState(): Promise<void> {
     );
     if (rows.length > 0) {
       await pg.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
+      // the rows migration 20261203080000_schools_and_dcs seeds: the default DC and default-school
+      await pg.query(`INSERT INTO "dcs" ("id") VALUES ('default')`);
+      await pg.query(
+        `INSERT INTO "schools" ("id", "name", "dc_id") VALUES ('00000000-0000-4000-8000-000000000001', 'default-school', 'default')`,
+      );
     }
   } finally {
     await pg.end();
