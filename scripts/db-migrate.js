@@ -11,7 +11,8 @@ const { Client } = require('pg');
 
 const MIGRATIONS_DIR = join(__dirname, '..', 'prisma', 'migrations');
 
-async function migrate(databaseUrl, log = console.log) {
+/** `until`: apply only the migrations whose folder name sorts at or before it (tests of old data). */
+async function migrate(databaseUrl, log = console.log, until = undefined) {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -34,6 +35,7 @@ async function migrate(databaseUrl, log = console.log) {
     const names = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(MIGRATIONS_DIR, d.name, 'migration.sql')))
       .map((d) => d.name)
+      .filter((name) => until === undefined || name <= until)
       .sort();
     let count = 0;
     for (const name of names) {

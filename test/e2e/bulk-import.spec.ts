@@ -2,7 +2,7 @@
  * DOMAIN.md §11 scenarios 2 and 16: a devices.csv of 200 hosts through `POST /import/devices` →
  * 200 hosts, 200 jobs, all synced after exactly ⌈200/50⌉ = 4 runs of linuxmuster-import-devices.
  */
-import { JOBS_STREAM } from '@app/provisioning';
+import { DEFAULT_JOBS_STREAM } from '@app/provisioning';
 import { linesOf, macFor, manualLinesOf, problemsFor, useE2e, withRedis } from './harness';
 
 const HOSTS = 200;
@@ -58,8 +58,8 @@ e2e.test(
     expect(summary).toMatchObject({ created: HOSTS, updated: 0, skipped: 0, failed: 0, errors: [] });
 
     // the premise of the debounce choice above: every job is on the stream well within it
-    await env.waitFor(`${HOSTS} jobs on ${JOBS_STREAM}`, () =>
-      withRedis(async (redis) => (await redis.xlen(JOBS_STREAM)) >= HOSTS),
+    await env.waitFor(`${HOSTS} jobs on ${DEFAULT_JOBS_STREAM}`, () =>
+      withRedis(async (redis) => (await redis.xlen(DEFAULT_JOBS_STREAM)) >= HOSTS),
     );
     const publishedAfterMs = Date.now() - started;
     expect(publishedAfterMs).toBeLessThan(DEBOUNCE_SEC * 1000);

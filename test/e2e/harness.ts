@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { JOBS_GROUP, JOBS_STREAM, OperationView } from '@app/provisioning';
+import { DEFAULT_JOBS_STREAM, JOBS_GROUP, OperationView } from '@app/provisioning';
 // the host as the API's routes answer it: the API's own type
 import type { HostView } from '../../apps/api/src/hosts/host.view';
 import { createFakeDc, FakeDc, FakeDcConfig } from '../fake-dc';
@@ -206,7 +206,7 @@ export class E2eEnv {
   async startWorker(): Promise<void> {
     this.workerProc.start();
     await this.waitFor(
-      `the worker to join group ${JOBS_GROUP} on ${JOBS_STREAM}`,
+      `the worker to join group ${JOBS_GROUP} on ${DEFAULT_JOBS_STREAM}`,
       async () => {
         if (!this.workerProc.running) {
           throw new StopWaiting(
@@ -214,7 +214,7 @@ export class E2eEnv {
           );
         }
         return withRedis(async (redis) => {
-          const consumers = (await redis.xinfo('CONSUMERS', JOBS_STREAM, JOBS_GROUP)) as unknown[][];
+          const consumers = (await redis.xinfo('CONSUMERS', DEFAULT_JOBS_STREAM, JOBS_GROUP)) as unknown[][];
           return consumers.some((c) => c[1] === CONSUMER_NAME);
         });
       },
@@ -516,6 +516,11 @@ export async function resetState(): Promise<void> {
     );
     if (rows.length > 0) {
       await pg.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
+      // the rows migration 20261203080000_schools_and_dcs seeds: the default DC and default-school
+      await pg.query(`INSERT INTO "dcs" ("id") VALUES ('default')`);
+      await pg.query(
+        `INSERT INTO "schools" ("id", "name", "dc_id") VALUES ('00000000-0000-4000-8000-000000000001', 'default-school', 'default')`,
+      );
     }
   } finally {
     await pg.end();

@@ -22,6 +22,7 @@ import { PrismaModule } from './prisma/prisma.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
+import { SchoolsModule } from './schools/schools.module';
 import { UsersModule } from './users/users.module';
 
 /** The web console's build (`npm run build` puts it beside the API in dist/web; apps/web/README.md). */
@@ -59,6 +60,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         RoomsModule,
+        SchoolsModule,
         ConfigsModule,
         HostsModule,
         ImportModule,

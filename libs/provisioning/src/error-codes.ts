@@ -13,6 +13,10 @@ export const API_ERROR_CODES = [
   'RETRY_NOT_ALLOWED',
   'RETRY_LIMIT_REACHED',
   'IN_USE',
+  /** a hostname that exists in several schools, named without ?school= */
+  'AMBIGUOUS_HOSTNAME',
+  /** devices.csv column 0 cannot be written for the host in its school (csvCol0Source) */
+  'COL0_INVALID',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'RATE_LIMITED',

@@ -53,9 +53,9 @@ describe('POST /import/devices and GET /export/devices (DOMAIN.md §7)', () => {
     expect(await t.prisma.operation.count({ where: { action: 'create', status: 'pending' } })).toBe(200);
     expect(await t.prisma.host.count({ where: { provisionStatus: 'pending' } })).toBe(200);
     // nopxe with pxe 0 means "no config"; DHCP means a null IP
-    const pc1 = await t.prisma.host.findUniqueOrThrow({ where: { hostname: 'r2-pc1' }, include: { config: true } });
+    const pc1 = await t.prisma.host.findFirstOrThrow({ where: { hostname: 'r2-pc1' }, include: { config: true } });
     expect(pc1).toMatchObject({ configId: null, pxeFlag: 0, ipAddress: '10.0.1.2' });
-    const pc10 = await t.prisma.host.findUniqueOrThrow({ where: { hostname: 'r3-pc10' }, include: { config: true } });
+    const pc10 = await t.prisma.host.findFirstOrThrow({ where: { hostname: 'r3-pc10' }, include: { config: true } });
     expect(pc10).toMatchObject({ ipAddress: null, pxeFlag: 1, config: { name: 'win11' } });
     const done = events.filter((e) => e.type === 'import.completed');
     expect(done).toHaveLength(1);
@@ -138,9 +138,9 @@ describe('POST /import/devices and GET /export/devices (DOMAIN.md §7)', () => {
     expect(message(7)).toMatch(/_/);
     expect(message(13)).toMatch(/already used by host apihost/);
     expect(message(12)).toMatch(/00:16:3E:00:00:03/);
-    const changed = await t.prisma.host.findUniqueOrThrow({ where: { hostname: 'change' } });
+    const changed = await t.prisma.host.findFirstOrThrow({ where: { hostname: 'change' } });
     expect(changed.ipAddress).toBe('10.0.0.22');
-    const new1 = await t.prisma.host.findUniqueOrThrow({ where: { hostname: 'new1' } });
+    const new1 = await t.prisma.host.findFirstOrThrow({ where: { hostname: 'new1' } });
     expect(new1).toMatchObject({ macAddress: '00:16:3E:00:00:03', ipAddress: null, role: 'printer', configId: null });
     expect(await t.prisma.operation.count()).toBe(jobsBefore + 3);
     // the newest job of the changed host carries the new data and supersedes the queued one (DOMAIN.md §8)

@@ -123,7 +123,16 @@ describe('migrations match prisma/schema.prisma', () => {
   });
 
   it('the schema reader sees every model', () => {
-    expect(schema.models.map((m) => m.name).sort()).toEqual(['Config', 'Host', 'Operation', 'Room', 'User']);
+    expect(schema.models.map((m) => m.name).sort()).toEqual([
+      'Config',
+      'Dc',
+      'Host',
+      'Operation',
+      'Room',
+      'School',
+      'User',
+      'WorkerKey',
+    ]);
   });
 
   it('every model field has its column with the same type, nullability and length; no extra columns', async () => {

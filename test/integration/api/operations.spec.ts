@@ -111,14 +111,14 @@ describe('operations routes (DOMAIN.md §7)', () => {
       const h = await createHost(t, { hostname: 'pc-macct' });
       await report(t, h.provisionOpId, { status: 'completed' }).expect(200);
 
-      const res = await post('/operations/macct-repair', { hostId: h.id, school: 'school2' });
+      const res = await post('/operations/macct-repair', { hostId: h.id });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({
         type: 'macct_repair',
         action: 'repair',
         targetHost: 'pc-macct',
         hostId: h.id,
-        school: 'school2',
+        school: 'default-school', // the host's school (issue 13)
         status: 'pending',
         options: { hostname: 'pc-macct', dryRun: false },
       });
@@ -131,7 +131,7 @@ describe('operations routes (DOMAIN.md §7)', () => {
         type: 'macct_repair',
         operation_id: id,
         action: 'repair',
-        school: 'school2',
+        school: 'default-school',
         attempt: 1,
         host: 'pc-macct',
       });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { JOBS_STREAM } from '@app/provisioning';
+import { DEFAULT_JOBS_STREAM } from '@app/provisioning';
 import { RedisConnections, StreamProducer } from '@app/redis-streams';
 import { OUTBOX_BATCH_SIZE, OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
 import { startTestApp, TEST_REDIS_URL, useTestApp } from './helpers/app';
@@ -82,7 +82,7 @@ describe('outbox relay (DOMAIN.md §8: Redis being down at write time loses noth
       }
       expect(await unpublished()).toBe(0);
 
-      const entries = await streamEntries(redis, JOBS_STREAM);
+      const entries = await streamEntries(redis, DEFAULT_JOBS_STREAM);
       const expected = ids.filter((id) => !cancelled.has(id));
       expect(entries.map((e) => e.fields.operation_id)).toEqual(expected);
       const rows = await t.prisma.operation.findMany({ where: { id: { in: expected } } });

@@ -3,7 +3,7 @@
  * Helpers shared by the jobs specs (auth, provisioning, outbox, internal, retry, websocket,
  * operations). The app itself comes from helpers/app.ts (useTestApp).
  */
-import { decodeJobPayload, fieldsToRecord, JOBS_DLQ_STREAM, JOBS_STREAM, JobPayload } from '@app/provisioning';
+import { decodeJobPayload, fieldsToRecord, JOBS_DLQ_STREAM, DEFAULT_JOBS_STREAM, JobPayload } from '@app/provisioning';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { lateBound, TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
@@ -84,7 +84,7 @@ export function useTestRedis(): Redis {
   return lateBound('useTestRedis', () => redis);
 }
 
-export async function streamEntries(redis: Redis, stream = JOBS_STREAM): Promise<StreamEntry[]> {
+export async function streamEntries(redis: Redis, stream = DEFAULT_JOBS_STREAM): Promise<StreamEntry[]> {
   const raw = await redis.xrange(stream, '-', '+');
   return raw.map(([id, flat]) => ({ id, fields: fieldsToRecord(flat) }));
 }

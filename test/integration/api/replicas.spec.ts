@@ -79,15 +79,15 @@ describe('two API replicas', () => {
   });
 
   it('the outbox relays of both replicas publish every job exactly once', async () => {
-    await redis.del('linbo:jobs');
+    await redis.del('linbo:jobs:default');
     const names = Array.from({ length: 40 }, (_, i) => `dup${i}`);
     await Promise.all(names.map((name, i) => post(i % 2 === 0 ? a.url : bUrl, name)));
     const ops = await a.prisma.operation.findMany({ select: { id: true } });
     expect(ops).toHaveLength(40);
-    await waitFor(async () => (await redis.xlen('linbo:jobs')) >= 40, 'every job in the stream');
+    await waitFor(async () => (await redis.xlen('linbo:jobs:default')) >= 40, 'every job in the stream');
     // both relays poll every 100 ms: give a double publish the chance to show
     await new Promise((r) => setTimeout(r, 500));
-    const entries = await redis.xrange('linbo:jobs', '-', '+');
+    const entries = await redis.xrange('linbo:jobs:default', '-', '+');
     const published = entries.map(([, fields]) => fields[fields.indexOf('operation_id') + 1]);
     expect(published).toHaveLength(40);
     expect(new Set(published)).toEqual(new Set(ops.map((o) => o.id)));

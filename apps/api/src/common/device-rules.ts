@@ -76,6 +76,46 @@ export function configNameProblem(value: unknown, field = 'name'): string | null
   );
 }
 
+/** The school every room-less host belongs to, and that an old single-school database migrates into. */
+export const DEFAULT_SCHOOL_NAME = 'default-school';
+/** Its fixed id (migration 20261203080000_schools_and_dcs). */
+export const DEFAULT_SCHOOL_ID = '00000000-0000-4000-8000-000000000001';
+/** The DC of a single-school installation. */
+export const DEFAULT_DC_ID = 'default';
+export const SCHOOL_NAME_MAX = 16;
+export const CSV_COL0_SOURCES = ['room', 'group'] as const;
+export type CsvCol0Source = (typeof CSV_COL0_SOURCES)[number];
+
+/**
+ * School name as sophomorix uses it (`/etc/linuxmuster/sophomorix/<S>/`, `-s <S>`, the `<S>-` prefix of
+ * AD/DNS names): lower-case letters, digits and '-', starting with a letter, not ending with '-'.
+ */
+export function schoolNameProblem(value: unknown, field = 'name'): string | null {
+  const p = nameProblem(
+    field,
+    value,
+    SCHOOL_NAME_MAX,
+    /[a-z0-9-]/,
+    "lower-case letters, digits and '-'",
+    'it names the school directory and prefixes AD names',
+  );
+  if (p) return p;
+  if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(value as string)) {
+    return `${field} must start with a letter and not end with '-'`;
+  }
+  return null;
+}
+
+/** DC id: part of a Redis stream key and ACL user name (`linbo:jobs:<id>`). */
+export function dcIdProblem(value: unknown, field = 'id'): string | null {
+  const p = nameProblem(field, value, 32, /[a-z0-9-]/, "lower-case letters, digits and '-'", 'it names a Redis stream');
+  if (p) return p;
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(value as string)) return `${field} must not start or end with '-'`;
+  // linbo:jobs:dlq is the dead-letter stream
+  if (value === 'dlq') return `${field} dlq is reserved (linbo:jobs:dlq is the dead-letter stream)`;
+  return null;
+}
+
 /** Hostname after lower-casing: DNS node and NetBIOS computer account (DOMAIN.md §2 column 1, §6). */
 export function hostnameProblem(value: unknown, field = 'hostname'): string | null {
   if (typeof value !== 'string') return `${field} must be a string`;

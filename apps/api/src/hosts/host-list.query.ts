@@ -33,7 +33,9 @@ const SORT_KEY: Record<HostSortField, (alias: string) => string> = {
 export function orderBy(sort: HostSortField, order: 'asc' | 'desc', alias = ''): Prisma.Sql {
   const dir = order === 'desc' ? 'DESC' : 'ASC';
   const a = alias ? `${alias}.` : '';
-  const keys = sort === 'hostname' ? [SORT_KEY.hostname(a)] : [SORT_KEY[sort](a), SORT_KEY.hostname(a)];
+  // (hostname, school_id) is unique (hostnames are unique per school, issue 13)
+  const tail = [SORT_KEY.hostname(a), `${a}"school_id"`];
+  const keys = sort === 'hostname' ? tail : [SORT_KEY[sort](a), ...tail];
   // identifiers from the constant map above only, never from the request
   return Prisma.raw(keys.map((k) => `${k} ${dir}`).join(', '));
 }
@@ -52,6 +54,7 @@ export function hostFilter(q: ListHostsQueryDto): Prisma.Sql {
       Prisma.sql`("hostname" LIKE ${`%${term.toLowerCase()}%`} OR "mac_address" LIKE ${`%${term.toUpperCase()}%`} OR "ip_address" LIKE ${`%${term}%`})`,
     );
   }
+  if (q.school) and.push(Prisma.sql`"school_id" = (SELECT id FROM schools WHERE name = ${q.school})`);
   if (q.roomId) and.push(Prisma.sql`"room_id" = ${q.roomId}::uuid`);
   if (q.configId) and.push(Prisma.sql`"config_id" = ${q.configId}::uuid`);
   if (q.provisionStatus) and.push(Prisma.sql`"provision_status" = ${q.provisionStatus}::"ProvisionStatus"`);
@@ -65,6 +68,8 @@ interface HostListRow {
   ipAddress: string | null;
   roomId: string | null;
   configId: string | null;
+  schoolId: string;
+  dcId: string;
   role: string;
   pxeFlag: number;
   provisionStatus: HostWithNames['provisionStatus'];
@@ -74,6 +79,8 @@ interface HostListRow {
   updatedAt: Date;
   roomName: string | null;
   configName: string | null;
+  schoolName: string;
+  csvCol0Source: string;
 }
 
 /** The page's rows with their room and config names, in list order. */
@@ -81,14 +88,17 @@ export function pageQuery(q: ListHostsQueryDto): Prisma.Sql {
   const offset = (q.page - 1) * q.limit;
   return Prisma.sql`
     SELECT h.id::text AS "id", h.hostname, h.mac_address AS "macAddress", h.ip_address AS "ipAddress",
-           h.room_id::text AS "roomId", h.config_id::text AS "configId", h.role, h.pxe_flag AS "pxeFlag",
+           h.room_id::text AS "roomId", h.config_id::text AS "configId",
+           h.school_id::text AS "schoolId", h.dc_id AS "dcId", h.role, h.pxe_flag AS "pxeFlag",
            h.provision_status::text AS "provisionStatus", h.provision_op_id::text AS "provisionOpId",
            h.provision_error AS "provisionError", h.created_at AS "createdAt", h.updated_at AS "updatedAt",
-           r.name AS "roomName", c.name AS "configName"
-      FROM (SELECT "hostname" FROM hosts ${hostFilter(q)}
+           r.name AS "roomName", c.name AS "configName", s.name AS "schoolName",
+           s.csv_col0_source AS "csvCol0Source"
+      FROM (SELECT "hostname", "school_id" FROM hosts ${hostFilter(q)}
              ORDER BY ${orderBy(q.sort, q.order)}
             OFFSET ${offset} LIMIT ${q.limit}) AS page
-      JOIN hosts h ON h.hostname = page.hostname
+      JOIN hosts h ON h.hostname = page.hostname AND h.school_id = page.school_id
+      JOIN schools s ON s.id = h.school_id
       LEFT JOIN rooms r ON r.id = h.room_id
       LEFT JOIN configs c ON c.id = h.config_id
      ORDER BY ${orderBy(q.sort, q.order, 'h')}`;
@@ -99,12 +109,13 @@ export function countQuery(q: ListHostsQueryDto): Prisma.Sql {
 }
 
 export function rowToHost(row: HostListRow): HostWithNames {
-  const { roomName, configName, ...host } = row;
+  const { roomName, configName, schoolName, csvCol0Source, ...host } = row;
   return {
     ...host,
     pxeFlag: Number(host.pxeFlag),
     room: roomName === null ? null : { name: roomName },
     config: configName === null ? null : { name: configName },
+    school: { name: schoolName, csvCol0Source },
   };
 }
 

@@ -1,10 +1,24 @@
 import type { Host } from '../generated/prisma/client';
 
-/** A host row with the names of its room and config (they become devices.csv columns 0 and 2). */
-export type HostWithNames = Host & { room: { name: string } | null; config: { name: string } | null };
+/** What a host needs of its school: the name (jobs, `S-` prefix) and what devices.csv column 0 holds. */
+export interface SchoolRef {
+  name: string;
+  csvCol0Source: string;
+}
+
+/** A host row with the names of its room, config and school (devices.csv columns 0 and 2, the school's file). */
+export type HostWithNames = Host & {
+  room: { name: string } | null;
+  config: { name: string } | null;
+  school: SchoolRef;
+};
 
 /** Prisma `include` that loads exactly what HostWithNames needs. */
-export const HOST_WITH_NAMES = { room: { select: { name: true } }, config: { select: { name: true } } } as const;
+export const HOST_WITH_NAMES = {
+  room: { select: { name: true } },
+  config: { select: { name: true } },
+  school: { select: { name: true, csvCol0Source: true } },
+} as const;
 
 /** The host as every route and event shows it (docs/API.md "Hosts": the host view). */
 export interface HostView {
@@ -17,6 +31,9 @@ export interface HostView {
   room: string | null;
   configId: string | null;
   config: string | null;
+  /** the room's school (default-school for a host without a room) */
+  schoolId: string;
+  school: string;
   role: string;
   pxeFlag: number;
   provisionStatus: 'pending' | 'running' | 'synced' | 'failed' | null;
@@ -36,6 +53,8 @@ export function toHostView(host: HostWithNames): HostView {
     room: host.room?.name ?? null,
     configId: host.configId,
     config: host.config?.name ?? null,
+    schoolId: host.schoolId,
+    school: host.school.name,
     role: host.role,
     pxeFlag: host.pxeFlag,
     provisionStatus: host.provisionStatus,

@@ -12,6 +12,7 @@ import { Roles } from '../auth/decorators';
 import { Paginated } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
+import { SchoolQueryDto } from '../schools/dto/school.dto';
 import { HostView } from './host.view';
 import { DeletedHost, HostsService } from './hosts.service';
 
@@ -31,8 +32,8 @@ export class HostsController {
   @Get('by-name/:hostname')
   @ApiOkResponse({ description: 'case-insensitive lookup by hostname' })
   @ApiNotFoundResponse()
-  async byName(@Param('hostname') hostname: string): Promise<{ data: HostView }> {
-    return { data: await this.hosts.getByName(hostname) };
+  async byName(@Param('hostname') hostname: string, @Query() query: SchoolQueryDto): Promise<{ data: HostView }> {
+    return { data: await this.hosts.getByName(hostname, query.school) };
   }
 
   @Get(':id')

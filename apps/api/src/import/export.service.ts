@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { formatDeviceLine } from '@app/csv-merge';
 import Papa from 'papaparse';
+import { ApiError } from '../common/api-error';
+import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { HOST_WITH_NAMES } from '../hosts/host.view';
 import { PrismaService } from '../prisma/prisma.service';
 
 /** Hosts read per query of a streamed export. */
 export const EXPORT_BATCH = 1000;
+
+export interface ExportSchool {
+  id: string;
+  name: string;
+  csvCol0Source: string;
+}
 
 /** Columns of the spreadsheet export, in order. */
 export const HOSTS_SHEET_COLUMNS = [
@@ -30,9 +38,17 @@ export const HOSTS_SHEET_COLUMNS = [
 export class ExportService {
   constructor(private readonly prisma: PrismaService) {}
 
-  async devicesCsv(now = new Date()): Promise<string> {
+  /** The school of an export (`?school=`, default-school without): 404 when there is none. */
+  async school(name = DEFAULT_SCHOOL_NAME): Promise<ExportSchool> {
+    const row = await this.prisma.school.findUnique({ where: { name } });
+    if (!row) throw ApiError.notFound(`School "${name}"`);
+    return { id: row.id, name: row.name, csvCol0Source: row.csvCol0Source };
+  }
+
+  async devicesCsv(now = new Date(), schoolName?: string): Promise<string> {
+    const school = await this.school(schoolName);
     let text = '';
-    for await (const chunk of this.devicesCsvChunks(now)) text += chunk;
+    for await (const chunk of this.devicesCsvChunks(school, now)) text += chunk;
     return text;
   }
 
@@ -42,14 +58,15 @@ export class ExportService {
    * The count in the header comment is taken first; a host created while the export runs may be in the
    * lines but not in the count.
    */
-  async *devicesCsvChunks(now = new Date()): AsyncGenerator<string> {
-    const total = await this.prisma.host.count();
+  async *devicesCsvChunks(school: ExportSchool, now = new Date()): AsyncGenerator<string> {
+    const total = await this.prisma.host.count({ where: { schoolId: school.id } });
     // a comment line: sophomorix skips lines with '#' in column 0 (DOMAIN.md §2)
-    yield `# devices.csv exported by linbo-provisioning at ${now.toISOString()} (${total} hosts)\n`;
+    yield `# devices.csv of school ${school.name} exported by linbo-provisioning at ${now.toISOString()} (${total} hosts)\n`;
+    const groupColumn = school.csvCol0Source === 'group';
     let after: string | undefined;
     for (;;) {
       const hosts = await this.prisma.host.findMany({
-        where: after === undefined ? {} : { hostname: { gt: after } },
+        where: { schoolId: school.id, ...(after === undefined ? {} : { hostname: { gt: after } }) },
         include: HOST_WITH_NAMES,
         orderBy: { hostname: 'asc' },
         take: EXPORT_BATCH,
@@ -57,7 +74,7 @@ export class ExportService {
       if (hosts.length === 0) return;
       const lines = hosts.map((h) =>
         formatDeviceLine({
-          room: h.room?.name ?? null,
+          room: groupColumn ? (h.config?.name ?? null) : (h.room?.name ?? null),
           hostname: h.hostname,
           config: h.config?.name ?? null,
           mac: h.macAddress,
@@ -79,8 +96,13 @@ export class ExportService {
    * message may contain commas, quotes or newlines. `escapeFormulae` keeps a value that starts with
    * `=`, `+`, `-` or `@` from being run as a formula when the sheet is opened.
    */
-  async hostsSpreadsheet(): Promise<string> {
-    const hosts = await this.prisma.host.findMany({ include: HOST_WITH_NAMES, orderBy: { hostname: 'asc' } });
+  async hostsSpreadsheet(schoolName?: string): Promise<string> {
+    const school = schoolName === undefined ? undefined : await this.school(schoolName);
+    const hosts = await this.prisma.host.findMany({
+      where: school ? { schoolId: school.id } : {},
+      include: HOST_WITH_NAMES,
+      orderBy: [{ hostname: 'asc' }, { schoolId: 'asc' }],
+    });
     const rows = hosts.map((h) => [
       h.hostname,
       h.macAddress,

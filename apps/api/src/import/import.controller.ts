@@ -16,6 +16,7 @@ import { ApiError } from '../common/api-error';
 import { validationExceptionFactory } from '../common/validation';
 import { assertCsvShape } from './csv-limits';
 import { ImportDevicesJsonDto, ImportQueryDto, ImportSummaryDto } from './dto/import.dto';
+import { SchoolQueryDto } from '../schools/dto/school.dto';
 import { ExportService } from './export.service';
 import { ImportService } from './import.service';
 
@@ -66,7 +67,7 @@ export class ImportController {
       );
     }
     assertCsvShape(csv);
-    return { data: await this.importer.importDevices(csv, dryRun) };
+    return { data: await this.importer.importDevices(csv, dryRun, query.school) };
   }
 
   @Get('export/devices')
@@ -74,9 +75,11 @@ export class ImportController {
   @Header('Content-Disposition', 'attachment; filename="devices.csv"')
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'every host as a 15-column devices.csv line (DOMAIN.md §2), header comment first' })
-  exportDevices(): StreamableFile {
+  async exportDevices(@Query() query: SchoolQueryDto): Promise<StreamableFile> {
+    // one school's file (default-school without ?school=), as /etc/linuxmuster/sophomorix/<S>/ holds it
+    const school = await this.exporter.school(query.school);
     // streamed: memory stays flat at 100,000 hosts (ExportService.devicesCsvChunks)
-    return new StreamableFile(Readable.from(this.exporter.devicesCsvChunks()), {
+    return new StreamableFile(Readable.from(this.exporter.devicesCsvChunks(school)), {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="devices.csv"',
     });
@@ -90,7 +93,7 @@ export class ImportController {
     description:
       'every host with its provisioning state as a spreadsheet CSV (header row, comma separated, RFC 4180 quoting); not a devices.csv',
   })
-  exportHostsSheet(): Promise<string> {
-    return this.exporter.hostsSpreadsheet();
+  exportHostsSheet(@Query() query: SchoolQueryDto): Promise<string> {
+    return this.exporter.hostsSpreadsheet(query.school);
   }
 }

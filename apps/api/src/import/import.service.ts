@@ -10,7 +10,10 @@ import {
   NO_CONFIG_MARKER,
   roomNameProblem,
 } from '../common/device-rules';
+import { ApiError } from '../common/api-error';
+import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { EventsService } from '../events/events.service';
+import { col0Problem, SchoolOfHost } from '../hosts/hosts.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { HOST_WITH_NAMES, HostWithNames } from '../hosts/host.view';
 import { PrismaService } from '../prisma/prisma.service';
@@ -69,12 +72,13 @@ export function desiredFromFields(fields: readonly string[]): { desired: Desired
   return { desired, problems };
 }
 
-function sameHost(h: HostWithNames, d: DesiredHost): boolean {
+function sameHost(h: HostWithNames, d: DesiredHost, groupColumn: boolean): boolean {
   return (
     h.macAddress === d.macAddress &&
     h.ipAddress === d.ipAddress &&
     // room/config names compare case-insensitively: RoomsService/ConfigsService keep them unique that way
-    (h.room ? key(h.room.name) : null) === (d.room ? key(d.room) : null) &&
+    // (a `group` school's column 0 is the config, not the room: the host keeps its room)
+    (groupColumn || (h.room ? key(h.room.name) : null) === (d.room ? key(d.room) : null)) &&
     (h.config ? key(h.config.name) : null) === (d.config ? key(d.config) : null) &&
     h.role === d.role &&
     h.pxeFlag === d.pxeFlag
@@ -96,7 +100,23 @@ export class ImportService {
     private readonly events: EventsService,
   ) {}
 
-  async importDevices(text: string, dryRun: boolean): Promise<ImportSummaryDto> {
+  /**
+   * One school's devices.csv (issue 13): rooms are looked up and created in that school, hostnames
+   * matched in it, MACs and IPs checked across the schools of its DC. In a school with
+   * `csvCol0Source: group`, column 0 must equal the config (column 2); new hosts go into the room
+   * named like the school (created on demand), existing hosts keep their room.
+   */
+  async importDevices(text: string, dryRun: boolean, schoolName = DEFAULT_SCHOOL_NAME): Promise<ImportSummaryDto> {
+    const schoolRow = await this.prisma.school.findUnique({ where: { name: schoolName } });
+    if (!schoolRow) throw ApiError.notFound(`School "${schoolName}"`);
+    const school: SchoolOfHost = {
+      id: schoolRow.id,
+      name: schoolRow.name,
+      dcId: schoolRow.dcId,
+      csvCol0Source: schoolRow.csvCol0Source,
+    };
+    const groupColumn = school.csvCol0Source === 'group';
+    const isDefault = school.name === DEFAULT_SCHOOL_NAME;
     const summary: ImportSummaryDto = {
       dryRun,
       created: 0,
@@ -127,12 +147,17 @@ export class ImportService {
     // 2. plan every row against the database as it is plus the rows before it. Only the hosts that
     //    share a name, MAC or IP with a row of the file can matter, so only they are read (three
     //    unique-index look-ups): a re-import costs what the file holds, not what the table holds.
-    const hosts = await this.hostsNamedIn(parsed.lines);
-    const byName = new Map(hosts.map((h) => [h.hostname, h]));
-    const nameByMac = new Map(hosts.map((h) => [h.macAddress, h.hostname]));
-    const nameByIp = new Map(hosts.filter((h) => h.ipAddress !== null).map((h) => [h.ipAddress as string, h.hostname]));
+    const hosts = await this.hostsNamedIn(parsed.lines, school);
+    // a host of another school of the DC is named so that it never equals a hostname of this file
+    const owner = (h: HostWithNames) =>
+      h.schoolId === school.id ? h.hostname : `${h.hostname} (school ${h.school.name})`;
+    const byName = new Map(hosts.filter((h) => h.schoolId === school.id).map((h) => [h.hostname, h]));
+    const nameByMac = new Map(hosts.map((h) => [h.macAddress, owner(h)]));
+    const nameByIp = new Map(hosts.filter((h) => h.ipAddress !== null).map((h) => [h.ipAddress as string, owner(h)]));
     const rooms = new Map(
-      (await this.prisma.room.findMany({ select: { id: true, name: true } })).map((r) => [key(r.name), r]),
+      (await this.prisma.room.findMany({ where: { schoolId: school.id }, select: { id: true, name: true } })).map(
+        (r) => [key(r.name), r],
+      ),
     );
     const configs = new Map(
       (await this.prisma.config.findMany({ select: { id: true, name: true } })).map((c) => [key(c.name), c]),
@@ -150,6 +175,20 @@ export class ImportService {
         continue;
       }
       const { desired, problems } = desiredFromFields(line.fields);
+      if (groupColumn) {
+        if (desired.config === null || desired.room !== desired.config) {
+          problems.push(`school ${school.name} takes column 0 from the config: column 0 must equal column 2`);
+        } else {
+          const p = col0Problem(school, { name: desired.config });
+          if (p) problems.push(p);
+        }
+        // the host's room: its current one, or the school's catch-all room
+        desired.room = byName.get(desired.hostname)?.room?.name ?? school.name;
+      } else if (desired.room === null && !isDefault) {
+        problems.push(
+          `a host of school ${school.name} needs a room (column 0): without one it belongs to ${DEFAULT_SCHOOL_NAME}`,
+        );
+      }
       if (problems.length > 0) {
         fail(line.lineNo, problems.join('; '));
         continue;
@@ -174,7 +213,7 @@ export class ImportService {
         continue;
       }
       const existing = byName.get(desired.hostname);
-      if (existing && sameHost(existing, desired)) {
+      if (existing && sameHost(existing, desired, groupColumn)) {
         summary.skipped += 1;
         continue;
       }
@@ -200,12 +239,12 @@ export class ImportService {
     }
 
     // 3. rooms and configs on demand, then the host changes in chunks
-    await this.createNamed('room', [...newRooms.values()], rooms);
-    await this.createNamed('config', [...newConfigs.values()], configs);
+    await this.createNamed('room', [...newRooms.values()], rooms, school.id);
+    await this.createNamed('config', [...newConfigs.values()], configs, school.id);
     for (let i = 0; i < changes.length; i += CHUNK_ROWS) {
       const chunk = changes.slice(i, i + CHUNK_ROWS);
       try {
-        const ops = await this.prisma.$transaction((tx) => this.applyAll(tx, chunk, rooms, configs), {
+        const ops = await this.prisma.$transaction((tx) => this.applyAll(tx, chunk, rooms, configs, school), {
           timeout: 60_000,
           maxWait: 10_000,
         });
@@ -214,7 +253,7 @@ export class ImportService {
         // someone changed a host meanwhile (a unique index refused a row): replay row by row
         for (const change of chunk) {
           try {
-            const ops = await this.prisma.$transaction((tx) => this.applyAll(tx, [change], rooms, configs));
+            const ops = await this.prisma.$transaction((tx) => this.applyAll(tx, [change], rooms, configs, school));
             this.count(summary, [change], ops);
           } catch (err) {
             fail(change.line, this.describeFailure(change, err));
@@ -228,7 +267,10 @@ export class ImportService {
   }
 
   /** The hosts whose hostname, MAC or IP appears in a data line of the file (as the plan reads them). */
-  private async hostsNamedIn(lines: ReturnType<typeof parseDevicesCsv>['lines']): Promise<HostWithNames[]> {
+  private async hostsNamedIn(
+    lines: ReturnType<typeof parseDevicesCsv>['lines'],
+    school: SchoolOfHost,
+  ): Promise<HostWithNames[]> {
     const names = new Set<string>();
     const macs = new Set<string>();
     const ips = new Set<string>();
@@ -243,9 +285,9 @@ export class ImportService {
     return this.prisma.host.findMany({
       where: {
         OR: [
-          { hostname: { in: [...names] } },
-          { macAddress: { in: [...macs] } },
-          ...(ips.size > 0 ? [{ ipAddress: { in: [...ips] } }] : []),
+          { hostname: { in: [...names] }, schoolId: school.id },
+          { macAddress: { in: [...macs] }, dcId: school.dcId },
+          ...(ips.size > 0 ? [{ ipAddress: { in: [...ips] }, dcId: school.dcId }] : []),
         ],
       },
       include: HOST_WITH_NAMES,
@@ -267,6 +309,7 @@ export class ImportService {
     changes: PlannedChange[],
     rooms: Map<string, NamedRow>,
     configs: Map<string, NamedRow>,
+    school: SchoolOfHost,
   ): Promise<Array<Operation | null>> {
     const refs = (d: DesiredHost) => {
       const room = d.room === null ? null : (rooms.get(key(d.room)) ?? null);
@@ -281,13 +324,20 @@ export class ImportService {
         ipAddress: d.ipAddress,
         roomId: room?.id ?? null,
         configId: config?.id ?? null,
+        schoolId: school.id,
+        dcId: school.dcId,
         role: d.role,
         pxeFlag: d.pxeFlag,
       };
     };
     const withNames = (host: Host, d: DesiredHost): HostWithNames => {
       const { room, config } = refs(d);
-      return { ...host, room: room ? { name: room.name } : null, config: config ? { name: config.name } : null };
+      return {
+        ...host,
+        room: room ? { name: room.name } : null,
+        config: config ? { name: config.name } : null,
+        school: { name: school.name, csvCol0Source: school.csvCol0Source },
+      };
     };
 
     const creates = changes.filter((c) => c.action === 'create' || !c.existing);
@@ -297,7 +347,7 @@ export class ImportService {
           data: creates.map((c) => ({ ...row(c.desired), ...this.provisioning.pendingMark() })),
         })
       : [];
-    const createdByName = new Map(created.map((h) => [h.hostname, h]));
+    const createdByName = new Map(created.map((h) => [h.hostname, h] as const));
     const ops: Array<Operation | null> = [];
     for (const change of changes) {
       const { desired, existing } = change;
@@ -310,18 +360,25 @@ export class ImportService {
     return ops;
   }
 
-  private async createNamed(kind: 'room' | 'config', names: string[], into: Map<string, NamedRow>): Promise<void> {
+  /** Rooms in the school, configs (shared by every school: LINBO groups live per server) globally. */
+  private async createNamed(
+    kind: 'room' | 'config',
+    names: string[],
+    into: Map<string, NamedRow>,
+    schoolId: string,
+  ): Promise<void> {
     if (names.length === 0) return;
-    const delegate = kind === 'room' ? this.prisma.room : this.prisma.config;
+    const ci = (name: string) => ({ name: { equals: name, mode: 'insensitive' as const } });
     // skipDuplicates: a concurrent request may have created the same name meanwhile
-    await (delegate as typeof this.prisma.room).createMany({
-      data: names.map((name) => ({ name })),
-      skipDuplicates: true,
-    });
-    const rows = await (delegate as typeof this.prisma.room).findMany({
-      where: { OR: names.map((name) => ({ name: { equals: name, mode: 'insensitive' as const } })) },
-      select: { id: true, name: true },
-    });
+    const rows =
+      kind === 'room'
+        ? (await this.prisma.room.createMany({ data: names.map((name) => ({ name, schoolId })), skipDuplicates: true }),
+          await this.prisma.room.findMany({
+            where: { schoolId, OR: names.map(ci) },
+            select: { id: true, name: true },
+          }))
+        : (await this.prisma.config.createMany({ data: names.map((name) => ({ name })), skipDuplicates: true }),
+          await this.prisma.config.findMany({ where: { OR: names.map(ci) }, select: { id: true, name: true } }));
     for (const row of rows) into.set(key(row.name), row);
   }
 

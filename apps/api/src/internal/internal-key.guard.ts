@@ -4,27 +4,48 @@ import { INTERNAL_KEY_HEADER } from '@app/provisioning';
 import type { Request } from 'express';
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
+import { PrismaService } from '../prisma/prisma.service';
+
+/** What the guard puts on the request: the DC a per-DC key belongs to, null for the shared key. */
+export interface InternalCaller {
+  dcId: string | null;
+}
+
+export type InternalRequest = Request & { internalCaller?: InternalCaller };
 
 /**
- * The worker's routes (DOMAIN.md §7): header `X-Internal-Key` must equal INTERNAL_API_KEY. Both sides
- * are hashed first so timingSafeEqual compares equal-length buffers and neither the key's
- * content nor its length leaks through timing.
+ * The worker's routes (DOMAIN.md §7), header `X-Internal-Key`:
+ * - a DC's own key (issue 13, `POST /dcs/:id/keys`): looked up by its SHA-256, revoked keys refused;
+ *   the caller may then only touch operations of that DC (InternalController, 403 otherwise);
+ * - INTERNAL_API_KEY, the shared key of a single-DC installation: every operation. The comparison
+ *   hashes both sides first so timingSafeEqual compares equal-length buffers and neither the key's
+ *   content nor its length leaks through timing. A school authority leaves it unguessable and unused.
  */
 @Injectable()
 export class InternalKeyGuard implements CanActivate {
   private readonly expected: Buffer;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly prisma: PrismaService,
+  ) {
     this.expected = sha256(config.internalApiKey);
   }
 
-  canActivate(ctx: ExecutionContext): boolean {
-    const header = ctx.switchToHttp().getRequest<Request>().headers[INTERNAL_KEY_HEADER];
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<InternalRequest>();
+    const header = req.headers[INTERNAL_KEY_HEADER];
     const given = Array.isArray(header) ? header[0] : header;
     if (!given) throw new ApiError(401, 'UNAUTHORIZED', 'missing X-Internal-Key header');
-    if (!timingSafeEqual(sha256(given), this.expected)) {
-      throw new ApiError(401, 'UNAUTHORIZED', 'invalid X-Internal-Key');
+    const hash = sha256(given);
+    if (timingSafeEqual(hash, this.expected)) {
+      req.internalCaller = { dcId: null };
+      return true;
     }
+    // a unique-index look-up of the hash: the stored value is a hash too, so timing tells nothing
+    const key = await this.prisma.workerKey.findUnique({ where: { keyHash: hash.toString('hex') } });
+    if (!key || key.revokedAt !== null) throw new ApiError(401, 'UNAUTHORIZED', 'invalid X-Internal-Key');
+    req.internalCaller = { dcId: key.dcId };
     return true;
   }
 }

@@ -50,7 +50,7 @@ export class OperationsController {
   @Roles('admin', 'operator')
   @ApiOperation({ summary: 'Queue a machine-account repair (DOMAIN.md §10)' })
   async macctRepair(@Body() body: MacctRepairRequestDto) {
-    return { data: toOperationView(await this.provisioning.requestMacctRepair(hostRefOf(body), body.school)) };
+    return { data: toOperationView(await this.provisioning.requestMacctRepair(hostRefOf(body))) };
   }
 
   @Get('macct')

@@ -12,6 +12,7 @@ export function operationRow(partial: Partial<Operation> = {}): Operation {
     targetHost: 'pc1',
     hostId: HOST_ID,
     school: 'default-school',
+    dcId: 'default',
     options: { hostname: 'pc1', dryRun: false },
     status: 'pending',
     attempt: 0,

@@ -8,6 +8,7 @@ const op: Operation = {
   targetHost: 'pc1',
   hostId: '22222222-2222-4222-8222-222222222222',
   school: 'default-school',
+  dcId: 'default',
   options: { hostname: 'pc1', dryRun: false },
   status: 'running',
   attempt: 1,

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { encodeJobPayload, JOBS_STREAM, JobPayload, REPAIR_ACTION } from '@app/provisioning';
+import { encodeJobPayload, JobPayload, jobsStreamOf, REPAIR_ACTION } from '@app/provisioning';
 import { StreamProducer } from '@app/redis-streams';
 import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
@@ -22,6 +22,7 @@ interface OutboxRow {
   type: 'provision_host' | 'macct_repair';
   action: string;
   school: string;
+  dc_id: string;
   attempt: number;
   target_host: string;
 }
@@ -138,7 +139,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         // another instance is publishing right now; it (or our next tick) takes these rows
         if (!lock?.locked) return { published: 0, more: false };
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, type::text AS type, action, school, attempt, target_host
+          SELECT id, type::text AS type, action, school, dc_id, attempt, target_host
             FROM operations
            WHERE published_at IS NULL AND status IN ('pending', 'retrying')
            ORDER BY seq
@@ -148,7 +149,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         // One pipelined round trip: ioredis writes the XADDs in call order on one connection, so
         // the stream keeps the rows' order. Only the prefix before a failure is marked published.
         const results = await Promise.allSettled(
-          rows.map((row) => this.producer.add(JOBS_STREAM, encodeJobPayload(payloadOf(row)))),
+          // each DC's stream (issue 13); one connection keeps the order across streams too
+          rows.map((row) => this.producer.add(jobsStreamOf(row.dc_id), encodeJobPayload(payloadOf(row)))),
         );
         const done: { id: string; streamId: string }[] = [];
         let failure: unknown;
@@ -195,7 +197,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 /** The slim routing payload (DOMAIN.md §8); `attempt` is the number of the try this message asks for. */
-export function payloadOf(row: OutboxRow): JobPayload {
+export function payloadOf(row: Omit<OutboxRow, 'dc_id'>): JobPayload {
   const payload: JobPayload = {
     type: row.type,
     operation_id: row.id,

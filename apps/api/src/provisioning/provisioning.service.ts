@@ -8,6 +8,7 @@ import {
   REPAIR_ACTION,
 } from '@app/provisioning';
 import { ApiError } from '../common/api-error';
+import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { AppConfig } from '../config/app-config';
 import { EventsService } from '../events/events.service';
 import { Operation, Prisma } from '../generated/prisma/client';
@@ -134,7 +135,9 @@ export class ProvisioningService {
         action,
         targetHost: host.hostname,
         hostId: host.id,
-        school: this.config.school,
+        // the host's school and its DC (issue 13): the DC's stream gets the job, its worker reports it
+        school: host.school.name,
+        dcId: host.dcId,
         options: options as unknown as Prisma.InputJsonValue,
         maxAttempts: this.config.maxAttempts,
       },
@@ -171,7 +174,7 @@ export class ProvisioningService {
   async requestProvision(ref: HostRef, action?: 'create' | 'update'): Promise<Operation> {
     this.assertEnabled();
     const op = await this.prisma.$transaction(async (tx) => {
-      const host = await tx.host.findUnique({ where: hostWhere(ref), include: HOST_WITH_NAMES });
+      const host = await findHost(tx, ref);
       if (!host) throw ApiError.notFound(`host ${ref.hostId ?? ref.hostname}`);
       return this.enqueueHostChange(tx, { action: action ?? 'update', host });
     });
@@ -184,18 +187,24 @@ export class ProvisioningService {
    * is not (or no longer) in the database is allowed — the account may exist on the DC anyway;
    * an unknown hostId is 404. It does not touch the host's provisionStatus.
    */
-  async requestMacctRepair(ref: HostRef, school?: string): Promise<Operation> {
+  async requestMacctRepair(ref: HostRef): Promise<Operation> {
     this.assertEnabled();
     let hostname = ref.hostname?.toLowerCase();
     let hostId: string | null = null;
     let provisionStatus: ProvisionStatus | null = null;
-    const host = await this.prisma.host.findUnique({ where: hostWhere(ref) });
+    const host = await findHost(this.prisma, ref);
+    let school: { name: string; dcId: string };
     if (host) {
       hostname = host.hostname;
       hostId = host.id;
       provisionStatus = host.provisionStatus;
+      school = { name: host.school.name, dcId: host.dcId };
     } else if (ref.hostId) {
       throw ApiError.notFound(`host ${ref.hostId}`);
+    } else {
+      const row = await this.prisma.school.findUnique({ where: { name: ref.school ?? DEFAULT_SCHOOL_NAME } });
+      if (!row) throw ApiError.notFound(`School "${ref.school}"`);
+      school = { name: row.name, dcId: row.dcId };
     }
     const options: MacctRepairOptions = { hostname: hostname!, dryRun: this.config.provisioningDryRun };
     const op = await this.prisma.operation.create({
@@ -204,7 +213,8 @@ export class ProvisioningService {
         action: REPAIR_ACTION,
         targetHost: hostname!,
         hostId,
-        school: school ?? this.config.school,
+        school: school.name,
+        dcId: school.dcId,
         options: options as unknown as Prisma.InputJsonValue,
         maxAttempts: this.config.maxAttempts,
       },
@@ -266,21 +276,38 @@ export function snapshotOf(host: HostWithNames): Omit<ProvisionOptions, 'dryRun'
     hostname: host.hostname,
     macAddress: host.macAddress,
     ipAddress: host.ipAddress,
-    room: host.room?.name ?? null,
+    // devices.csv column 0 per school (issue 13, csvCol0Source): the room's name, or the config's for a
+    // school that does not organise hosts by rooms; the worker writes `room` into column 0 as it is
+    room: host.school.csvCol0Source === 'group' ? (host.config?.name ?? null) : (host.room?.name ?? null),
     config: host.config?.name ?? null,
     role: host.role,
     pxeFlag: host.pxeFlag,
   };
 }
 
-/** A host named by id or by (case-insensitive) hostname. */
+/** A host named by id or by (case-insensitive) hostname, in `school` (names are unique per school). */
 export interface HostRef {
   hostId?: string;
   hostname?: string;
+  school?: string;
 }
 
-function hostWhere(ref: HostRef): Prisma.HostWhereUniqueInput {
-  return ref.hostId ? { id: ref.hostId } : { hostname: (ref.hostname ?? '').toLowerCase() };
+/** The host of a ref; a name in several schools without `school` is 409 AMBIGUOUS_HOSTNAME. */
+async function findHost(db: Prisma.TransactionClient, ref: HostRef): Promise<HostWithNames | null> {
+  if (ref.hostId) return db.host.findUnique({ where: { id: ref.hostId }, include: HOST_WITH_NAMES });
+  const hosts = await db.host.findMany({
+    where: { hostname: (ref.hostname ?? '').toLowerCase(), ...(ref.school ? { school: { name: ref.school } } : {}) },
+    include: HOST_WITH_NAMES,
+    take: 2,
+  });
+  if (hosts.length > 1) {
+    throw new ApiError(
+      409,
+      'AMBIGUOUS_HOSTNAME',
+      `hostname ${ref.hostname} exists in several schools: name the school`,
+    );
+  }
+  return hosts[0] ?? null;
 }
 
 export interface DcView {

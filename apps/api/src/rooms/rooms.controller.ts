@@ -9,11 +9,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
-import { CatalogListQueryDto } from '../common/catalog/catalog.dto';
 import type { CatalogEntryView } from '../common/catalog/catalog.service';
 import type { Paginated } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
-import { CreateRoomDto, UpdateRoomDto } from './dto/room.dto';
+import { CreateRoomDto, RoomListQueryDto, UpdateRoomDto } from './dto/room.dto';
 import { RoomsService } from './rooms.service';
 
 /** Rooms (DOMAIN.md §7): any signed-in user reads, admin and operator write, only admin deletes (docs/API.md). */
@@ -25,8 +24,8 @@ export class RoomsController {
 
   @Get()
   @ApiOkResponse({ description: '`{data: RoomView[], pagination}`' })
-  list(@Query() query: CatalogListQueryDto): Promise<Paginated<CatalogEntryView>> {
-    return this.rooms.list(query);
+  list(@Query() query: RoomListQueryDto): Promise<Paginated<CatalogEntryView>> {
+    return this.rooms.listRooms(query);
   }
 
   @Get(':id')
@@ -42,7 +41,7 @@ export class RoomsController {
   @ApiBadRequestResponse({ description: "VALIDATION_ERROR, e.g. ';' or a newline in the name" })
   @ApiConflictResponse({ description: 'DUPLICATE_ENTRY (names compare case-insensitively)' })
   async create(@Body() dto: CreateRoomDto): Promise<{ data: CatalogEntryView }> {
-    return { data: await this.rooms.create(dto) };
+    return { data: await this.rooms.createRoom(dto) };
   }
 
   @Patch(':id')

@@ -49,7 +49,7 @@ describe('loadWorkerConfig', () => {
       batchSize: 50,
       debounceMs: 5000,
       macctRepairScript: '/usr/share/linuxmuster/linbo/repair_macct.py',
-      jobsStream: 'linbo:jobs',
+      jobsStream: 'linbo:jobs:default',
       jobsGroup: 'dc-workers',
       deadLetterStream: 'linbo:jobs:dlq',
       metricsPort: 9464,

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SCHOOL, JOBS_DLQ_STREAM, JOBS_GROUP, JOBS_STREAM } from '@app/provisioning';
+import {
+  DEFAULT_DC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_SCHOOL,
+  JOBS_DLQ_STREAM,
+  JOBS_GROUP,
+  jobsStreamOf,
+} from '@app/provisioning';
 
 /** Injection token of the validated WorkerConfig. */
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -101,7 +108,8 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
   PROVISION_DEBOUNCE_SEC: { def: '5', help: 'wait after the first job of a batch (decimals allowed)' },
   MACCT_REPAIR_SCRIPT: { def: '/usr/share/linuxmuster/linbo/repair_macct.py', help: 'machine account repair' },
   MACCT_REPAIR_TIMEOUT_SEC: { def: '120', help: 'timeout of one repair run' },
-  JOBS_STREAM: { def: JOBS_STREAM, help: 'stream name (change only for tests)' },
+  DC_ID: { def: DEFAULT_DC, help: 'the DC this worker serves: it reads linbo:jobs:<DC_ID>' },
+  JOBS_STREAM: { def: '', help: 'stream name, empty = linbo:jobs:<DC_ID> (change only for tests)' },
   JOBS_GROUP: { def: JOBS_GROUP, help: 'consumer group name' },
   JOBS_DLQ_STREAM: { def: JOBS_DLQ_STREAM, help: 'dead-letter stream' },
   MAX_DELIVERIES: {
@@ -258,7 +266,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     debounceMs: Math.round(num('PROVISION_DEBOUNCE_SEC', 0, 3600, false) * 1000),
     macctRepairScript: raw('MACCT_REPAIR_SCRIPT'),
     macctRepairTimeoutSec: num('MACCT_REPAIR_TIMEOUT_SEC', 1, 86400),
-    jobsStream: raw('JOBS_STREAM'),
+    jobsStream: raw('JOBS_STREAM') || jobsStreamOf(raw('DC_ID')),
     jobsGroup: raw('JOBS_GROUP'),
     deadLetterStream: raw('JOBS_DLQ_STREAM'),
     maxDeliveries: num('MAX_DELIVERIES', 1, 1000),

@@ -78,7 +78,13 @@ export function migrateTestDatabase(url = TEST_DATABASE_URL): Promise<void> {
 
 /** Empties the API tables (and, with a client, Redis DB 1). */
 export async function resetDb(prisma: PrismaService, redis?: Redis): Promise<void> {
-  await prisma.$executeRawUnsafe('TRUNCATE TABLE "hosts", "operations", "rooms", "configs", "users" CASCADE');
+  await prisma.$executeRawUnsafe(
+    'TRUNCATE TABLE "hosts", "operations", "rooms", "configs", "users", "worker_keys" CASCADE',
+  );
+  // default-school on the default DC stay (migration 20261203080000_schools_and_dcs), as they were
+  await prisma.$executeRawUnsafe(`DELETE FROM "schools" WHERE "name" <> 'default-school'`);
+  await prisma.$executeRawUnsafe(`UPDATE "schools" SET "csv_col0_source" = 'room', "dc_id" = 'default'`);
+  await prisma.$executeRawUnsafe(`DELETE FROM "dcs" WHERE "id" <> 'default'`);
   if (redis) await redis.flushdb();
 }
 

@@ -1,4 +1,4 @@
-import { JOBS_DLQ_STREAM, JOBS_STREAM } from '@app/provisioning';
+import { JOBS_DLQ_STREAM, DEFAULT_JOBS_STREAM } from '@app/provisioning';
 import Redis from 'ioredis';
 import type { PrismaService } from '../../../../apps/api/src/prisma/prisma.service';
 
@@ -17,7 +17,7 @@ export async function stateFingerprint(prisma: PrismaService, redis: Redis): Pro
     );
     parts.push(`${table}:${rows[0].n}:${rows[0].h ?? '-'}`);
   }
-  for (const stream of [JOBS_STREAM, JOBS_DLQ_STREAM]) {
+  for (const stream of [DEFAULT_JOBS_STREAM, JOBS_DLQ_STREAM]) {
     const [len, last] = await Promise.all([redis.xlen(stream), redis.xrevrange(stream, '+', '-', 'COUNT', 1)]);
     parts.push(`${stream}:${len}:${last[0]?.[0] ?? '-'}`);
   }

@@ -7,6 +7,8 @@ import { CatalogListQueryDto } from './catalog.dto';
 
 /** A room or a config as the API returns it. */
 export interface CatalogEntryView {
+  /** rooms only: the school that owns the room */
+  schoolId?: string;
   id: string;
   name: string;
   description: string | null;
@@ -21,11 +23,17 @@ export interface CatalogEntryInput {
   description?: string | null;
 }
 
+/** Rooms are per school (issue 13): names unique within it, listed by it. Configs have no scope. */
+export interface CatalogScope {
+  schoolId: string;
+}
+
 type Db = PrismaService | Prisma.TransactionClient;
 
 const WITH_COUNT = { _count: { select: { hosts: true } } } as const;
 
 interface Row {
+  schoolId?: string;
   id: string;
   name: string;
   description: string | null;
@@ -37,6 +45,7 @@ interface Row {
 interface NameWhere {
   name?: { contains?: string; equals?: string; mode: 'insensitive' };
   NOT?: { id: string };
+  schoolId?: string;
 }
 
 type Counted = { include: typeof WITH_COUNT };
@@ -47,7 +56,7 @@ export interface CatalogTable {
   findMany(args: Counted & { where: NameWhere; orderBy: { name: 'asc' }; skip: number; take: number }): Promise<Row[]>;
   findUnique(args: Counted & { where: { id: string } }): Promise<Row | null>;
   findFirst(args: { where: NameWhere; select: { name: true } }): Promise<{ name: string } | null>;
-  create(args: Counted & { data: { name: string; description: string | null } }): Promise<Row>;
+  create(args: Counted & { data: { name: string; description: string | null; schoolId?: string } }): Promise<Row>;
   update(args: Counted & { where: { id: string }; data: { name?: string; description?: string | null } }): Promise<Row>;
   delete(args: { where: { id: string } }): Promise<unknown>;
 }
@@ -66,6 +75,7 @@ export interface CatalogKind {
 
 function toView(row: Row): CatalogEntryView {
   return {
+    ...(row.schoolId !== undefined ? { schoolId: row.schoolId } : {}),
     id: row.id,
     name: row.name,
     description: row.description,
@@ -91,8 +101,11 @@ export abstract class CatalogService {
     this.label = kind.noun[0].toUpperCase() + kind.noun.slice(1);
   }
 
-  async list(q: CatalogListQueryDto): Promise<Paginated<CatalogEntryView>> {
-    const where = q.search ? { name: { contains: likeLiteral(q.search), mode: 'insensitive' as const } } : {};
+  async list(q: CatalogListQueryDto, scope?: CatalogScope): Promise<Paginated<CatalogEntryView>> {
+    const where: NameWhere = {
+      ...(q.search ? { name: { contains: likeLiteral(q.search), mode: 'insensitive' as const } } : {}),
+      ...(scope ? { schoolId: scope.schoolId } : {}),
+    };
     const table = this.kind.table(this.prisma);
     const [total, rows] = await Promise.all([
       table.count({ where }),
@@ -105,11 +118,12 @@ export abstract class CatalogService {
     return toView(await this.find(id));
   }
 
-  async create(dto: CatalogEntryInput & { name: string }): Promise<CatalogEntryView> {
-    await this.assertNameFree(dto.name);
-    const row = await this.kind
-      .table(this.prisma)
-      .create({ data: { name: dto.name, description: dto.description ?? null }, include: WITH_COUNT });
+  async create(dto: CatalogEntryInput & { name: string }, scope?: CatalogScope): Promise<CatalogEntryView> {
+    await this.assertNameFree(dto.name, undefined, this.prisma, scope);
+    const row = await this.kind.table(this.prisma).create({
+      data: { name: dto.name, description: dto.description ?? null, ...(scope ? { schoolId: scope.schoolId } : {}) },
+      include: WITH_COUNT,
+    });
     return toView(row);
   }
 
@@ -124,7 +138,9 @@ export abstract class CatalogService {
     const { row, ops, hostIds } = await this.prisma.$transaction(async (tx) => {
       const before = await this.find(id, tx);
       const renamed = name !== undefined && name !== before.name;
-      if (renamed) await this.assertNameFree(name, id, tx);
+      if (renamed) {
+        await this.assertNameFree(name, id, tx, before.schoolId ? { schoolId: before.schoolId } : undefined);
+      }
       const updated = await this.kind.table(tx).update({
         where: { id },
         data: { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) },
@@ -151,13 +167,22 @@ export abstract class CatalogService {
     return row;
   }
 
-  private async assertNameFree(name: string, exceptId?: string, db: Db = this.prisma): Promise<void> {
+  private async assertNameFree(
+    name: string,
+    exceptId?: string,
+    db: Db = this.prisma,
+    scope?: CatalogScope,
+  ): Promise<void> {
     const { noun, reserved } = this.kind;
     if (reserved && name.toLowerCase() === reserved.name) {
       throw ApiError.validation('name', `name ${reserved.name} is reserved: ${reserved.why}`);
     }
     const clash = await this.kind.table(db).findFirst({
-      where: { name: { equals: name, mode: 'insensitive' }, ...(exceptId ? { NOT: { id: exceptId } } : {}) },
+      where: {
+        name: { equals: name, mode: 'insensitive' },
+        ...(exceptId ? { NOT: { id: exceptId } } : {}),
+        ...(scope ? { schoolId: scope.schoolId } : {}),
+      },
       select: { name: true },
     });
     if (clash) throw ApiError.duplicate('name', `${noun} name ${name} is already used by ${noun} ${clash.name}`);

@@ -9,6 +9,7 @@ import {
   ipProblem,
   macProblem,
   SatisfiesRule,
+  schoolNameProblem,
 } from '../../common/device-rules';
 import { PaginationQueryDto } from '../../common/pagination';
 
@@ -85,6 +86,11 @@ export class ListHostsQueryDto extends PaginationQueryDto {
   @IsOptional()
   @IsUUID('all', { message: 'roomId must be a UUID' })
   roomId?: string;
+
+  @ApiPropertyOptional({ description: 'only the hosts of this school (its name)' })
+  @IsOptional()
+  @SatisfiesRule('schoolName', schoolNameProblem)
+  school?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()

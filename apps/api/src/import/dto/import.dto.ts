@@ -1,3 +1,4 @@
+import { SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -26,6 +27,11 @@ export class ImportQueryDto {
   @Transform(queryBool)
   @IsBoolean({ message: 'dryRun must be true or false' })
   dryRun?: boolean;
+
+  @ApiPropertyOptional({ example: 'default-school', description: 'the school whose devices.csv this is' })
+  @IsOptional()
+  @SatisfiesRule('schoolName', schoolNameProblem)
+  school?: string;
 }
 
 export class ImportErrorDto {

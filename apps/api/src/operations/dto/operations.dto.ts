@@ -1,3 +1,4 @@
+import { SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
@@ -35,6 +36,15 @@ class HostRefDto {
   @IsString()
   @Matches(HOSTNAME, { message: HOSTNAME_MESSAGE })
   hostname?: string;
+
+  @ApiPropertyOptional({
+    example: 'default-school',
+    description:
+      'the school of `hostname` (names are unique per school); for a host not in the database, default-school',
+  })
+  @IsOptional()
+  @SatisfiesRule('schoolName', schoolNameProblem)
+  school?: string;
 }
 
 export class ProvisionRequestDto extends HostRefDto {
@@ -46,10 +56,4 @@ export class ProvisionRequestDto extends HostRefDto {
   action?: 'create' | 'update';
 }
 
-export class MacctRepairRequestDto extends HostRefDto {
-  @ApiPropertyOptional({ example: 'default-school', description: 'defaults to the API’s SCHOOL' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'school must be 1–64 characters of A–Z, a–z, 0–9, _ and -' })
-  school?: string;
-}
+export class MacctRepairRequestDto extends HostRefDto {}
