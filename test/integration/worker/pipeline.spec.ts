@@ -345,7 +345,7 @@ describe('dc-worker pipeline', () => {
     };
     const snapshot = { hostname: 'pc40', macAddress: '00:11:22:33:44:40', ipAddress: '10.0.100.40' };
 
-    it('without SAMBA_TOOL_AUTH: the delete fails VERIFY_FAILED naming what is left', async () => {
+    it('without DC_CLEANUP (default, even with credentials): the delete fails VERIFY_FAILED naming what is left', async () => {
       env = await WorkerEnv.create(build.main, { master: HEADER });
       makeManualObjects(env);
       const op = env.api.addProvision('delete', snapshot);
@@ -359,11 +359,11 @@ describe('dc-worker pipeline', () => {
       expect(env.dc.computer('PC40')).toBeDefined();
     });
 
-    it('with SAMBA_TOOL_AUTH: leftovers are deleted, then verified absent → completed', async () => {
+    it('with DC_CLEANUP=true: leftovers are deleted, then verified absent → completed', async () => {
       env = await WorkerEnv.create(build.main, { master: HEADER });
       makeManualObjects(env);
       const op = env.api.addProvision('delete', snapshot);
-      env.spawn({ SAMBA_TOOL_AUTH: 'global-admin%Muster!' });
+      env.spawn({ SAMBA_TOOL_AUTH: 'global-admin%Muster!', DC_CLEANUP: 'true' });
       await env.publish(op);
       const done = await env.waitStatus(op.id, ['completed', 'failed']);
       expect({ status: done.status, error: done.error }).toEqual({ status: 'completed', error: null });
@@ -376,11 +376,11 @@ describe('dc-worker pipeline', () => {
       expect(deletes.map((r) => r.argv)).toEqual(
         expect.arrayContaining([
           ['computer', 'delete', 'pc40', '-U', 'global-admin%***'],
-          ['dns', 'delete', 'localhost', 'linuxmuster.lan', 'pc40', 'A', '10.0.100.40', '-U', 'global-admin%***'],
+          ['dns', 'delete', '127.0.0.1', 'linuxmuster.lan', 'pc40', 'A', '10.0.100.40', '-U', 'global-admin%***'],
           [
             'dns',
             'delete',
-            'localhost',
+            '127.0.0.1',
             '100.0.10.in-addr.arpa',
             '40',
             'PTR',

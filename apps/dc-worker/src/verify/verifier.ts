@@ -45,7 +45,8 @@ interface DcSnapshot {
   dhcp: Map<string, DhcpHost> | null;
 }
 
-class SambaToolError extends Error {}
+/** A samba-tool run that failed, or DC state that could not be read. */
+export class SambaToolError extends Error {}
 
 /**
  * The DHCP file as it was right after a batch's import (`captureDhcp`): every import rewrites it,
@@ -98,7 +99,7 @@ export class Verifier {
       let problems = this.check(school, targets, domain, snapshot);
       if (
         opts.cleanUp !== false &&
-        this.config.sambaToolAuth &&
+        this.config.dcCleanup &&
         (await this.cleanLeftovers(school, targets, domain, snapshot, problems, report))
       ) {
         snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
@@ -133,6 +134,27 @@ export class Verifier {
     return { report, settled: [...report.problems.values()].every((p) => p.length === 0) };
   }
 
+  /**
+   * `--check`: reads what a batch reads (domain, forward zone, computer list) with the configured
+   * credentials and server, and names the setting to change when that fails on a real DC.
+   */
+  async probe(): Promise<string> {
+    const kerberos = /kerberos/i.test(this.config.sambaToolAuth);
+    if (kerberos && /^[0-9.:]+$/.test(this.config.dnsServer)) {
+      throw new Error(
+        `SAMBA_TOOL_AUTH uses Kerberos but DNS_SERVER=${this.config.dnsServer} is an address: set DNS_SERVER to the DC's FQDN (e.g. server.linuxmuster.lan), or use SAMBA_TOOL_AUTH=-P`,
+      );
+    }
+    try {
+      const domain = await this.resolveDomain();
+      const zone = await this.zoneDump(domain, '', true, { problems: new Map(), sambaToolRuns: 0, cleaned: [] });
+      const accounts = parseComputerList(await this.sambaTool(['computer', 'list']));
+      return `zone ${domain} readable (${zone.size} nodes), ${accounts.size} computer accounts`;
+    } catch (err) {
+      throw new Error(adviceFor((err as Error).message, kerberos));
+    }
+  }
+
   /** LINBO_DOMAIN, or with `auto` the domain samba-tool reports (asked once per process). */
   async resolveDomain(report?: VerifyReport): Promise<string> {
     if (this.config.linboDomain !== 'auto') return this.config.linboDomain;
@@ -144,10 +166,20 @@ export class Verifier {
     return domain;
   }
 
-  private zonesFor(school: string, targets: VerifyTarget[], domain: string): Set<string> {
-    const zones = new Set<string>([domain]);
-    for (const t of targets) if (t.ip) zones.add(reverseOf(t.ip, this.config.revDnsOctets).zone);
-    return zones;
+  /**
+   * The dumps to take: the forward zone's apex, and for each reverse record the node above it. With
+   * REV_DNS_OCTETS 3 that is the zone apex; with 1–2 the record's name has several labels, which a
+   * real `@ ALL` lists only as its first label with `Children=1`, so the parent node is queried.
+   */
+  private dumpsFor(targets: VerifyTarget[], domain: string): Array<{ zone: string; parent: string }> {
+    const out = new Map<string, { zone: string; parent: string }>([[`${domain}|`, { zone: domain, parent: '' }]]);
+    for (const t of targets) {
+      if (!t.ip) continue;
+      const rev = reverseOf(t.ip, this.config.revDnsOctets);
+      const parent = rev.node.split('.').slice(1).join('.');
+      out.set(`${rev.zone}|${parent}`, { zone: rev.zone, parent });
+    }
+    return [...out.values()];
   }
 
   private async snapshot(
@@ -157,24 +189,39 @@ export class Verifier {
     report: VerifyReport,
     captured?: DhcpCapture,
   ): Promise<DcSnapshot> {
-    const zoneNames = [...this.zonesFor(school, targets, domain)];
+    const dumps = this.dumpsFor(targets, domain);
     const [accounts, zoneDumps, dhcp] = await Promise.all([
       this.sambaTool(['computer', 'list'], report).then(parseComputerList),
-      Promise.all(zoneNames.map((zone) => this.zoneDump(zone, report))),
+      Promise.all(dumps.map((d) => this.zoneDump(d.zone, d.parent, d.zone === domain, report))),
       captured ? captured.hosts : this.readDhcp(school),
     ]);
     const zones = new Map<string, Map<string, DnsNode>>();
-    zoneNames.forEach((zone, i) => zones.set(zone, zoneDumps[i]));
+    dumps.forEach((d, i) => {
+      const zone = zones.get(d.zone) ?? new Map<string, DnsNode>();
+      for (const [label, node] of zoneDumps[i]) {
+        const key = d.parent ? (label ? `${label}.${d.parent}` : d.parent) : label;
+        zone.set(key, node);
+      }
+      zones.set(d.zone, zone);
+    });
     return { accounts, zones, dhcp };
   }
 
-  private async zoneDump(zone: string, report: VerifyReport): Promise<Map<string, DnsNode>> {
+  private async zoneDump(
+    zone: string,
+    parent: string,
+    forward: boolean,
+    report: VerifyReport,
+  ): Promise<Map<string, DnsNode>> {
     try {
-      return parseZoneDump(await this.sambaTool(['dns', 'query', this.config.dnsServer, zone, '@', 'ALL'], report));
+      const args = ['dns', 'query', this.config.dnsServer, zone, parent || '@', 'ALL'];
+      return parseZoneDump(await this.sambaTool(args, report));
     } catch (err) {
-      // a reverse zone that does not exist simply holds no records
-      if (err instanceof SambaToolError && /does not exist/i.test(err.message)) return new Map();
-      throw err;
+      if (!(err instanceof SambaToolError) || !/does not exist/i.test(err.message)) throw err;
+      // the forward zone must exist: without it every host would read "A record missing"
+      if (forward) throw new SambaToolError(missingForwardZone(zone, this.config.linboDomain));
+      // a reverse zone (or a node above the records) that does not exist simply holds no records
+      return new Map();
     }
   }
 
@@ -311,6 +358,11 @@ export class Verifier {
           deleted = true;
           this.logger.info({ operationId: t.id, object: step.what }, 'deleted leftover DC object');
         } catch (err) {
+          // a real `computer delete` also removes the A/PTR records of the account's dNSHostName
+          if (step.args[0] === 'dns' && /does not exist/i.test((err as Error).message)) {
+            this.logger.info({ operationId: t.id, object: step.what }, 'leftover already removed');
+            continue;
+          }
           this.logger.warn(
             { operationId: t.id, object: step.what, err: (err as Error).message },
             'leftover cleanup failed',
@@ -334,15 +386,57 @@ export class Verifier {
     lowerPriority(child.pid);
     const result = await child;
     if (result.exitCode !== 0) {
-      const err = String(result.stderr || result.stdout || result.shortMessage)
-        .trim()
-        .split('\n')[0];
       throw new SambaToolError(
-        `samba-tool ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? '-'}): ${err}`,
+        `samba-tool ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? '-'}): ${failureText(
+          String(result.stderr),
+          String(result.stdout),
+          result.shortMessage,
+        )}`,
       );
     }
     return String(result.stdout);
   }
+}
+
+/**
+ * What a failed samba-tool said: every stderr line except the `WARNING:` ones (a `--password=…`
+ * prints `WARNING: Using password on command line is insecure…` first), so `does not exist` is seen
+ * wherever it stands; a credentials prompt on stdout means no usable credentials.
+ */
+export function failureText(stderr: string, stdout: string, fallback = ''): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^WARNING:/.test(l));
+  const prompt = /Password for \[[^\]]*\]:/.exec(stdout);
+  if (prompt)
+    lines.unshift(`samba-tool asked "${prompt[0]}" (no usable credentials: set SAMBA_TOOL_AUTH=-P on the DC)`);
+  if (lines.length === 0) lines.push(stdout.trim().split('\n')[0] || fallback);
+  return lines.join(' | ');
+}
+
+/** A samba-tool failure seen by `--check`, with the setting that fixes it. */
+export function adviceFor(message: string, kerberos: boolean): string {
+  if (/krb5_cc_get_principal|No Kerberos credentials|cc_get_principal/i.test(message)) {
+    return `${message} — no Kerberos ticket: run kinit for the worker's user (and renew it), or use SAMBA_TOOL_AUTH=-P`;
+  }
+  if (/Password for \[|LOGON_FAILURE|logon is invalid/i.test(message)) {
+    return kerberos
+      ? `${message} — Kerberos needs DNS_SERVER = the DC's FQDN and a live ticket (kinit); or use SAMBA_TOOL_AUTH=-P`
+      : `${message} — the DC refused the credentials: set SAMBA_TOOL_AUTH=-P (machine account, root on the DC) or user%password of an account allowed to manage DNS`;
+  }
+  if (/Invalid IP address/i.test(message)) return `${message} — set DNS_SERVER to 127.0.0.1, the DC's IP or its FQDN`;
+  if (/Connecting to DNS RPC server/i.test(message)) {
+    return kerberos
+      ? `${message} — with --use-kerberos set DNS_SERVER to the DC's FQDN and hold a ticket (kinit)`
+      : `${message} — check DNS_SERVER (127.0.0.1 on the DC) and SAMBA_TOOL_AUTH`;
+  }
+  return message;
+}
+
+/** The configuration error of a forward zone that is not on the DC. */
+export function missingForwardZone(zone: string, setting: string): string {
+  return `configuration error: the DNS zone ${zone} does not exist on the DC (LINBO_DOMAIN=${setting}); set LINBO_DOMAIN to the DC's DNS domain (samba-tool domain info) or to auto`;
 }
 
 /**
