@@ -8,13 +8,16 @@ import {
   dcName,
   DhcpHost,
   DnsNode,
-  hasAccount,
   parseComputerList,
   parseDhcpHosts,
   parseDomainInfo,
   parseZoneDump,
   reverseOf,
 } from './dc-state';
+import { DcSnapshot, expectedState, nodeIn } from './expectations';
+import { adviceFor, failureText, missingForwardZone } from './samba-messages';
+
+export { adviceFor, failureText, missingForwardZone } from './samba-messages';
 
 /** One job's expected end state. */
 export interface VerifyTarget {
@@ -39,12 +42,6 @@ export interface VerifyReport {
   cleaned: string[];
 }
 
-interface DcSnapshot {
-  accounts: Set<string>;
-  zones: Map<string, Map<string, DnsNode>>;
-  dhcp: Map<string, DhcpHost> | null;
-}
-
 /** A samba-tool run that failed, or DC state that could not be read. */
 export class SambaToolError extends Error {}
 
@@ -62,8 +59,6 @@ export interface EarlyCheck {
   report: VerifyReport;
   settled: boolean;
 }
-
-const EMPTY_NODE: DnsNode = { a: new Set(), ptr: new Set() };
 
 /**
  * Decides success by reading the DC's state (DOMAIN.md §4, §9 step 8): one `computer list`, one
@@ -96,14 +91,14 @@ export class Verifier {
       if (opts.dhcp?.error) throw new SambaToolError(opts.dhcp.error);
       const domain = await this.resolveDomain(report);
       snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
-      let problems = this.check(school, targets, domain, snapshot);
+      let problems = expectedState(school, targets, domain, snapshot, this.config.revDnsOctets);
       if (
         opts.cleanUp !== false &&
         this.config.dcCleanup &&
         (await this.cleanLeftovers(school, targets, domain, snapshot, problems, report))
       ) {
         snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
-        problems = this.check(school, targets, domain, snapshot);
+        problems = expectedState(school, targets, domain, snapshot, this.config.revDnsOctets);
       }
       report.problems = problems;
     } catch (err) {
@@ -236,88 +231,6 @@ export class Verifier {
     }
   }
 
-  private node(snapshot: DcSnapshot, zone: string, node: string): DnsNode {
-    return snapshot.zones.get(zone)?.get(node.toLowerCase()) ?? EMPTY_NODE;
-  }
-
-  private check(school: string, targets: VerifyTarget[], domain: string, snapshot: DcSnapshot): Map<string, string[]> {
-    const out = new Map<string, string[]>();
-    // names a create/update of this batch ends up owning: a delete of the same name in the same
-    // batch (DOMAIN.md §11 scenario 6) is then proved by that job, not by absence
-    const reused = new Map<string, string>();
-    for (const t of targets) if (t.action !== 'delete') reused.set(t.hostname.toLowerCase(), t.id);
-
-    for (const t of targets) {
-      const problems: string[] = [];
-      const name = dcName(school, t.hostname);
-      const fqdn = `${name}.${domain}`;
-      if (t.action === 'delete') {
-        const by = reused.get(t.hostname.toLowerCase());
-        if (by) {
-          out.set(t.id, []);
-          continue;
-        }
-        problems.push(...this.absent(school, t.hostname, t.ip, domain, snapshot));
-      } else {
-        const account = accountName(school, t.hostname);
-        if (hasAccount(t.role) && !snapshot.accounts.has(account)) problems.push(`computer account ${account} missing`);
-        const a = this.node(snapshot, domain, name).a;
-        if (t.ip) {
-          const rev = reverseOf(t.ip, this.config.revDnsOctets);
-          if (!a.has(t.ip)) problems.push(`A record ${fqdn} → ${t.ip} missing`);
-          const stale = [...a].filter((ip) => ip !== t.ip);
-          if (stale.length) problems.push(`A record ${fqdn} still has old address ${stale.join(', ')}`);
-          if (!this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
-            problems.push(`PTR record ${rev.node}.${rev.zone} → ${fqdn} missing`);
-          }
-        } else if (a.size) {
-          problems.push(`A record ${fqdn} still present (${[...a].join(', ')}) although the host uses DHCP`);
-        }
-        if (snapshot.dhcp) {
-          const block = snapshot.dhcp.get(t.hostname.toLowerCase()) ?? snapshot.dhcp.get(name);
-          if (!block) problems.push(`DHCP host block ${t.hostname} missing`);
-          else {
-            if (block.mac !== t.mac)
-              problems.push(`DHCP host ${t.hostname} has MAC ${block.mac ?? 'none'}, expected ${t.mac}`);
-            if (block.ip !== t.ip) {
-              problems.push(
-                `DHCP host ${t.hostname} has fixed-address ${block.ip ?? 'none'}, expected ${t.ip ?? 'none'}`,
-              );
-            }
-          }
-        }
-        if (
-          t.oldHostname &&
-          t.oldHostname.toLowerCase() !== t.hostname.toLowerCase() &&
-          !reused.has(t.oldHostname.toLowerCase())
-        ) {
-          problems.push(...this.absent(school, t.oldHostname, null, domain, snapshot).map((p) => `renamed: ${p}`));
-        }
-      }
-      out.set(t.id, problems);
-    }
-    return out;
-  }
-
-  /** What must be gone for a removed name: account, A records, the PTR of its IP, DHCP block. */
-  private absent(school: string, hostname: string, ip: string | null, domain: string, snapshot: DcSnapshot): string[] {
-    const problems: string[] = [];
-    const name = dcName(school, hostname);
-    const fqdn = `${name}.${domain}`;
-    const account = accountName(school, hostname);
-    if (snapshot.accounts.has(account)) problems.push(`computer account ${account} still present`);
-    const a = this.node(snapshot, domain, name).a;
-    if (a.size) problems.push(`A record ${fqdn} → ${[...a].join(', ')} still present`);
-    if (ip) {
-      const rev = reverseOf(ip, this.config.revDnsOctets);
-      if (this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
-        problems.push(`PTR record ${rev.node}.${rev.zone} → ${fqdn} still present`);
-      }
-    }
-    if (snapshot.dhcp?.has(hostname.toLowerCase())) problems.push(`DHCP host block ${hostname} still present`);
-    return problems;
-  }
-
   /**
    * DOMAIN.md §9 step 8: with SAMBA_TOOL_AUTH, objects sophomorix did not create (so did not remove)
    * are deleted for delete jobs. Returns whether anything was deleted (then we look again).
@@ -339,12 +252,12 @@ export class Verifier {
       if (snapshot.accounts.has(accountName(school, t.hostname))) {
         steps.push({ what: `computer ${name}`, args: ['computer', 'delete', name] });
       }
-      for (const ip of this.node(snapshot, domain, name).a) {
+      for (const ip of nodeIn(snapshot, domain, name).a) {
         steps.push({ what: `A ${fqdn} ${ip}`, args: ['dns', 'delete', this.config.dnsServer, domain, name, 'A', ip] });
       }
       if (t.ip) {
         const rev = reverseOf(t.ip, this.config.revDnsOctets);
-        if (this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
+        if (nodeIn(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
           steps.push({
             what: `PTR ${rev.node}.${rev.zone} ${fqdn}`,
             args: ['dns', 'delete', this.config.dnsServer, rev.zone, rev.node, 'PTR', fqdn],
@@ -396,47 +309,6 @@ export class Verifier {
     }
     return String(result.stdout);
   }
-}
-
-/**
- * What a failed samba-tool said: every stderr line except the `WARNING:` ones (a `--password=…`
- * prints `WARNING: Using password on command line is insecure…` first), so `does not exist` is seen
- * wherever it stands; a credentials prompt on stdout means no usable credentials.
- */
-export function failureText(stderr: string, stdout: string, fallback = ''): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^WARNING:/.test(l));
-  const prompt = /Password for \[[^\]]*\]:/.exec(stdout);
-  if (prompt)
-    lines.unshift(`samba-tool asked "${prompt[0]}" (no usable credentials: set SAMBA_TOOL_AUTH=-P on the DC)`);
-  if (lines.length === 0) lines.push(stdout.trim().split('\n')[0] || fallback);
-  return lines.join(' | ');
-}
-
-/** A samba-tool failure seen by `--check`, with the setting that fixes it. */
-export function adviceFor(message: string, kerberos: boolean): string {
-  if (/krb5_cc_get_principal|No Kerberos credentials|cc_get_principal/i.test(message)) {
-    return `${message} — no Kerberos ticket: run kinit for the worker's user (and renew it), or use SAMBA_TOOL_AUTH=-P`;
-  }
-  if (/Password for \[|LOGON_FAILURE|logon is invalid/i.test(message)) {
-    return kerberos
-      ? `${message} — Kerberos needs DNS_SERVER = the DC's FQDN and a live ticket (kinit); or use SAMBA_TOOL_AUTH=-P`
-      : `${message} — the DC refused the credentials: set SAMBA_TOOL_AUTH=-P (machine account, root on the DC) or user%password of an account allowed to manage DNS`;
-  }
-  if (/Invalid IP address/i.test(message)) return `${message} — set DNS_SERVER to 127.0.0.1, the DC's IP or its FQDN`;
-  if (/Connecting to DNS RPC server/i.test(message)) {
-    return kerberos
-      ? `${message} — with --use-kerberos set DNS_SERVER to the DC's FQDN and hold a ticket (kinit)`
-      : `${message} — check DNS_SERVER (127.0.0.1 on the DC) and SAMBA_TOOL_AUTH`;
-  }
-  return message;
-}
-
-/** The configuration error of a forward zone that is not on the DC. */
-export function missingForwardZone(zone: string, setting: string): string {
-  return `configuration error: the DNS zone ${zone} does not exist on the DC (LINBO_DOMAIN=${setting}); set LINBO_DOMAIN to the DC's DNS domain (samba-tool domain info) or to auto`;
 }
 
 /**
