@@ -54,7 +54,7 @@ export class DcProbe {
 
   private async samba(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     try {
-      const { stdout, stderr } = await run(this.sambaTool, args, {
+      const { stdout, stderr } = await run(this.sambaTool, [...args, '-P'], {
         env: { ...process.env, FAKE_DC_ROOT: this.root },
         timeout: 15_000,
         maxBuffer: 32 * 1024 * 1024,
@@ -95,9 +95,9 @@ export class DcProbe {
     return { computers, a, ptr };
   }
 
-  /** `dns query localhost ZONE @ ALL` parsed into node → records (an unknown zone is empty). */
+  /** `dns query 127.0.0.1 ZONE @ ALL` parsed into node → records (an unknown zone is empty). */
   private async zoneRecords(zone: string): Promise<Map<string, Array<{ type: string; data: string }>>> {
-    const res = await this.samba(['dns', 'query', 'localhost', zone, '@', 'ALL']);
+    const res = await this.samba(['dns', 'query', '127.0.0.1', zone, '@', 'ALL']);
     const nodes = new Map<string, Array<{ type: string; data: string }>>();
     if (res.code !== 0) {
       if (/does not exist/i.test(res.stderr)) return nodes;

@@ -162,15 +162,30 @@ function run(words, options, root, config, io) {
     }
     if (cmd === 'list') {
       need(2, 'computer list [options]');
+      // a real DC lists in database order (here: creation order), in the stored case
       const names = Object.values(state().computers).map((c) => c.sAMAccountName);
-      return names.length ? out(names.sort()) : undefined;
+      return names.length ? out(names) : undefined;
     }
     if (cmd === 'delete') {
       need(3, 'computer delete [options] <computername>');
       const gone = update((s) => {
         const key = computerKey(words[2]);
-        if (!s.computers[key]) return false;
+        const c = s.computers[key];
+        if (!c) return false;
         delete s.computers[key];
+        // a real delete also removes the A/PTR records of the account's dNSHostName
+        const fqdn = `${c.dnsName}.${config.domain}`.toLowerCase();
+        for (const [zoneName, zone] of Object.entries(s.zones)) {
+          for (const [n, records] of Object.entries(zone.nodes)) {
+            const keep = records.filter(
+              (r) =>
+                !(r.type === 'A' && zoneName === config.domain && n === c.dnsName.toLowerCase()) &&
+                !(r.type === 'PTR' && r.data.toLowerCase().replace(/\.$/, '') === fqdn),
+            );
+            if (keep.length === 0) delete zone.nodes[n];
+            else zone.nodes[n] = keep;
+          }
+        }
         return true;
       });
       if (!gone) throw new CommandError(`Unable to find computer "${words[2]}"`);
@@ -209,23 +224,44 @@ function run(words, options, root, config, io) {
       if (!zone) throw dnsMissing();
       const match = typeFilter(words[5]);
       const node = nodeOf(words[4], zoneName);
-      const block = (name, records) => [
-        `  Name=${name}, Records=${records.length}, Children=0`,
+      const block = (name, records, children = 0) => [
+        `  Name=${name}, Records=${records.length}, Children=${children}`,
         ...records.map((r) => renderRecord(r, config)),
       ];
-      if (node === '@') {
+      const all = words[5].toUpperCase() === 'ALL' || words[5].toUpperCase() === 'ANY';
+      // the nodes directly below `node`: a multi-label name shows as its label next to the parent
+      // with Children=n, as a real DC does (1–2 octet reverse zones)
+      const below = new Map();
+      for (const n of Object.keys(zone.nodes)) {
+        if (n === '@' || n === node) continue;
+        const rel = node === '@' ? n : n.endsWith(`.${node}`) ? n.slice(0, -(node.length + 1)) : null;
+        if (rel === null) continue;
+        const labels = rel.split('.');
+        const label = labels[labels.length - 1];
+        const entry = below.get(label) ?? { records: [], children: 0 };
+        if (labels.length === 1) entry.records = zone.nodes[n];
+        else entry.children++;
+        below.set(label, entry);
+      }
+      if (node === '@' || (all && below.size > 0)) {
         // the apex block, then one block per node (DOMAIN.md §4: one process answers a whole batch)
-        const lines = block('', (zone.nodes['@'] ?? []).filter(match));
-        for (const n of Object.keys(zone.nodes).sort()) {
-          if (n === '@') continue;
-          const records = zone.nodes[n].filter(match);
-          if (records.length > 0) lines.push(...block(n, records));
+        const lines = block('', (zone.nodes[node] ?? []).filter(match));
+        if (node === '@' && zoneName === config.domain) {
+          // a real forward zone also holds the AD service nodes
+          for (const n of ['_msdcs', '_sites', '_tcp', '_udp', 'DomainDnsZones', 'ForestDnsZones']) {
+            lines.push(...block(n, []));
+          }
+        }
+        for (const [label, entry] of [...below.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+          const records = entry.records.filter(match);
+          if (records.length > 0 || entry.children > 0) lines.push(...block(label, records, entry.children));
         }
         return out(lines);
       }
-      const records = (zone.nodes[node] ?? []).filter(match);
-      if (records.length === 0) throw dnsMissing();
-      return out(block('', records));
+      const existing = zone.nodes[node];
+      if (!existing) throw dnsMissing();
+      // a name without a record of the asked type: exit 0 with an empty block (real samba-tool)
+      return out(block('', existing.filter(match)));
     }
     if (cmd === 'delete' || cmd === 'add') {
       need(7, `dns ${cmd} <server> <zone> <name> <A|AAAA|PTR|CNAME|NS|MX|SRV|TXT> <data>`);
@@ -251,9 +287,15 @@ function run(words, options, root, config, io) {
         zone.nodes[node] = [...records, dc.record(type, data, 'manual')];
         return 'ok';
       });
-      if (result === 'no-zone') throw dnsMissing();
+      const where = `zone[${zoneName}] name[${words[4]}]`;
+      if (result === 'no-zone') {
+        if (cmd === 'delete') throw new CommandError(`Zone does not exist; record could not be deleted. ${where}`);
+        throw dnsMissing();
+      }
       if (result === 'no-record') {
-        throw config.newErrors ? newForm() : new CommandError('Record does not exist');
+        throw config.newErrors
+          ? newForm()
+          : new CommandError(`Record does not exist; record could not be deleted. ${where}`);
       }
       if (result === 'exists') throw new CommandError('Record already exists');
       return out([cmd === 'delete' ? 'Record deleted successfully' : 'Record added successfully']);
@@ -290,6 +332,7 @@ function run(words, options, root, config, io) {
 
   if (group === 'domain' && cmd === 'info') {
     need(3, 'domain info <ip_address> [options]');
+    if (words[2].toLowerCase() === 'localhost') throw new CommandError(`Invalid IP address '${words[2]}'!`);
     const d = config.domain;
     const netbios = d.split('.')[0].toUpperCase();
     const rows = [
@@ -301,7 +344,7 @@ function run(words, options, root, config, io) {
       ['Server site', 'Default-First-Site-Name'],
       ['Client site', 'Default-First-Site-Name'],
     ];
-    return out(rows.map(([k, v]) => `${k.padEnd(22)}: ${v}`));
+    return out(rows.map(([k, v]) => `${k.padEnd(17)}: ${v}`));
   }
 
   throw new UsageError(
@@ -319,6 +362,15 @@ function run(words, options, root, config, io) {
   );
 }
 
+/** -P, -U…, --username/--password or Kerberos: what keeps a real samba-tool from prompting. */
+function hasCredentials(argv) {
+  return argv.some(
+    (a) =>
+      ['-P', '--machine-pass', '-U', '--username', '-k', '--kerberos', '--use-kerberos'].includes(a) ||
+      /^(-U.|--username=|--use-kerberos=|--kerberos=)/.test(a),
+  );
+}
+
 async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   let root;
   try {
@@ -333,7 +385,21 @@ async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   const remaining = config.sambaDelayMs - performance.now();
   if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
   let exit = 0;
+  // any password on the command line: samba-tool warns on stderr before anything else
+  if (argv.some((a) => a === '--password' || a.startsWith('--password='))) {
+    io.err.write(
+      'WARNING: Using password on command line is insecure. Please install the setproctitle python module.\n',
+    );
+  }
   try {
+    // RPC commands need credentials; `computer …` reads sam.ldb locally as root
+    if (['dns', 'domain'].includes(words[0]) && words[1] !== 'info' && !hasCredentials(argv)) {
+      const server = words[2] ?? '127.0.0.1';
+      io.out.write(`Password for [${config.domain.split('.')[0].toUpperCase()}\\root]:`);
+      throw new CommandError(
+        `Connecting to DNS RPC server ${server} failed with (3221225581, 'The attempted logon is invalid. This is either due to a bad username or authentication information.')`,
+      );
+    }
     run(words, options, root, config, io);
   } catch (err) {
     // samba-tool reports every failure as `ERROR…` on stderr with exit 255 (DOMAIN.md §4)

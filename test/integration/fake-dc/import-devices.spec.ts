@@ -117,7 +117,7 @@ describe('fake linuxmuster-import-devices', () => {
         ['dns', 'add', '127.0.0.1', 'linuxmuster.lan', 'manual1', 'A', '10.0.100.50'],
         ['dns', 'add', '127.0.0.1', 'linuxmuster.lan', 'r100-pc02', 'A', '10.0.100.99'],
       ]) {
-        expect((await runTool(dc, 'sambaTool', args)).exitCode).toBe(0);
+        expect((await runTool(dc, 'sambaTool', [...args, '-P'])).exitCode).toBe(0);
       }
 
       dc.writeMaster(lines(PC01.replace('10.0.100.1', '10.0.200.1')));

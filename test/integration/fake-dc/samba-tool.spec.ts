@@ -13,7 +13,7 @@ const MASTER = [
 
 describe('fake samba-tool', () => {
   let dc: FakeDc;
-  const sambaTool = (...args: string[]) => runTool(dc, 'sambaTool', args);
+  const sambaTool = (...args: string[]) => runTool(dc, 'sambaTool', [...args, '-P']);
   const SRV = '127.0.0.1';
 
   beforeAll(async () => {
@@ -42,10 +42,10 @@ describe('fake samba-tool', () => {
       expect((await sambaTool('computer', 'show', 'sw1')).exitCode).toBe(255);
     });
 
-    it('list prints one NAME$ per line', async () => {
+    it('list prints one NAME$ per line, in database order like a real DC (not sorted)', async () => {
       const r = await sambaTool('computer', 'list');
       expect(r.exitCode).toBe(0);
-      expect(r.stdout).toBe('R100-PC01$\nR100-PC02$\nR100-PC03$\nSERVER$\n');
+      expect(r.stdout).toBe('SERVER$\nR100-PC01$\nR100-PC02$\nR100-PC03$\n');
     });
 
     it('delete removes the account once, then reports it missing', async () => {
@@ -83,12 +83,14 @@ describe('fake samba-tool', () => {
     it('query of a missing name, type or zone: ERROR on stderr, exit 255', async () => {
       for (const args of [
         ['linuxmuster.lan', 'r100-pc03', 'A'], // DHCP host: no record
-        ['linuxmuster.lan', 'r100-pc01', 'PTR'], // name exists, type does not
         ['200.0.10.in-addr.arpa', '1', 'PTR'], // no such zone
       ]) {
         const r = await sambaTool('dns', 'query', SRV, ...args);
         expect(r).toMatchObject({ exitCode: 255, stdout: '', stderr: 'ERROR: Record or zone does not exist.\n' });
       }
+      // name exists, type does not: a real DC exits 0 with an empty block
+      const r = await sambaTool('dns', 'query', SRV, 'linuxmuster.lan', 'r100-pc01', 'PTR');
+      expect(r).toMatchObject({ exitCode: 0, stdout: '  Name=, Records=0, Children=0\n', stderr: '' });
     });
 
     it('query @ ALL prints one block per node with its records', async () => {
@@ -97,6 +99,12 @@ describe('fake samba-tool', () => {
       const blocks = r.stdout.split('\n').filter((l) => l.startsWith('  Name='));
       expect(blocks).toEqual([
         '  Name=, Records=3, Children=0',
+        '  Name=_msdcs, Records=0, Children=0',
+        '  Name=_sites, Records=0, Children=0',
+        '  Name=_tcp, Records=0, Children=0',
+        '  Name=_udp, Records=0, Children=0',
+        '  Name=DomainDnsZones, Records=0, Children=0',
+        '  Name=ForestDnsZones, Records=0, Children=0',
         '  Name=r100-pc01, Records=1, Children=0',
         '  Name=r100-pc02, Records=1, Children=0',
         '  Name=server, Records=1, Children=0',
@@ -116,7 +124,7 @@ describe('fake samba-tool', () => {
 
     it('delete removes A and PTR records, then reports them missing', async () => {
       const local = createFakeDc({ master: MASTER });
-      const tool = (...args: string[]) => runTool(local, 'sambaTool', args);
+      const tool = (...args: string[]) => runTool(local, 'sambaTool', [...args, '-P']);
       try {
         expect((await runTool(local, 'importDevices', [])).exitCode).toBe(0);
         const a = await tool('dns', 'delete', SRV, 'linuxmuster.lan', 'r100-pc01', 'A', '10.0.100.1');
@@ -127,7 +135,14 @@ describe('fake samba-tool', () => {
         expect(local.records('r100-pc01', 'A')).toEqual([]);
         expect(local.records('1', 'PTR', '100.0.10.in-addr.arpa')).toEqual([]);
         const again = await tool('dns', 'delete', SRV, 'linuxmuster.lan', 'r100-pc01', 'A', '10.0.100.1');
-        expect(again).toMatchObject({ exitCode: 255, stderr: 'ERROR: Record does not exist\n' });
+        expect(again).toMatchObject({
+          exitCode: 255,
+          stderr: 'ERROR: Record does not exist; record could not be deleted. zone[linuxmuster.lan] name[r100-pc01]\n',
+        });
+        const noZone = await tool('dns', 'delete', SRV, '9.9.10.in-addr.arpa', '1', 'PTR', 'x.linuxmuster.lan');
+        expect(noZone.stderr).toBe(
+          'ERROR: Zone does not exist; record could not be deleted. zone[9.9.10.in-addr.arpa] name[1]\n',
+        );
         const wrongData = await tool('dns', 'delete', SRV, 'linuxmuster.lan', 'r100-pc02', 'A', '10.0.100.9');
         expect(wrongData.exitCode).toBe(255);
         expect(local.records('r100-pc02', 'A')).toEqual(['10.0.100.2']);
@@ -138,7 +153,7 @@ describe('fake samba-tool', () => {
 
     it('newErrors prints the newer ERROR(runtime) form; ptrTrailingDot prints PTR data with a dot', async () => {
       const local = createFakeDc({ master: MASTER, newErrors: true, ptrTrailingDot: true });
-      const tool = (...args: string[]) => runTool(local, 'sambaTool', args);
+      const tool = (...args: string[]) => runTool(local, 'sambaTool', [...args, '-P']);
       try {
         expect((await runTool(local, 'importDevices', [])).exitCode).toBe(0);
         const missing = await tool('dns', 'query', SRV, 'linuxmuster.lan', 'nope', 'A');
@@ -160,7 +175,7 @@ describe('fake samba-tool', () => {
       try {
         const results = await Promise.all(
           Array.from({ length: 12 }, (_, i) =>
-            runTool(local, 'sambaTool', ['dns', 'add', SRV, 'linuxmuster.lan', `h${i}`, 'A', `10.9.0.${i + 1}`]),
+            runTool(local, 'sambaTool', ['dns', 'add', SRV, 'linuxmuster.lan', `h${i}`, 'A', `10.9.0.${i + 1}`, '-P']),
           ),
         );
         expect(results.map((r) => r.exitCode)).toEqual(Array(12).fill(0));
@@ -178,13 +193,39 @@ describe('fake samba-tool', () => {
       try {
         const r = await runTool(local, 'sambaTool', ['domain', 'info', '10.0.0.1']);
         expect(r.exitCode).toBe(0);
-        expect(r.stdout).toContain('\nDomain                : schule.lan\n');
-        expect(r.stdout).toContain('\nNetbios domain        : SCHULE\n');
+        expect(r.stdout).toContain('\nDomain           : schule.lan\n');
+        expect(r.stdout).toContain('\nNetbios domain   : SCHULE\n');
+        // like samba-tool: localhost is no address
+        const lh = await runTool(local, 'sambaTool', ['domain', 'info', 'localhost']);
+        expect(lh).toMatchObject({ exitCode: 255, stderr: "ERROR: Invalid IP address 'localhost'!\n" });
+      } finally {
+        local.cleanup();
+      }
+    });
+
+    it('like a real DC: password warning first, no credentials → prompt and logon failure, delete takes DNS', async () => {
+      const local = createFakeDc({ master: MASTER });
+      try {
+        expect((await runTool(local, 'importDevices', [])).exitCode).toBe(0);
+        const pw = await runTool(local, 'sambaTool', [
+          ...['dns', 'query', SRV, 'linuxmuster.lan', 'nope', 'A', '--username=a', '--password=b'],
+        ]);
+        expect(pw.stderr.split('\n').slice(0, 2)).toEqual([
+          'WARNING: Using password on command line is insecure. Please install the setproctitle python module.',
+          'ERROR: Record or zone does not exist.',
+        ]);
+        const none = await runTool(local, 'sambaTool', ['dns', 'query', SRV, 'linuxmuster.lan', '@', 'ALL']);
+        expect(none).toMatchObject({ exitCode: 255, stdout: 'Password for [LINUXMUSTER\\root]:' });
+        expect(none.stderr).toMatch(/logon is invalid/);
+        expect((await runTool(local, 'sambaTool', ['computer', 'list'])).exitCode).toBe(0);
+        expect((await runTool(local, 'sambaTool', ['computer', 'delete', 'r100-pc01'])).exitCode).toBe(0);
+        expect(local.records('r100-pc01', 'A')).toEqual([]);
+        expect(local.records('1', 'PTR', '100.0.10.in-addr.arpa')).toEqual([]);
       } finally {
         local.cleanup();
       }
       const d = await sambaTool('domain', 'info', SRV);
-      expect(d.stdout).toContain('Domain                : linuxmuster.lan\n');
+      expect(d.stdout).toContain('Domain           : linuxmuster.lan\n');
     });
 
     it('accepts auth options anywhere and never logs the password', async () => {

@@ -68,6 +68,9 @@ export async function runChecks(config: WorkerConfig, logger: WorkerLogger): Pro
   if (config.linboDomain === 'auto') {
     await check('LINBO_DOMAIN=auto', async () => new Verifier(config, logger).resolveDomain());
   }
+  await check(`samba-tool reads the DC (SAMBA_TOOL_AUTH, DNS_SERVER=${config.dnsServer}, LINBO_DOMAIN)`, () =>
+    new Verifier(config, logger).probe(),
+  );
   await check(`Redis ${redactUrl(config.redisUrl)}`, async () => {
     const redis = new Redis(config.redisUrl, {
       lazyConnect: true,

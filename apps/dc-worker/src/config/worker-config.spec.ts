@@ -41,7 +41,9 @@ describe('loadWorkerConfig', () => {
       importScript: '/usr/sbin/linuxmuster-import-devices',
       importTimeoutSec: 600,
       sambaTool: '/usr/bin/samba-tool',
-      sambaToolAuth: '',
+      sambaToolAuth: '-P',
+      dcCleanup: false,
+      dnsServer: '127.0.0.1',
       provisionLockFile: '/var/lock/linbo-provision.lock',
       linboDomain: 'linuxmuster.lan',
       dhcpVerifyFile: '',
@@ -131,9 +133,25 @@ describe('loadWorkerConfig', () => {
   });
 });
 
+describe('real-DC settings (issue 11)', () => {
+  it('never passes localhost as a samba-tool server; clean-up is its own switch', () => {
+    expect(loadWorkerConfig({ ...base, DNS_SERVER: 'localhost' }).dnsServer).toBe('127.0.0.1');
+    expect(loadWorkerConfig({ ...base, DNS_SERVER: 'server.linuxmuster.lan.' }).dnsServer).toBe(
+      'server.linuxmuster.lan',
+    );
+    const c = loadWorkerConfig({ ...base, SAMBA_TOOL_AUTH: 'administrator%pw' });
+    expect(c.dcCleanup).toBe(false);
+    expect(loadWorkerConfig({ ...base, DC_CLEANUP: 'true' }).dcCleanup).toBe(true);
+    expect(() => loadWorkerConfig({ ...base, DC_CLEANUP: 'maybe' })).toThrow(/DC_CLEANUP: must be true or false/);
+    expect(() => loadWorkerConfig({ ...base, DNS_SERVER: 'a b' })).toThrow(/DNS_SERVER: must be an IP address/);
+  });
+});
+
 describe('sambaAuthArgs (SAMBA_TOOL_AUTH as an argument list)', () => {
   it('turns user%password into -U and passes option forms through as separate arguments', () => {
     expect(sambaAuthArgs('')).toEqual([]);
+    expect(sambaAuthArgs('none')).toEqual([]);
+    expect(sambaAuthArgs('-P')).toEqual(['-P']);
     expect(sambaAuthArgs('administrator%Secret 1')).toEqual(['-U', 'administrator%Secret 1']);
     expect(sambaAuthArgs('-U administrator%pw')).toEqual(['-U', 'administrator%pw']);
     expect(sambaAuthArgs('  --username=admin   --password=pw ')).toEqual(['--username=admin', '--password=pw']);

@@ -32,10 +32,12 @@ export interface WorkerConfig {
   /** optional log the 7.4 wrapper writes sophomorix's output to (DOMAIN.md §3); read for error messages */
   importLogFile: string;
   sambaTool: string;
-  /** `user%password`; empty = leftover cleanup off (DOMAIN.md §9 step 8) */
+  /** credentials of every samba-tool call (default `-P`); `none` = no credentials */
   sambaToolAuth: string;
+  /** delete leftovers of delete jobs (DOMAIN.md §9 step 8); independent of the credentials */
+  dcCleanup: boolean;
   sambaToolTimeoutSec: number;
-  /** the DNS server argument of `samba-tool dns …` */
+  /** the server argument of `samba-tool dns …` / `domain info`: never `localhost` (samba-tool refuses it) */
   dnsServer: string;
   provisionLockFile: string;
   provisionLockTimeoutSec: number;
@@ -93,11 +95,18 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
   },
   SAMBA_TOOL: { def: '/usr/bin/samba-tool', help: 'samba-tool binary' },
   SAMBA_TOOL_AUTH: {
-    def: '',
-    help: 'user%password, or samba-tool options such as `-U administrator%pw` / `--use-kerberos=required`; set = clean up leftovers of deletes',
+    def: '-P',
+    help: 'credentials of every samba-tool call: -P (the DC machine account, default, works as root on the DC), user%password, samba-tool options (`-U administrator%pw`, `--use-kerberos=required` with DNS_SERVER = the FQDN and a ticket), or none',
+  },
+  DC_CLEANUP: {
+    def: 'false',
+    help: 'true = delete leftovers of deletes (computer account, A, PTR) that the import did not remove',
   },
   SAMBA_TOOL_TIMEOUT_SEC: { def: '60', help: 'timeout of one samba-tool call' },
-  DNS_SERVER: { def: 'localhost', help: 'server argument of samba-tool dns query/delete' },
+  DNS_SERVER: {
+    def: '127.0.0.1',
+    help: 'server argument of samba-tool dns/domain info: an IP or the FQDN (localhost is read as 127.0.0.1)',
+  },
   PROVISION_LOCK_FILE: { def: '/var/lock/linbo-provision.lock', help: 'flock(2) file serialising writes + import' },
   PROVISION_LOCK_TIMEOUT_SEC: { def: '60', help: 'how long to wait for the lock before handing the batch back' },
   FLOCK_COMMAND: { def: 'flock', help: 'util-linux flock binary used to hold the lock' },
@@ -212,6 +221,21 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     return value.replace(/\/+$/, '');
   };
 
+  const bool = (key: string): boolean => {
+    const text = raw(key).trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(text)) return true;
+    if (['false', '0', 'no', 'off'].includes(text)) return false;
+    problems.push(`${key}: must be true or false, got "${raw(key)}"`);
+    return false;
+  };
+  const dnsServer = (value: string): string => {
+    const v = value.trim().replace(/\.$/, '');
+    // samba-tool: `ERROR: Invalid IP address 'localhost'!` (domain info) — the loopback address works
+    if (v.toLowerCase() === 'localhost') return '127.0.0.1';
+    if (!/^[A-Za-z0-9.:-]+$/.test(v))
+      problems.push(`DNS_SERVER: must be an IP address or the DC's FQDN, got "${value}"`);
+    return v;
+  };
   const school = raw('SCHOOL');
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(school)) problems.push(`SCHOOL: must match [A-Za-z0-9_-]{1,64}, got "${school}"`);
   const internalApiKey = raw('INTERNAL_API_KEY');
@@ -255,7 +279,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     sambaTool: raw('SAMBA_TOOL'),
     sambaToolAuth: raw('SAMBA_TOOL_AUTH'),
     sambaToolTimeoutSec: num('SAMBA_TOOL_TIMEOUT_SEC', 1, 3600),
-    dnsServer: raw('DNS_SERVER'),
+    dcCleanup: bool('DC_CLEANUP'),
+    dnsServer: dnsServer(raw('DNS_SERVER')),
     provisionLockFile: absPath('PROVISION_LOCK_FILE'),
     provisionLockTimeoutSec: num('PROVISION_LOCK_TIMEOUT_SEC', 0, 86400, false),
     flockCommand: raw('FLOCK_COMMAND'),
@@ -291,13 +316,13 @@ const expand = (template: string, school: string) => template.split('{school}').
 /** DOMAIN.md §2/§10: default-school/devices.csv, any other school S/S.devices.csv. */
 /**
  * SAMBA_TOOL_AUTH as samba-tool arguments (never a shell string). A bare `user%password` becomes
- * `-U user%password`; a value starting with `-` is taken as options and split on white space
+ * `-U user%password`; `none` (or empty) passes no credentials; a value starting with `-` is taken as options and split on white space
  * (`-U administrator%pw`, `--username=a --password=b`, `--use-kerberos=required`) — a password
  * with a space must use the bare form.
  */
 export function sambaAuthArgs(value: string): string[] {
   const v = value.trim();
-  if (!v) return [];
+  if (!v || v.toLowerCase() === 'none') return [];
   return v.startsWith('-') ? v.split(/\s+/) : ['-U', v];
 }
 

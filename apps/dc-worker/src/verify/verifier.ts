@@ -8,13 +8,16 @@ import {
   dcName,
   DhcpHost,
   DnsNode,
-  hasAccount,
   parseComputerList,
   parseDhcpHosts,
   parseDomainInfo,
   parseZoneDump,
   reverseOf,
 } from './dc-state';
+import { DcSnapshot, expectedState, nodeIn } from './expectations';
+import { adviceFor, failureText, missingForwardZone } from './samba-messages';
+
+export { adviceFor, failureText, missingForwardZone } from './samba-messages';
 
 /** One job's expected end state. */
 export interface VerifyTarget {
@@ -39,13 +42,8 @@ export interface VerifyReport {
   cleaned: string[];
 }
 
-interface DcSnapshot {
-  accounts: Set<string>;
-  zones: Map<string, Map<string, DnsNode>>;
-  dhcp: Map<string, DhcpHost> | null;
-}
-
-class SambaToolError extends Error {}
+/** A samba-tool run that failed, or DC state that could not be read. */
+export class SambaToolError extends Error {}
 
 /**
  * The DHCP file as it was right after a batch's import (`captureDhcp`): every import rewrites it,
@@ -61,8 +59,6 @@ export interface EarlyCheck {
   report: VerifyReport;
   settled: boolean;
 }
-
-const EMPTY_NODE: DnsNode = { a: new Set(), ptr: new Set() };
 
 /**
  * Decides success by reading the DC's state (DOMAIN.md §4, §9 step 8): one `computer list`, one
@@ -95,14 +91,14 @@ export class Verifier {
       if (opts.dhcp?.error) throw new SambaToolError(opts.dhcp.error);
       const domain = await this.resolveDomain(report);
       snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
-      let problems = this.check(school, targets, domain, snapshot);
+      let problems = expectedState(school, targets, domain, snapshot, this.config.revDnsOctets);
       if (
         opts.cleanUp !== false &&
-        this.config.sambaToolAuth &&
+        this.config.dcCleanup &&
         (await this.cleanLeftovers(school, targets, domain, snapshot, problems, report))
       ) {
         snapshot = await this.snapshot(school, targets, domain, report, opts.dhcp);
-        problems = this.check(school, targets, domain, snapshot);
+        problems = expectedState(school, targets, domain, snapshot, this.config.revDnsOctets);
       }
       report.problems = problems;
     } catch (err) {
@@ -133,6 +129,27 @@ export class Verifier {
     return { report, settled: [...report.problems.values()].every((p) => p.length === 0) };
   }
 
+  /**
+   * `--check`: reads what a batch reads (domain, forward zone, computer list) with the configured
+   * credentials and server, and names the setting to change when that fails on a real DC.
+   */
+  async probe(): Promise<string> {
+    const kerberos = /kerberos/i.test(this.config.sambaToolAuth);
+    if (kerberos && /^[0-9.:]+$/.test(this.config.dnsServer)) {
+      throw new Error(
+        `SAMBA_TOOL_AUTH uses Kerberos but DNS_SERVER=${this.config.dnsServer} is an address: set DNS_SERVER to the DC's FQDN (e.g. server.linuxmuster.lan), or use SAMBA_TOOL_AUTH=-P`,
+      );
+    }
+    try {
+      const domain = await this.resolveDomain();
+      const zone = await this.zoneDump(domain, '', true, { problems: new Map(), sambaToolRuns: 0, cleaned: [] });
+      const accounts = parseComputerList(await this.sambaTool(['computer', 'list']));
+      return `zone ${domain} readable (${zone.size} nodes), ${accounts.size} computer accounts`;
+    } catch (err) {
+      throw new Error(adviceFor((err as Error).message, kerberos));
+    }
+  }
+
   /** LINBO_DOMAIN, or with `auto` the domain samba-tool reports (asked once per process). */
   async resolveDomain(report?: VerifyReport): Promise<string> {
     if (this.config.linboDomain !== 'auto') return this.config.linboDomain;
@@ -144,10 +161,20 @@ export class Verifier {
     return domain;
   }
 
-  private zonesFor(school: string, targets: VerifyTarget[], domain: string): Set<string> {
-    const zones = new Set<string>([domain]);
-    for (const t of targets) if (t.ip) zones.add(reverseOf(t.ip, this.config.revDnsOctets).zone);
-    return zones;
+  /**
+   * The dumps to take: the forward zone's apex, and for each reverse record the node above it. With
+   * REV_DNS_OCTETS 3 that is the zone apex; with 1–2 the record's name has several labels, which a
+   * real `@ ALL` lists only as its first label with `Children=1`, so the parent node is queried.
+   */
+  private dumpsFor(targets: VerifyTarget[], domain: string): Array<{ zone: string; parent: string }> {
+    const out = new Map<string, { zone: string; parent: string }>([[`${domain}|`, { zone: domain, parent: '' }]]);
+    for (const t of targets) {
+      if (!t.ip) continue;
+      const rev = reverseOf(t.ip, this.config.revDnsOctets);
+      const parent = rev.node.split('.').slice(1).join('.');
+      out.set(`${rev.zone}|${parent}`, { zone: rev.zone, parent });
+    }
+    return [...out.values()];
   }
 
   private async snapshot(
@@ -157,24 +184,39 @@ export class Verifier {
     report: VerifyReport,
     captured?: DhcpCapture,
   ): Promise<DcSnapshot> {
-    const zoneNames = [...this.zonesFor(school, targets, domain)];
+    const dumps = this.dumpsFor(targets, domain);
     const [accounts, zoneDumps, dhcp] = await Promise.all([
       this.sambaTool(['computer', 'list'], report).then(parseComputerList),
-      Promise.all(zoneNames.map((zone) => this.zoneDump(zone, report))),
+      Promise.all(dumps.map((d) => this.zoneDump(d.zone, d.parent, d.zone === domain, report))),
       captured ? captured.hosts : this.readDhcp(school),
     ]);
     const zones = new Map<string, Map<string, DnsNode>>();
-    zoneNames.forEach((zone, i) => zones.set(zone, zoneDumps[i]));
+    dumps.forEach((d, i) => {
+      const zone = zones.get(d.zone) ?? new Map<string, DnsNode>();
+      for (const [label, node] of zoneDumps[i]) {
+        const key = d.parent ? (label ? `${label}.${d.parent}` : d.parent) : label;
+        zone.set(key, node);
+      }
+      zones.set(d.zone, zone);
+    });
     return { accounts, zones, dhcp };
   }
 
-  private async zoneDump(zone: string, report: VerifyReport): Promise<Map<string, DnsNode>> {
+  private async zoneDump(
+    zone: string,
+    parent: string,
+    forward: boolean,
+    report: VerifyReport,
+  ): Promise<Map<string, DnsNode>> {
     try {
-      return parseZoneDump(await this.sambaTool(['dns', 'query', this.config.dnsServer, zone, '@', 'ALL'], report));
+      const args = ['dns', 'query', this.config.dnsServer, zone, parent || '@', 'ALL'];
+      return parseZoneDump(await this.sambaTool(args, report));
     } catch (err) {
-      // a reverse zone that does not exist simply holds no records
-      if (err instanceof SambaToolError && /does not exist/i.test(err.message)) return new Map();
-      throw err;
+      if (!(err instanceof SambaToolError) || !/does not exist/i.test(err.message)) throw err;
+      // the forward zone must exist: without it every host would read "A record missing"
+      if (forward) throw new SambaToolError(missingForwardZone(zone, this.config.linboDomain));
+      // a reverse zone (or a node above the records) that does not exist simply holds no records
+      return new Map();
     }
   }
 
@@ -187,88 +229,6 @@ export class Verifier {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw new SambaToolError(`cannot read DHCP_VERIFY_FILE ${path}: ${(err as Error).message}`);
     }
-  }
-
-  private node(snapshot: DcSnapshot, zone: string, node: string): DnsNode {
-    return snapshot.zones.get(zone)?.get(node.toLowerCase()) ?? EMPTY_NODE;
-  }
-
-  private check(school: string, targets: VerifyTarget[], domain: string, snapshot: DcSnapshot): Map<string, string[]> {
-    const out = new Map<string, string[]>();
-    // names a create/update of this batch ends up owning: a delete of the same name in the same
-    // batch (DOMAIN.md §11 scenario 6) is then proved by that job, not by absence
-    const reused = new Map<string, string>();
-    for (const t of targets) if (t.action !== 'delete') reused.set(t.hostname.toLowerCase(), t.id);
-
-    for (const t of targets) {
-      const problems: string[] = [];
-      const name = dcName(school, t.hostname);
-      const fqdn = `${name}.${domain}`;
-      if (t.action === 'delete') {
-        const by = reused.get(t.hostname.toLowerCase());
-        if (by) {
-          out.set(t.id, []);
-          continue;
-        }
-        problems.push(...this.absent(school, t.hostname, t.ip, domain, snapshot));
-      } else {
-        const account = accountName(school, t.hostname);
-        if (hasAccount(t.role) && !snapshot.accounts.has(account)) problems.push(`computer account ${account} missing`);
-        const a = this.node(snapshot, domain, name).a;
-        if (t.ip) {
-          const rev = reverseOf(t.ip, this.config.revDnsOctets);
-          if (!a.has(t.ip)) problems.push(`A record ${fqdn} → ${t.ip} missing`);
-          const stale = [...a].filter((ip) => ip !== t.ip);
-          if (stale.length) problems.push(`A record ${fqdn} still has old address ${stale.join(', ')}`);
-          if (!this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
-            problems.push(`PTR record ${rev.node}.${rev.zone} → ${fqdn} missing`);
-          }
-        } else if (a.size) {
-          problems.push(`A record ${fqdn} still present (${[...a].join(', ')}) although the host uses DHCP`);
-        }
-        if (snapshot.dhcp) {
-          const block = snapshot.dhcp.get(t.hostname.toLowerCase()) ?? snapshot.dhcp.get(name);
-          if (!block) problems.push(`DHCP host block ${t.hostname} missing`);
-          else {
-            if (block.mac !== t.mac)
-              problems.push(`DHCP host ${t.hostname} has MAC ${block.mac ?? 'none'}, expected ${t.mac}`);
-            if (block.ip !== t.ip) {
-              problems.push(
-                `DHCP host ${t.hostname} has fixed-address ${block.ip ?? 'none'}, expected ${t.ip ?? 'none'}`,
-              );
-            }
-          }
-        }
-        if (
-          t.oldHostname &&
-          t.oldHostname.toLowerCase() !== t.hostname.toLowerCase() &&
-          !reused.has(t.oldHostname.toLowerCase())
-        ) {
-          problems.push(...this.absent(school, t.oldHostname, null, domain, snapshot).map((p) => `renamed: ${p}`));
-        }
-      }
-      out.set(t.id, problems);
-    }
-    return out;
-  }
-
-  /** What must be gone for a removed name: account, A records, the PTR of its IP, DHCP block. */
-  private absent(school: string, hostname: string, ip: string | null, domain: string, snapshot: DcSnapshot): string[] {
-    const problems: string[] = [];
-    const name = dcName(school, hostname);
-    const fqdn = `${name}.${domain}`;
-    const account = accountName(school, hostname);
-    if (snapshot.accounts.has(account)) problems.push(`computer account ${account} still present`);
-    const a = this.node(snapshot, domain, name).a;
-    if (a.size) problems.push(`A record ${fqdn} → ${[...a].join(', ')} still present`);
-    if (ip) {
-      const rev = reverseOf(ip, this.config.revDnsOctets);
-      if (this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
-        problems.push(`PTR record ${rev.node}.${rev.zone} → ${fqdn} still present`);
-      }
-    }
-    if (snapshot.dhcp?.has(hostname.toLowerCase())) problems.push(`DHCP host block ${hostname} still present`);
-    return problems;
   }
 
   /**
@@ -292,12 +252,12 @@ export class Verifier {
       if (snapshot.accounts.has(accountName(school, t.hostname))) {
         steps.push({ what: `computer ${name}`, args: ['computer', 'delete', name] });
       }
-      for (const ip of this.node(snapshot, domain, name).a) {
+      for (const ip of nodeIn(snapshot, domain, name).a) {
         steps.push({ what: `A ${fqdn} ${ip}`, args: ['dns', 'delete', this.config.dnsServer, domain, name, 'A', ip] });
       }
       if (t.ip) {
         const rev = reverseOf(t.ip, this.config.revDnsOctets);
-        if (this.node(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
+        if (nodeIn(snapshot, rev.zone, rev.node).ptr.has(fqdn)) {
           steps.push({
             what: `PTR ${rev.node}.${rev.zone} ${fqdn}`,
             args: ['dns', 'delete', this.config.dnsServer, rev.zone, rev.node, 'PTR', fqdn],
@@ -311,6 +271,11 @@ export class Verifier {
           deleted = true;
           this.logger.info({ operationId: t.id, object: step.what }, 'deleted leftover DC object');
         } catch (err) {
+          // a real `computer delete` also removes the A/PTR records of the account's dNSHostName
+          if (step.args[0] === 'dns' && /does not exist/i.test((err as Error).message)) {
+            this.logger.info({ operationId: t.id, object: step.what }, 'leftover already removed');
+            continue;
+          }
           this.logger.warn(
             { operationId: t.id, object: step.what, err: (err as Error).message },
             'leftover cleanup failed',
@@ -334,11 +299,12 @@ export class Verifier {
     lowerPriority(child.pid);
     const result = await child;
     if (result.exitCode !== 0) {
-      const err = String(result.stderr || result.stdout || result.shortMessage)
-        .trim()
-        .split('\n')[0];
       throw new SambaToolError(
-        `samba-tool ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? '-'}): ${err}`,
+        `samba-tool ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? '-'}): ${failureText(
+          String(result.stderr),
+          String(result.stdout),
+          result.shortMessage,
+        )}`,
       );
     }
     return String(result.stdout);
