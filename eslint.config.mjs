@@ -25,10 +25,16 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
-  // one import order everywhere: packages, then @app/* libs, then relative paths (autofixable)
+  // one import order everywhere: side effects, node:, packages, @app/* libs, relative paths
   {
     plugins: { 'simple-import-sort': simpleImportSort },
-    rules: { 'simple-import-sort/imports': 'error', 'simple-import-sort/exports': 'error' },
+    rules: {
+      'simple-import-sort/imports': [
+        'error',
+        { groups: [['^\\u0000'], ['^node:'], ['^@?\\w'], ['^@app/'], ['^'], ['^\\.']] },
+      ],
+      'simple-import-sort/exports': 'error',
+    },
   },
   // the web console runs in the browser (apps/web/README.md)
   { files: ['apps/web/**/*.{ts,tsx,mts}'], languageOptions: { globals: { ...globals.browser } } },
