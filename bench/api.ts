@@ -6,11 +6,14 @@
  * docs/BENCHMARKS.md. Target (issue 3): provisioning costs ≤ 30 % of the throughput.
  */
 import 'reflect-metadata';
+
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
+
 import Redis from 'ioredis';
+import { Client } from 'pg';
+
 import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';

@@ -1,4 +1,5 @@
 import * as bcrypt from 'bcryptjs';
+
 import type { PrismaService } from '../apps/api/src/prisma/prisma.service';
 
 /**

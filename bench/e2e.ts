@@ -13,8 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import Redis from 'ioredis';
 import WebSocket from 'ws';
+
 import {
   API_MAIN,
   freePort,

@@ -4,12 +4,14 @@
  * process: `devices-csv merge MASTER DELTA`, median of 5. Writes the "## Merge" section of
  * docs/BENCHMARKS.md. Target (issue 2): < 150 ms in-process for a 100k-line master + 10k delta.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import { mergeDelta } from '@app/csv-merge';
-import { generateMergeInput } from './merge-data';
+
 import { BENCHMARKS_DOC, writeBenchmarkSection } from './benchmarks-doc';
+import { generateMergeInput } from './merge-data';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/devices-csv.js');

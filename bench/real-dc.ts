@@ -5,6 +5,7 @@
  * of 10 deletes (DC_CLEANUP=true). Prints the figures as a Markdown table.
  */
 import { join, resolve } from 'node:path';
+
 import { loadWorkerConfig } from '../apps/dc-worker/src/config/worker-config';
 import { createWorkerLogger } from '../apps/dc-worker/src/logging/worker-logger';
 import { Verifier, VerifyTarget } from '../apps/dc-worker/src/verify/verifier';

@@ -5,10 +5,13 @@
  * Writes the "## Scale" section of docs/BENCHMARKS.md with the figures and EXPLAIN of the hot queries.
  */
 import 'reflect-metadata';
+
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import { Client } from 'pg';
+
 import { createApp } from '../apps/api/src/app.factory';
 import { AppConfig } from '../apps/api/src/config/app-config';
 import { PrismaService } from '../apps/api/src/prisma/prisma.service';

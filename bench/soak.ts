@@ -21,9 +21,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import Redis from 'ioredis';
 import { Client } from 'pg';
+
 import { COL, normalizeMac, parseDevicesCsv, validateDevicesCsv } from '@app/csv-merge';
+
 import {
   API_MAIN,
   freePort,

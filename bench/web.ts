@@ -17,8 +17,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+
 import { Client } from 'pg';
 import type { Page } from 'playwright-core';
+
 import { launchChromium } from '../tools/chromium';
 import {
   API_MAIN,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+
 import { INTERNAL_KEY_HEADER, OperationView, ProvisionOptions, StatusReport } from '@app/provisioning';
 
 export interface BenchApi {

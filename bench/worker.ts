@@ -11,10 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import Redis from 'ioredis';
+
 import { encodeJobPayload } from '@app/provisioning';
-import { startBenchApi } from './worker-api';
+
 import { BENCHMARKS_DOC, writeBenchmarkSection } from './benchmarks-doc';
+import { startBenchApi } from './worker-api';
 
 const ROOT = resolve(__dirname, '../..');
 const WORKER = join(ROOT, 'dist/apps/dc-worker/src/main.js');

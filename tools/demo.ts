@@ -11,8 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import Redis from 'ioredis';
 import WebSocket from 'ws';
+
 import {
   API_MAIN,
   freePort,

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
+
 import Redis from 'ioredis';
+import { Client } from 'pg';
 
 /** The repository root, from dist/tools/*.js and dist/bench/*.js alike. */
 export const ROOT = resolve(__dirname, '..', '..');

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+
 import react from '@vitejs/plugin-react-swc';
 import { defineConfig } from 'vitest/config';
 

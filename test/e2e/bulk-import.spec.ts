@@ -3,6 +3,7 @@
  * 200 hosts, 200 jobs, all synced after exactly ⌈200/50⌉ = 4 runs of linuxmuster-import-devices.
  */
 import { DEFAULT_JOBS_STREAM } from '@app/provisioning';
+
 import { linesOf, macFor, manualLinesOf, problemsFor, useE2e, withRedis } from './harness';
 
 const HOSTS = 200;

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
 import { pgUrl, REDIS_DB, redisUrl } from '../setup/services';
 
 const ROOT = resolve(__dirname, '..', '..');

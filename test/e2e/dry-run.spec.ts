@@ -6,6 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+
 import { useE2e, WsRecorder } from './harness';
 
 const MANUAL = [

@@ -13,23 +13,26 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+
 import Redis from 'ioredis';
 import { Client } from 'pg';
+
 import { DEFAULT_JOBS_STREAM, JOBS_GROUP, OperationView } from '@app/provisioning';
+
 // the host as the API's routes answer it: the API's own type
 import type { HostView } from '../../apps/api/src/hosts/host.view';
 import { createFakeDc, FakeDc, FakeDcConfig } from '../fake-dc';
+import { pgUrl, REDIS_DB, redisUrl } from '../setup/services';
+import { StopWaiting, Truthy, waitFor, WaitOptions } from '../support/wait-for';
 import { ApiClient } from './support/api-client';
 import { DcProbe } from './support/dc-probe';
 import { freePort, ManagedProcess } from './support/processes';
-import { StopWaiting, Truthy, waitFor, WaitOptions } from '../support/wait-for';
 import { WsRecorder } from './support/ws-recorder';
-import { pgUrl, REDIS_DB, redisUrl } from '../setup/services';
 
+export * from '../support/wait-for';
 export * from './support/api-client';
 export * from './support/dc-probe';
 export * from './support/processes';
-export * from '../support/wait-for';
 export * from './support/ws-recorder';
 export type { OperationView } from '@app/provisioning';
 

@@ -8,10 +8,12 @@
  * Seeded and bounded: FUZZ_SEED (default 20261202), FUZZ_RUNS (default 1000), FUZZ_SECONDS (default
  * 25). `npm run fuzz` runs a longer campaign; its figures are in docs/BENCHMARKS.md.
  */
-import fc from 'fast-check';
 import * as http from 'node:http';
+
+import fc from 'fast-check';
 import Redis from 'ioredis';
-import { startTestApp, TestApp, TEST_INTERNAL_KEY, TEST_REDIS_URL } from '../integration/api/helpers/app';
+
+import { startTestApp, TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from '../integration/api/helpers/app';
 import { stateFingerprint } from '../integration/api/helpers/state';
 import { FuzzRequest, fuzzRequest, Route } from './hostile-requests';
 

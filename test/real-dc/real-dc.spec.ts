@@ -2,6 +2,7 @@
 // namespace, with a stand-in import that writes the real AD/DNS like sophomorix. Run:
 // `npm run test:real-dc` (root; not part of `npm test`). Assertions read what real samba-tool shows.
 import * as path from 'node:path';
+
 import { useWorkerBuild, WorkerEnv } from '../integration/worker/harness';
 import { ADMIN_PASSWORD, BIN, DOMAIN, RealDc, startRealDc } from './dc';
 

@@ -5,9 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { Page } from 'playwright-core';
-import { launchChromium, LaunchedBrowser } from '../e2e/support/browser';
+
 import { ADMIN, E2eEnv, macFor, ROOT, useE2e } from '../e2e/harness';
+import { launchChromium, LaunchedBrowser } from '../e2e/support/browser';
 
 // the browser's globals, for the functions that run inside the page (this tier compiles without lib "dom")
 declare const window: { __seen: string[]; __marker?: string };

@@ -1,11 +1,13 @@
+import type { Server } from 'node:http';
+
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
+
 import { AppModule } from './app.module';
 import {
   BODY_LIMIT,

@@ -1,15 +1,17 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { LoggerModule } from 'nestjs-pino';
+
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { AppConfigModule } from './config/app-config.module';
 import { pinoParams } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/app-config.module';
 import { ConfigsModule } from './configs/configs.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';

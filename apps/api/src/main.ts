@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+
 import { createApp } from './app.factory';
 import { AppConfig, validateApiEnv } from './config/app-config';
 

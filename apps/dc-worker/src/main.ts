@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+
 import { NestFactory } from '@nestjs/core';
+
 import { runChecks } from './check/preflight-check';
 import { ConfigError, loadWorkerConfig, WORKER_VARIABLES, WorkerConfig } from './config/worker-config';
 import { createWorkerLogger, NestPinoLogger, WorkerLogger } from './logging/worker-logger';

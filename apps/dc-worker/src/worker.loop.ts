@@ -1,14 +1,15 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+
 import { BatchCoordinator, WorkItem } from './batch/batch-coordinator';
 import { HandBackBackoff } from './batch/hand-back-backoff';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { QueuedJob, StreamConsumer } from './consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
 import { HandBackReason, WorkerMetrics } from './metrics/worker-metrics';
-import { JobReporter } from './report/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient, ReportAbortedError } from './report/api-client';
+import { JobReporter } from './report/job-reporter';
 
 /** How the process runs: the long-running service, `--once`, or `--check` (no loop). */
 export const WORKER_RUN_MODE = Symbol('WORKER_RUN_MODE');

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+
 import { RedisStreamsModule } from '@app/redis-streams';
+
 import { BatchCoordinator } from './batch/batch-coordinator';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { StreamConsumer } from './consumer/stream-consumer';
@@ -15,11 +17,11 @@ import { ImportStep } from './pipeline/import-step';
 import { LookAhead } from './pipeline/look-ahead';
 import { MergeStep } from './pipeline/merge-step';
 import { VerificationStep } from './pipeline/verification-step';
-import { JobReporter } from './report/job-reporter';
 import { MacctRepairProcessor } from './processors/macct-repair-processor';
 import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient } from './report/api-client';
 import { ApiTransport } from './report/api-transport';
+import { JobReporter } from './report/job-reporter';
 import { Verifier } from './verify/verifier';
 import { WORKER_RUN_MODE, WorkerLoop, WorkerRunMode } from './worker.loop';
 

@@ -4,13 +4,14 @@
  * per byte), so untouched lines come back byte for byte whatever their encoding (DOMAIN.md §9).
  */
 import { readFileSync } from 'node:fs';
+
 import {
   type Finding,
   mergeDelta,
   parseSubnet,
+  type SophomorixOutcome,
   sophomorixOutcome,
   validateDevicesFiles,
-  type SophomorixOutcome,
 } from '@app/csv-merge';
 
 export const USAGE = `Usage: devices-csv <command> [options]

@@ -3,12 +3,13 @@ import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, ReactNode, Suspense, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+
 import { ApiError } from './api/client';
 import { AuthProvider, useAuth } from './auth/auth';
+import { HostsPage } from './hosts/HostsPage';
 import { Shell } from './layout/Shell';
 import { LiveProvider } from './live/LiveProvider';
 import { LoginPage } from './pages/LoginPage';
-import { HostsPage } from './hosts/HostsPage';
 
 // the hosts page is the first page and ships in the entry chunk; the others load on demand
 const ImportPage = lazy(() => import('./pages/ImportPage'));

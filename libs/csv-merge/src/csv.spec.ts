@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+
 import { formatDevicesCsv, parseDevicesCsv } from './csv';
 
 describe('parseDevicesCsv / formatDevicesCsv (DOMAIN.md §2)', () => {

@@ -1,7 +1,7 @@
 import { parseDevicesCsv } from './csv';
 import { DELTA_HEADER, formatDeviceLine, hasComputerAccount, isDeviceRole, recordFromFields } from './device-line';
-import type { DeviceRecord } from './types';
 import { validateLine } from './line-rules';
+import type { DeviceRecord } from './types';
 
 const rec: DeviceRecord = {
   room: 'r101',

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
+
 import { fastLineFacts, ipFromKey, ipKeyOf, isPlainIpv4 } from './fast-line';
-import { macFromNumber, macNumber } from './mac';
 import { contextOf, slowLineFacts } from './line-rules';
+import { macFromNumber, macNumber } from './mac';
 
 // The fast path may only say "no finding" when the full DOMAIN.md §2 rules agree, with the same keys.
 const pick = (xs: string[]) => fc.constantFrom(...xs);

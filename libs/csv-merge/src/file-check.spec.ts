@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Finding } from './types';
+
 import { validateDevicesCsv, validateDevicesFiles } from './file-check';
+import type { Finding } from './types';
 import { lineVerdicts, sophomorixOutcome } from './verdicts';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/devices-csv');

@@ -8,8 +8,8 @@ import { ipFromKey } from './fast-line';
 import {
   contextOf,
   type Ctx,
-  lineFacts,
   type LineFacts,
+  lineFacts,
   makeError,
   show,
   slowLineFacts,

@@ -1,7 +1,5 @@
 // Public API of @app/csv-merge (README.md). Internals (fast path, hash index, line facts) stay private.
-export * from './types';
 export { formatDevicesCsv, lineKind, parseCsvLine, parseDevicesCsv } from './csv';
-export { macForm, type MacForm, normalizeMac } from './mac';
 export * from './device-line';
 export { DUPLICATE_CODES, validateCsvLines, validateDevicesCsv, validateDevicesFiles } from './file-check';
 export {
@@ -12,5 +10,7 @@ export {
   validateLine,
   type ValidateOptions,
 } from './line-rules';
-export { lineVerdicts, type LineVerdict, sophomorixOutcome, type SophomorixOutcome } from './verdicts';
+export { type MacForm, macForm, normalizeMac } from './mac';
 export { formatDelta, masterWidth, mergeDelta, parseDelta, planBatch } from './plan';
+export * from './types';
+export { type LineVerdict, lineVerdicts, type SophomorixOutcome, sophomorixOutcome } from './verdicts';

@@ -2,8 +2,8 @@
  * The per-line rules of DOMAIN.md §2, in sophomorix's check order: what one data line is worth on
  * its own (findings with sophomorix's verdict) and the keys the file check compares (LineFacts).
  */
-import { fastLineFacts, ipKeyOf, isPlainIpv4 } from './fast-line';
 import { COL, DEVICE_ROLES, isDeviceRole } from './device-line';
+import { fastLineFacts, ipKeyOf, isPlainIpv4 } from './fast-line';
 import { acceptedMacForm, macNumber, normalizeMac } from './mac';
 import type { Finding, SophomorixVerdict } from './types';
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+
 import { macForm, normalizeMac } from './mac';
 
 describe('normalizeMac / macForm (DOMAIN.md §2)', () => {

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
+
 import { textBytes } from './bytes';
 import { lineKind } from './csv';
 import { DeviceLineReader, formatDeviceLine, recordFromFields } from './device-line';
+import { contextOf, lineFacts } from './line-rules';
 import { MasterIndex } from './master-index';
 import type { DeviceRecord } from './types';
-import { contextOf, lineFacts } from './line-rules';
 
 // The merge reads the master and the delta in place (char codes as bytes, no split). These
 // properties hold the in-place readers to the plain definitions: split on '\n' and ';', then the

@@ -3,6 +3,7 @@
  * IPs by hash) for the merge pass and the duplicate check of the merged file.
  */
 import type { Buffer } from 'node:buffer';
+
 import { isLatin1, textBytes } from './bytes';
 import { kindAt } from './csv';
 import { COL } from './device-line';

@@ -2,8 +2,8 @@
  * The merge pass (DOMAIN.md §9 step 5): the delta model merged into the master in one pass —
  * deletes, renames, adoption, patches in place and appends — for a given set of excluded jobs.
  */
-import { applyRecord, COL, DEVICE_LINE_WIDTH, formatDeviceLine, managedValues } from './device-line';
 import { applyJobs, type DeltaEntry, macKeyOf } from './delta';
+import { applyRecord, COL, DEVICE_LINE_WIDTH, formatDeviceLine, managedValues } from './device-line';
 import { macFromNumber } from './mac';
 import { type MasterIndex } from './master-index';
 import { MergedRows } from './merged-rows';

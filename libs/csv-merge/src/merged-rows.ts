@@ -3,6 +3,7 @@
  * lines, and its rendering back to text.
  */
 import { Buffer } from 'node:buffer';
+
 import { isLatin1, textBytes } from './bytes';
 import { kindAt } from './csv';
 import { CleanLine } from './fast-line';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+
 import { NumberIndex } from './number-index';
 
 describe('NumberIndex', () => {

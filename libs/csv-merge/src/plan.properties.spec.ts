@@ -1,9 +1,10 @@
 import fc from 'fast-check';
+
 import { parseDevicesCsv } from './csv';
+import { validateDevicesCsv } from './file-check';
 import { mergeDelta, planBatch } from './plan';
 import { create, del, delta, rec, update } from './plan-fixtures';
 import type { BatchJob } from './types';
-import { validateDevicesCsv } from './file-check';
 
 /** Valid manual lines (distinct names/MACs/IPs in their own ranges) mixed with comments and blanks. */
 const manualLine = (i: number, variant: number): string => {

@@ -1,8 +1,8 @@
 import { DELTA_HEADER, formatDeviceLine } from './device-line';
+import { validateDevicesCsv } from './file-check';
 import { mergeDelta, planBatch } from './plan';
 import { create, del, delta, rec, update } from './plan-fixtures';
 import type { BatchJob, BatchPlan } from './types';
-import { validateDevicesCsv } from './file-check';
 
 const lines = (text: string) => text.split('\n');
 

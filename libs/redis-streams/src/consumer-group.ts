@@ -1,14 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisConnections, endConnection } from './redis-connections';
+
+import { endConnection, RedisConnections } from './redis-connections';
 import { DEFAULT_STREAM_MAX_LEN } from './stream-producer';
 import {
-  RawEntry,
   parseAutoClaimReply,
   parseGroupLag,
   parsePendingRange,
   parsePendingSummary,
   parseReadGroupReply,
+  RawEntry,
 } from './stream-replies';
 
 export interface StreamMessage {

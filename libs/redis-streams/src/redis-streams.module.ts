@@ -1,4 +1,5 @@
 import { DynamicModule, FactoryProvider, Module, ModuleMetadata, Provider } from '@nestjs/common';
+
 import { RedisConnections } from './redis-connections';
 import { REDIS_STREAMS_OPTIONS, RedisStreamsOptions } from './redis-streams.options';
 import { StreamProducer } from './stream-producer';

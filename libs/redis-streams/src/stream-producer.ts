@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { RedisConnections } from './redis-connections';
 
 /** Approximate cap of a stream: old entries are trimmed so a stream never grows without bound. */

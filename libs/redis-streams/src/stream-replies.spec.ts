@@ -1,3 +1,4 @@
+import { reconnectDelay } from './redis-connections';
 import {
   compareStreamIds,
   parseAutoClaimReply,
@@ -6,7 +7,6 @@ import {
   parsePendingSummary,
   parseReadGroupReply,
 } from './stream-replies';
-import { reconnectDelay } from './redis-connections';
 
 describe('stream reply decoders (RESP2 shapes from ioredis 5)', () => {
   it('XREADGROUP: picks our stream, decodes fields, keeps nil fields of deleted entries as null', () => {

@@ -3,6 +3,7 @@
  * keeps every message in arrival order, so a test can assert the sequence of job events.
  */
 import WebSocket from 'ws';
+
 import { waitFor, WaitOptions } from '../../support/wait-for';
 
 export interface WsMessage<D = unknown> {

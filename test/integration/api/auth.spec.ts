@@ -1,5 +1,5 @@
-import { AppConfig, DEV_INTERNAL_API_KEY, DEV_JWT_SECRET } from '../../../apps/api/src/config/app-config';
 import { tokenLifetime } from '../../../apps/api/src/auth/auth.module';
+import { AppConfig, DEV_INTERNAL_API_KEY, DEV_JWT_SECRET } from '../../../apps/api/src/config/app-config';
 import { UsersService } from '../../../apps/api/src/users/users.service';
 import { startTestApp, TEST_PASSWORD, TestApp } from './helpers/app';
 import { API } from './provisioning.fixtures';

@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+
 import { HOSTS_SHEET_COLUMNS } from '../../../apps/api/src/import/export.service';
 import { useTestApp } from './helpers/app';
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { startTestApp, TestApp } from './helpers/app';
+
 import { pgUrl, testDbName } from '../../setup/services';
+import { startTestApp, TestApp } from './helpers/app';
 
 describe('health (DOMAIN.md §7)', () => {
   let t: TestApp;

@@ -1,6 +1,8 @@
-import Redis from 'ioredis';
 import * as net from 'node:net';
+
+import Redis from 'ioredis';
 import type { Test } from 'supertest';
+
 import { TEST_INTERNAL_KEY, TEST_REDIS_URL, useTestApp } from './helpers/app';
 import { stateFingerprint } from './helpers/state';
 

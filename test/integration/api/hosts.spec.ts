@@ -1,6 +1,7 @@
+import { Client } from 'pg';
+
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
-import { Client } from 'pg';
 import { TEST_DATABASE_URL, useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';

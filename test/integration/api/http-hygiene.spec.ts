@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
-import { startTestApp, useTestApp } from './helpers/app';
+
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../../apps/api/src/common/limits';
+import { startTestApp, useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
 

@@ -1,7 +1,9 @@
-import { parseDevicesCsv } from '@app/csv-merge';
-import { EventsService } from '../../../apps/api/src/events/events.service';
-import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { Client } from 'pg';
+
+import { parseDevicesCsv } from '@app/csv-merge';
+
+import type { ApiEvent } from '../../../apps/api/src/events/event-types';
+import { EventsService } from '../../../apps/api/src/events/events.service';
 import { TEST_DATABASE_URL, useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';

@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON response bodies are read loosely in tests */
-import { BULK_MAX_ITEMS } from '@app/provisioning';
 import { Client, QueryConfig } from 'pg';
+
+import { BULK_MAX_ITEMS } from '@app/provisioning';
+
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
 import { OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';

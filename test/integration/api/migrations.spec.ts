@@ -4,10 +4,12 @@
  * migrated with our runner, compared column by column with the schema, every model round-trips
  * through the generated client, and the CHECK constraints of DOMAIN.md §6 refuse bad rows.
  */
-import { PrismaPg } from '@prisma/adapter-pg';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { PrismaPg } from '@prisma/adapter-pg';
 import { Client } from 'pg';
+
 import { PrismaClient } from '../../../apps/api/src/generated/prisma/client';
 import { pgUrl, testDbName } from '../../setup/services';
 

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { Client } from 'pg';
+
 import { RETRY_AFTER_SECONDS } from '../../../apps/api/src/common/all-exceptions.filter';
 import { startTestApp, TEST_DATABASE_URL, TEST_INTERNAL_KEY, TestApp } from './helpers/app';
 import {

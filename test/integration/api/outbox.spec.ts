@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+
 import { DEFAULT_JOBS_STREAM } from '@app/provisioning';
 import { RedisConnections, StreamProducer } from '@app/redis-streams';
+
 import { OUTBOX_BATCH_SIZE, OutboxRelay } from '../../../apps/api/src/provisioning/outbox.relay';
 import { startTestApp, TEST_REDIS_URL, useTestApp } from './helpers/app';
 import { createHost, FlakyRedisProxy, LIVE_ENV, streamEntries, useTestRedis, waitFor } from './provisioning.fixtures';

@@ -3,11 +3,13 @@
  * Helpers shared by the jobs specs (auth, provisioning, outbox, internal, retry, websocket,
  * operations). The app itself comes from helpers/app.ts (useTestApp).
  */
-import { decodeJobPayload, fieldsToRecord, JOBS_DLQ_STREAM, DEFAULT_JOBS_STREAM, JobPayload } from '@app/provisioning';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { lateBound, TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
+
+import { decodeJobPayload, DEFAULT_JOBS_STREAM, fieldsToRecord, JobPayload, JOBS_DLQ_STREAM } from '@app/provisioning';
+
 import { PG_PORT, pgUrl, REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
+import { lateBound, TEST_INTERNAL_KEY, TEST_REDIS_URL, TestApp } from './helpers/app';
 
 export const API = '/api/v1';
 

@@ -6,6 +6,7 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import Redis from 'ioredis';
+
 import { createApp } from '../../../apps/api/src/app.factory';
 import { AppConfig } from '../../../apps/api/src/config/app-config';
 import { EventsFanout } from '../../../apps/api/src/events/events.fanout';

@@ -4,9 +4,10 @@
  * change, import and export work per school, column 0 per school. An old single-school database
  * keeps working after the migration.
  */
-import { Client } from 'pg';
-import { pgUrl } from '../../setup/services';
 import Redis from 'ioredis';
+import { Client } from 'pg';
+
+import { pgUrl } from '../../setup/services';
 import { waitFor } from '../../support/wait-for';
 import { startTestApp, TEST_REDIS_URL, TestApp } from './helpers/app';
 

@@ -3,8 +3,10 @@
  * instances on their own connections, as two API processes have, count into one window and share the
  * block. Redis DB 10 (no suite flushes it); keys are unique per run.
  */
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+
+import Redis from 'ioredis';
+
 import { RedisThrottlerStorage, THROTTLE_KEY_PREFIX } from '../../../apps/api/src/auth/redis-throttler.storage';
 import { redisUrl } from '../../setup/services';
 

@@ -1,6 +1,7 @@
 // The fake linuxmuster-import-devices as a real process: sophomorix's checks (DOMAIN.md §2), the sync
 // semantics, the DHCP file (DOMAIN.md §3) and each release's way of reporting errors.
 import * as fs from 'node:fs';
+
 import { createFakeDc, FakeDc, FakeDcRelease } from '../../fake-dc';
 import { deviceLine, runTool } from './run-tool';
 

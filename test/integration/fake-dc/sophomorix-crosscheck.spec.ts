@@ -2,8 +2,10 @@
 // DC side of the e2e suite) and libs/csv-merge (the worker's pre-flight and `validate`). If they
 // disagree, one of them misreads docs/DOMAIN.md — and the worker would pre-flight a file differently
 // from how the (fake) DC then treats it.
-import { sophomorixOutcome, validateDevicesCsv } from '@app/csv-merge';
 import fc from 'fast-check';
+
+import { sophomorixOutcome, validateDevicesCsv } from '@app/csv-merge';
+
 import { createFakeDc, FakeDc } from '../../fake-dc';
 
 interface SophomorixCheck {

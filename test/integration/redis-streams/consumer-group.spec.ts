@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
+
 import { ConsumerGroup, ConsumerGroupOptions, RedisConnections, StreamProducer } from '@app/redis-streams';
-import { REDIS_URL, adminClient, uniqueStream, waitFor } from './helpers';
+
+import { adminClient, REDIS_URL, uniqueStream, waitFor } from './helpers';
 
 const GROUP = 'dc-workers';
 

@@ -4,7 +4,9 @@
  * else — not another DC's stream. The rules here are the ones the doc tells an admin to set.
  */
 import { randomUUID } from 'node:crypto';
+
 import Redis from 'ioredis';
+
 import { REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
 
 const ADMIN_URL = redisUrl(REDIS_DB.redisStreams);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+
 import Redis from 'ioredis';
+
 import { REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
 
 /** The redis-streams suites own Redis DB 2 (test isolation between helpers, docs in the brief). */

@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
+
 import {
   REDIS_STREAMS_OPTIONS,
   RedisConnections,
@@ -8,7 +9,8 @@ import {
   RedisStreamsOptions,
   StreamProducer,
 } from '@app/redis-streams';
-import { REDIS_URL, adminClient, uniqueStream } from './helpers';
+
+import { adminClient, REDIS_URL, uniqueStream } from './helpers';
 
 describe('StreamProducer (real Redis DB 2)', () => {
   let admin: Redis;

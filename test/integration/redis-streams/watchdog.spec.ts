@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
+
 import { ConsumerGroup, RedisConnections } from '@app/redis-streams';
-import { FreezingProxy, adminClient, uniqueStream, waitFor } from './helpers';
+
+import { adminClient, FreezingProxy, uniqueStream, waitFor } from './helpers';
 
 const GROUP = 'dc-workers';
 

@@ -1,6 +1,7 @@
 // The worker's command line: --check, --once, --help and config errors, as an admin runs them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(30_000);

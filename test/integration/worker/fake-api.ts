@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+
 import {
   checkTransition,
   INTERNAL_KEY_HEADER,

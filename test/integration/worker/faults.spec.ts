@@ -3,6 +3,7 @@
 // dead consumers, the delivery limit and a graceful SIGTERM.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+
 import { manualLine, useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);

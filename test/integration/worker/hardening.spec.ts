@@ -2,7 +2,8 @@
 // devices.csv bytes kept exactly (Latin-1 and UTF-8 alike), a `running` report answered for an
 // operation cancelled meanwhile, and other schools' files that would block sophomorix (DOMAIN.md §2).
 import * as fs from 'node:fs';
-import { useWorkerBuild, freePort, manualLine, waitFor, WorkerEnv } from './harness';
+
+import { freePort, manualLine, useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 

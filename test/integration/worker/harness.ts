@@ -7,12 +7,15 @@ import * as fs from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import Redis from 'ioredis';
+
 import { encodeJobPayload, OperationView } from '@app/provisioning';
+
 import { createFakeDc, CreateFakeDcOptions, FakeDc } from '../../fake-dc';
-import { FAKE_API_KEY, FakeApi } from './fake-api';
-import { Truthy, waitFor as pollUntil } from '../../support/wait-for';
 import { REDIS_DB, redisUrl } from '../../setup/services';
+import { Truthy, waitFor as pollUntil } from '../../support/wait-for';
+import { FAKE_API_KEY, FakeApi } from './fake-api';
 
 export const WORKER_REDIS_URL = redisUrl(REDIS_DB.worker);
 const ROOT = path.resolve(__dirname, '..', '..', '..');

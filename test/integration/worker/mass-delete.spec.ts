@@ -3,6 +3,7 @@
 // where a managed host's line was duplicated by hand, makes one delete drop two lines: the whole
 // batch is refused, nothing is written, no import runs. A batch whose drops match its deletes goes on.
 import * as fs from 'node:fs';
+
 import { manualLine, useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);

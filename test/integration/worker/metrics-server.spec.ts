@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
+
 import { loadWorkerConfig } from '../../../apps/dc-worker/src/config/worker-config';
 import { createWorkerLogger } from '../../../apps/dc-worker/src/logging/worker-logger';
 import { MetricsServer } from '../../../apps/dc-worker/src/metrics/metrics-server';

@@ -3,6 +3,7 @@
 // lock. The fake DC's `sambaDelayMs` makes every samba-tool call slow (as a real one is), so the
 // overlap is wide enough to observe without timing the test.
 import { getPriority } from 'node:os';
+
 import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(90_000);

@@ -2,7 +2,8 @@
 // real worker process, real Redis (DB 3), the fake DC tools and the fake internal API.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { useWorkerBuild, manualLine, waitFor, WorkerEnv } from './harness';
+
+import { manualLine, useWorkerBuild, waitFor, WorkerEnv } from './harness';
 
 jest.setTimeout(60_000);
 

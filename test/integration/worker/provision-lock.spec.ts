@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { loadWorkerConfig } from '../../../apps/dc-worker/src/config/worker-config';
 import { LockTimeoutError, ProvisionLock } from '../../../apps/dc-worker/src/lock/provision-lock';
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import { ApiError } from '../common/api-error';
 import { toUserView, UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+
 import { ApiError } from '../common/api-error';
 import type { UserRole } from '../generated/prisma/client';
 import { toUserView, UsersService, UserView } from '../users/users.service';

@@ -1,4 +1,5 @@
 import { createParamDecorator, CustomDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+
 import type { UserRole } from '../generated/prisma/client';
 
 export const IS_PUBLIC_KEY = 'auth:isPublic';

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
+
 import { ApiError } from '../common/api-error';
 import type { UserRole } from '../generated/prisma/client';
 import { AuthService } from './auth.service';

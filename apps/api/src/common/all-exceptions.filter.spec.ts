@@ -1,4 +1,5 @@
 import { BadRequestException, ForbiddenException, HttpException, NotFoundException } from '@nestjs/common';
+
 import { Prisma } from '../generated/prisma/client';
 import { AllExceptionsFilter, DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS } from './all-exceptions.filter';
 import { ApiError } from './api-error';

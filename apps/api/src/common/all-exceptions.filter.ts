@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { ApiErrorCode } from '@app/provisioning';
 import type { Response } from 'express';
+
+import type { ApiErrorCode } from '@app/provisioning';
+
 import { Prisma } from '../generated/prisma/client';
 import { ApiError, ErrorBody } from './api-error';
 import { isDatabaseUnavailable } from './database-errors';

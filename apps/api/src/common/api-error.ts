@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+
 import type { ApiErrorCode } from '@app/provisioning';
 
 /** One problem with one input field, as listed in `error.details` (DOMAIN.md §7). */

@@ -5,8 +5,9 @@
  * Each `…Problem` function returns null for a good value, else a message naming the field and
  * saying why, so an admin can fix the input (DOMAIN.md §11 scenario 12).
  */
-import { DEVICE_ROLES, DeviceRole, normalizeMac } from '@app/csv-merge';
 import { ValidateBy, ValidationOptions } from 'class-validator';
+
+import { DEVICE_ROLES, DeviceRole, normalizeMac } from '@app/csv-merge';
 
 export const ROOM_NAME_MAX = 32;
 export const CONFIG_NAME_MAX = 64;

@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+
 import { answerClientError, jsonDepthExceeds, jsonValueProblem, urlProblem } from './request-guards';
 
 describe('request guards (docs/API.md "Limits on client input")', () => {

@@ -15,15 +15,18 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ApiErrorCode } from '@app/provisioning';
+
 import type { NextFunction, Request, Response } from 'express';
+
+import type { ApiErrorCode } from '@app/provisioning';
+
 import { ApiError } from './api-error';
 import {
+  HEADER_MAX_BYTES,
   JSON_MAX_DEPTH,
   PROTOTYPE_KEYS,
   QUERY_MAX_PARAMS,
   QUERY_MAX_VALUE_CHARS,
-  HEADER_MAX_BYTES,
   REQUEST_TIMEOUT_MS,
 } from './limits';
 

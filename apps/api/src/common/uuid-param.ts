@@ -1,4 +1,5 @@
 import { Param, ParseUUIDPipe } from '@nestjs/common';
+
 import { ApiError } from './api-error';
 
 /** A route id that is not a UUID is bad input (400 VALIDATION_ERROR), not an unknown id (404). */

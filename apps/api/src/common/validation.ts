@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+
 import { ApiError, FieldProblem } from './api-error';
 
 /** Flattens class-validator errors (nested DTOs too) into `[{field, message}]`. */

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+
 import { ApiEnv, validateApiEnv } from './api-env';
 import { AppConfig } from './app-config';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+
 import { ApiEnv, DEV_INTERNAL_API_KEY, DEV_JWT_SECRET, validateApiEnv } from './api-env';
 
 export { ApiEnv, DEV_INTERNAL_API_KEY, DEV_JWT_SECRET, validateApiEnv } from './api-env';

@@ -8,13 +8,14 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
+
 import { Roles } from '../auth/decorators';
 import { CatalogListQueryDto } from '../common/catalog/catalog.dto';
 import type { CatalogEntryView } from '../common/catalog/catalog.service';
 import type { Paginated } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
-import { CreateConfigDto, UpdateConfigDto } from './dto/config.dto';
 import { ConfigsService } from './configs.service';
+import { CreateConfigDto, UpdateConfigDto } from './dto/config.dto';
 
 /** Configs (DOMAIN.md §7): any signed-in user reads, admin and operator write, only admin deletes (docs/API.md). */
 @ApiTags('configs')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { HostsModule } from '../hosts/hosts.module';
 import { ConfigsController } from './configs.controller';
 import { ConfigsService } from './configs.service';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { CatalogService } from '../common/catalog/catalog.service';
 import { NO_CONFIG_MARKER } from '../common/device-rules';
 import { HostsService } from '../hosts/hosts.service';

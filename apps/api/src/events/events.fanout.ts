@@ -1,7 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { RedisConnections } from '@app/redis-streams';
 import { randomUUID } from 'node:crypto';
+
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+
+import { RedisConnections } from '@app/redis-streams';
+
 import { ApiEvent } from './event-types';
 import { EventsService } from './events.service';
 

@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
+
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
-import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
+
 import { AuthService } from '../auth/auth.service';
 import { ApiEvent } from './event-types';
 import { EventsService } from './events.service';

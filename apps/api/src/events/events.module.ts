@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+
 import { AuthModule } from '../auth/auth.module';
 import { EventsFanout } from './events.fanout';
 import { EventsGateway } from './events.gateway';

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import { ApiEvent, ApiEventMap, ApiEventType } from './event-types';
 
 export type ApiEventListener = (event: ApiEvent) => void;

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+
 import { Public } from '../auth/decorators';
 import { ApiError } from '../common/api-error';
 import { HealthService, ReadyReport } from './health.service';

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+
 import { RedisConnections } from '@app/redis-streams';
+
 import { PrismaService } from '../prisma/prisma.service';
 
 /** How long a readiness probe waits for one dependency before calling it down. */

@@ -1,5 +1,5 @@
-import { Prisma } from '../generated/prisma/client';
 import { likeLiteral } from '../common/pagination';
+import { Prisma } from '../generated/prisma/client';
 import type { HostSortField, ListHostsQueryDto } from './dto/host.dto';
 import type { HostWithNames } from './host.view';
 

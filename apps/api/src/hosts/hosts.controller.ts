@@ -8,11 +8,12 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
+
 import { Roles } from '../auth/decorators';
 import { Paginated } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
-import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
 import { SchoolQueryDto } from '../schools/dto/school.dto';
+import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
 import { HostView } from './host.view';
 import { DeletedHost, HostsService } from './hosts.service';
 

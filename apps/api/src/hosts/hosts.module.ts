@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { HostsController } from './hosts.controller';
 import { HostsService } from './hosts.service';

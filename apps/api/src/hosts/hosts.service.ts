@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { DEFAULT_ROLE, DEFAULT_SCHOOL_ID, DEFAULT_SCHOOL_NAME, roomNameProblem } from '../common/device-rules';
 import { Paginated, paginated } from '../common/pagination';
@@ -7,8 +8,8 @@ import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
-import { countQuery, HostListRow, pageQuery, rowToHost } from './host-list.query';
 import { HOST_WITH_NAMES, HostView, HostWithNames, toHostView } from './host.view';
+import { countQuery, HostListRow, pageQuery, rowToHost } from './host-list.query';
 
 type Tx = Prisma.TransactionClient;
 

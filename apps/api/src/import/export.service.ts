@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { formatDeviceLine } from '@app/csv-merge';
 import Papa from 'papaparse';
+
+import { formatDeviceLine } from '@app/csv-merge';
+
 import { ApiError } from '../common/api-error';
 import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { HOST_WITH_NAMES } from '../hosts/host.view';

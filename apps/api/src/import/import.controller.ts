@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
+
+import { Body, Controller, Get, Header, Headers, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -11,12 +12,13 @@ import {
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+
 import { Roles } from '../auth/decorators';
 import { ApiError } from '../common/api-error';
 import { validationExceptionFactory } from '../common/validation';
+import { SchoolQueryDto } from '../schools/dto/school.dto';
 import { assertCsvShape } from './csv-limits';
 import { ImportDevicesJsonDto, ImportQueryDto, ImportSummaryDto } from './dto/import.dto';
-import { SchoolQueryDto } from '../schools/dto/school.dto';
 import { ExportService } from './export.service';
 import { ImportService } from './import.service';
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { ExportService } from './export.service';
 import { ImportController } from './import.controller';

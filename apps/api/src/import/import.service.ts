@@ -1,6 +1,9 @@
-import type { HostSnapshot } from '@app/provisioning';
 import { Injectable, Logger } from '@nestjs/common';
+
 import { parseDevicesCsv, recordFromFields, validateDevicesCsv } from '@app/csv-merge';
+import type { HostSnapshot } from '@app/provisioning';
+
+import { ApiError } from '../common/api-error';
 import {
   configNameProblem,
   HOST_ROLES,
@@ -10,12 +13,11 @@ import {
   NO_CONFIG_MARKER,
   roomNameProblem,
 } from '../common/device-rules';
-import { ApiError } from '../common/api-error';
 import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { EventsService } from '../events/events.service';
-import { col0Problem, SchoolOfHost } from '../hosts/hosts.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { HOST_WITH_NAMES, HostWithNames } from '../hosts/host.view';
+import { col0Problem, SchoolOfHost } from '../hosts/hosts.service';
 import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { ImportSummaryDto } from './dto/import.dto';

@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+
 import { Public } from '../auth/decorators';
-import { UuidParam } from '../common/uuid-param';
-import { OperationStatusService } from '../provisioning/operation-status.service';
-import { toOperationView } from '../provisioning/operation.view';
-import { OperationsService } from '../operations/operations.service';
-import { BulkStatusRequestDto, OperationQueryDto, StatusReportDto, WorkerRetryDto } from './dto/internal.dto';
 import { ApiError } from '../common/api-error';
+import { UuidParam } from '../common/uuid-param';
+import { OperationsService } from '../operations/operations.service';
 import { PrismaService } from '../prisma/prisma.service';
+import { toOperationView } from '../provisioning/operation.view';
+import { OperationStatusService } from '../provisioning/operation-status.service';
+import { BulkStatusRequestDto, OperationQueryDto, StatusReportDto, WorkerRetryDto } from './dto/internal.dto';
 import { InternalKeyGuard, InternalRequest } from './internal-key.guard';
 
 /** The DC worker's side of the API (DOMAIN.md §7): no JWT, the shared internal key instead. */

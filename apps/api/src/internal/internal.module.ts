@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { OperationsModule } from '../operations/operations.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { InternalController } from './internal.controller';

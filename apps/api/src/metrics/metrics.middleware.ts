@@ -1,5 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+
 import { MetricsService } from './metrics.service';
 
 /** The label of a request no controller route matched (404 of an unknown path). */

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import { Roles } from '../auth/decorators';
 import { paginated } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
-import { OperationStatusService } from '../provisioning/operation-status.service';
 import { toOperationView } from '../provisioning/operation.view';
+import { OperationStatusService } from '../provisioning/operation-status.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { MacctRepairRequestDto, OperationsQueryDto, ProvisionRequestDto } from './dto/operations.dto';
 import { hostRefOf, OperationsService } from './operations.service';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { OperationsController } from './operations.controller';
 import { OperationsService } from './operations.service';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { pageWindow } from '../common/pagination';
 import { Operation, OperationType, Prisma } from '../generated/prisma/client';

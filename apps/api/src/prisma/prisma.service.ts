@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+
 import { AppConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 

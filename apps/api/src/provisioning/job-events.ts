@@ -1,4 +1,5 @@
 import type { ProvisionStatus } from '@app/provisioning';
+
 import type { JobEventData } from '../events/event-types';
 import type { Operation } from '../generated/prisma/client';
 

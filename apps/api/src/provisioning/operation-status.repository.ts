@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+
 import type { ProvisionStatus } from '@app/provisioning';
+
 import { Operation, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import type { FoldedBatch, HostWrite, LockedRows } from './report-fold';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import {
   BulkReportOutcome,
   BulkStatusReport,
@@ -8,6 +9,7 @@ import {
   WorkerRetryOutcome,
 } from '@app/provisioning';
 import { StreamProducer } from '@app/redis-streams';
+
 import { ApiError } from '../common/api-error';
 import { EventsService } from '../events/events.service';
 import { Operation, OperationType } from '../generated/prisma/client';

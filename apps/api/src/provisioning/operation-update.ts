@@ -1,4 +1,5 @@
 import type { OperationStatus } from '@app/provisioning';
+
 import type { Operation, Prisma } from '../generated/prisma/client';
 
 /**

@@ -1,4 +1,5 @@
 import type { MacctRepairOptions, OperationView, ProvisionOptions } from '@app/provisioning';
+
 import type { Operation } from '../generated/prisma/client';
 
 /** OperationView of @app/provisioning plus the lifecycle timestamps (public routes and the worker). */

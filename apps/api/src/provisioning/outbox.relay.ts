@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+
 import { encodeJobPayload, JobPayload, jobsStreamOf, REPAIR_ACTION } from '@app/provisioning';
 import { StreamProducer } from '@app/redis-streams';
+
 import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { OperationStatusRepository } from './operation-status.repository';
 import { OperationStatusService } from './operation-status.service';
 import { OutboxRelay } from './outbox.relay';

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
 import {
   MacctRepairOptions,
   ProvisionAction,
@@ -7,6 +9,7 @@ import {
   ProvisionStatus,
   REPAIR_ACTION,
 } from '@app/provisioning';
+
 import { ApiError } from '../common/api-error';
 import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { AppConfig } from '../config/app-config';

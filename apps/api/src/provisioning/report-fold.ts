@@ -1,4 +1,5 @@
 import type { BulkStatusReport, ProvisionStatus } from '@app/provisioning';
+
 import type { Operation } from '../generated/prisma/client';
 import { applyOperationUpdate, OperationUpdate } from './operation-update';
 import { HostChange, hostChangeBy, HostState, planReport, Refusal } from './status-rules';

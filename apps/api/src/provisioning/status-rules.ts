@@ -9,6 +9,7 @@ import {
   StatusReport,
   WorkerRetryOutcome,
 } from '@app/provisioning';
+
 import type { Operation, OperationType, Prisma } from '../generated/prisma/client';
 import type { OperationUpdate } from './operation-update';
 

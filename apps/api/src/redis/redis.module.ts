@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+
 import { RedisStreamsModule } from '@app/redis-streams';
+
 import { AppConfig } from '../config/app-config';
 
 /**

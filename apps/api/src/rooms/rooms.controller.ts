@@ -8,6 +8,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
+
 import { Roles } from '../auth/decorators';
 import type { CatalogEntryView } from '../common/catalog/catalog.service';
 import type { Paginated } from '../common/pagination';

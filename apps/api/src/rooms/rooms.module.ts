@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { HostsModule } from '../hosts/hosts.module';
 import { RoomsController } from './rooms.controller';
 import { RoomsService } from './rooms.service';

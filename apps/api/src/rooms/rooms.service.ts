@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { CatalogEntryView, CatalogService } from '../common/catalog/catalog.service';
 import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';

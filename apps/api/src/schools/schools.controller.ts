@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+
 import { Roles } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
 import { CreateDcDto, CreateSchoolDto, UpdateSchoolDto } from './dto/school.dto';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { HostsModule } from '../hosts/hosts.module';
 import { DcsController, SchoolsController } from './schools.controller';
 import { SchoolsService } from './schools.service';

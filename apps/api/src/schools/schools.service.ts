@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { DEFAULT_DC_ID, DEFAULT_SCHOOL_ID, DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import type { Prisma } from '../generated/prisma/client';

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
 import { Roles } from '../auth/decorators';
-import { paginated, pageWindow, PaginationQueryDto } from '../common/pagination';
+import { pageWindow, paginated, PaginationQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { toUserView, UsersService } from './users.service';

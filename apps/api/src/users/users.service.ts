@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcryptjs';
+
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { Prisma, User, UserRole } from '../generated/prisma/client';

@@ -1,6 +1,8 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+
 import Redis from 'ioredis';
+
 import { deltaPathFor, dhcpVerifyPathFor, masterPathFor, WorkerConfig } from '../config/worker-config';
 import { WorkerLogger } from '../logging/worker-logger';
 import { ApiClient } from '../report/api-client';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute } from 'node:path';
+
 import {
   DEFAULT_DC,
   DEFAULT_MAX_ATTEMPTS,

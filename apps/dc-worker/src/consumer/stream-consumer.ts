@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { decodeJobPayload, JobPayload } from '@app/provisioning';
 import { ConsumerGroup, RedisConnections, StreamMessage } from '@app/redis-streams';
+
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { backupPath, writeFileAtomic } from './atomic-file';
 import { MASTER_BACKUPS, MasterFile, MasterMissingError } from './master-file';
 

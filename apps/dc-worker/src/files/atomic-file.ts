@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 export interface AtomicWriteOptions {
   /** numbered backups of the previous content to keep (`FILE.bak.1` newest … `FILE.bak.N`) */

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+
 import { Injectable } from '@nestjs/common';
+
 import { writeFileAtomic } from './atomic-file';
 
 /**

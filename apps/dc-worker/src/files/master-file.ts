@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+
 import { Injectable } from '@nestjs/common';
+
 import { writeFileAtomic } from './atomic-file';
 
 /** Numbered backups of the master kept beside it (DOMAIN.md §9 step 6: "keep several"). */

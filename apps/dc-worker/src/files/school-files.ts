@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+
 import { Injectable } from '@nestjs/common';
+
 import { DEFAULT_SCHOOL } from '@app/provisioning';
 
 /** DOMAIN.md §2 location of a school's file inside the sophomorix folder. */

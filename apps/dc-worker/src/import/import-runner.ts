@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+
 import { Inject, Injectable } from '@nestjs/common';
+
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 
 /** One run of linuxmuster-import-devices, as recorded in the operation results (DOMAIN.md §9 step 7). */

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+
 import { Inject, Injectable } from '@nestjs/common';
+
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { withFd3 } from '../import/import-runner';
 

@@ -1,4 +1,5 @@
 import { Finding } from '@app/csv-merge';
+
 import { FakeApi, queued } from '../testing/fake-ports';
 import { blameForeignConflicts } from './foreign-conflicts';
 import { ProvisionJob } from './provision-job';

@@ -1,4 +1,5 @@
 import { COL, Finding, normalizeMac, parseCsvLine } from '@app/csv-merge';
+
 import { failed, JobVerdict } from '../report/job-reporter';
 import { ProvisionJob } from './provision-job';
 

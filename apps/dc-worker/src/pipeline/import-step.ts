@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { DeltaFile } from '../files/delta-file';
 import { MasterFile } from '../files/master-file';

@@ -1,4 +1,5 @@
 import { OperationView } from '@app/provisioning';
+
 import { FakeApi, queued } from '../testing/fake-ports';
 import { intake, skipOf } from './intake';
 

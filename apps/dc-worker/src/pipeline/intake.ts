@@ -1,4 +1,5 @@
 import { isTerminal, OperationView, PROVISION_ACTIONS, ProvisionAction, ProvisionOptions } from '@app/provisioning';
+
 import { QueuedJob } from '../consumer/stream-consumer';
 import { failed, Skip, TerminalVerdict } from '../report/job-reporter';
 import { ProvisionJob } from './provision-job';

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { OperationView } from '@app/provisioning';
+
 import { QueuedJob } from '../consumer/stream-consumer';
-import { JobReporter } from '../report/job-reporter';
 import { ApiClient } from '../report/api-client';
+import { JobReporter } from '../report/job-reporter';
 import { intake } from './intake';
 import type { OperationsPort } from './ports';
 

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { BatchPlan, Finding, planBatch, validateDevicesFiles } from '@app/csv-merge';
+
 import { deltaPathFor, masterPathFor, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { DeltaFile } from '../files/delta-file';
 import { MasterFile, MasterMissingError } from '../files/master-file';

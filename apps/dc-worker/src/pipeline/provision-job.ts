@@ -1,5 +1,6 @@
 import { BatchJob, DeviceRecord, normalizeMac } from '@app/csv-merge';
 import { OperationView, ProvisionAction, ProvisionOptions } from '@app/provisioning';
+
 import { QueuedJob } from '../consumer/stream-consumer';
 
 /** A job with the operation the API holds for it. */

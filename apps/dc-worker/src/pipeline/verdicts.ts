@@ -1,4 +1,5 @@
 import { BatchPlan, Finding } from '@app/csv-merge';
+
 import { readable } from '../files/school-files';
 import { describeImport, ImportRun } from '../import/import-runner';
 import { BatchOutcome } from '../metrics/worker-metrics';

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { MacctRepairOptions } from '@app/provisioning';
+
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob } from '../consumer/stream-consumer';
 import { failureLinesOf } from '../import/import-runner';

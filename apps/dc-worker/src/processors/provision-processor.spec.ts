@@ -7,8 +7,8 @@ import { ImportStep } from '../pipeline/import-step';
 import { LookAhead } from '../pipeline/look-ahead';
 import { MergeStep } from '../pipeline/merge-step';
 import { VerificationStep } from '../pipeline/verification-step';
-import { FakeAcks, FakeApi, FakeDc, FakeFiles, FakeLock, queued } from '../testing/fake-ports';
 import { JobReporter } from '../report/job-reporter';
+import { FakeAcks, FakeApi, FakeDc, FakeFiles, FakeLock, queued } from '../testing/fake-ports';
 import { ProvisionProcessor } from './provision-processor';
 
 const MASTER_HEAD = '# devices\nr100;manual1;win11;00:AA:00:00:00:01;10.0.0.1;;;;classroom-studentcomputer;;1;;;;\n';

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { QueuedJob } from '../consumer/stream-consumer';
 import { LockTimeoutError } from '../lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
@@ -9,8 +10,8 @@ import { LookAhead } from '../pipeline/look-ahead';
 import { MergeStep } from '../pipeline/merge-step';
 import { ProvisionJob } from '../pipeline/provision-job';
 import { ReportChain } from '../pipeline/report-chain';
-import { VerificationStep } from '../pipeline/verification-step';
 import { batchOutcome, ImportedBatch, workerErrorVerdicts } from '../pipeline/verdicts';
+import { VerificationStep } from '../pipeline/verification-step';
 import { ApiUnavailableError, ReportAbortedError } from '../report/api-transport';
 import { JobReporter, JobVerdict, TerminalVerdict } from '../report/job-reporter';
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import {
   ApiErrorCode,
   BULK_MAX_ITEMS,
@@ -10,6 +11,7 @@ import {
   StatusReport,
   WorkerRetryOutcome,
 } from '@app/provisioning';
+
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { mapLimit } from '../processors/map-limit';
 import { ApiResponse, ApiTransport, ApiUnavailableError, FIRST_RETRY_DELAY_MS } from './api-transport';

@@ -1,5 +1,6 @@
 // ApiTransport over a fake `fetch`: the key header, what counts as unavailable, the retry loop.
 import { INTERNAL_KEY_HEADER } from '@app/provisioning';
+
 import { WorkerConfig } from '../config/worker-config';
 import { createWorkerLogger } from '../logging/worker-logger';
 import { ApiTransport, ApiUnavailableError, FetchFn, ReportAbortedError } from './api-transport';

@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { BulkStatusReport, JobErrorCode, SkipReason, StatusReport } from '@app/provisioning';
+
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import type { AckPort, ReportsPort } from '../pipeline/ports';
-import { ApiClient, BulkReportResult, heldStatus } from './api-client';
 import { faultPoint } from '../processors/fault-injection';
 import { mapLimit } from '../processors/map-limit';
+import { ApiClient, BulkReportResult, heldStatus } from './api-client';
 
 /** Worker-initiated retries in flight at once (each is its own POST; rare). */
 const RETRY_CONCURRENCY = 8;

@@ -11,6 +11,7 @@ import {
   ProvisionOptions,
   WorkerRetryOutcome,
 } from '@app/provisioning';
+
 import { QueuedJob } from '../consumer/stream-consumer';
 import { MasterMissingError } from '../files/master-file';
 import { ImportRun } from '../import/import-runner';

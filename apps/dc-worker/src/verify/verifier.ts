@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { setPriority } from 'node:os';
+
 import { Inject, Injectable } from '@nestjs/common';
+
 import { dhcpVerifyPathFor, sambaAuthArgs, WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import {

@@ -1,4 +1,5 @@
 import { createContext, ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+
 import { api, onUnauthorized, tokenStore } from '../api/client';
 import type { Role, User } from '../api/types';
 

@@ -1,7 +1,8 @@
 import { screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppRoutes } from '../App';
+
 import type { Role } from '../api/types';
+import { AppRoutes } from '../App';
 import { FakeWebSocket } from '../test/FakeWebSocket';
 import { host, page, renderUi, stubApi } from '../test/render';
 

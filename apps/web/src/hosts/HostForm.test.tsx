@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+
 import { page, renderUi, stubApi } from '../test/render';
 import { HostForm } from './HostForm';
 

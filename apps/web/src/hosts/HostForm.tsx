@@ -1,8 +1,10 @@
-import { DEVICE_ROLES } from '@app/csv-merge/device-line';
 import { Alert, Button, Group, Modal, Select, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+
+import { DEVICE_ROLES } from '@app/csv-merge/device-line';
+
 import { api, ApiError } from '../api/client';
 import type { Host } from '../api/types';
 import { keys } from '../live/cache';

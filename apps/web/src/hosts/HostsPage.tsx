@@ -18,6 +18,7 @@ import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+
 import { api } from '../api/client';
 import type { Host, ProvisionStatus } from '../api/types';
 import { useCanWrite } from '../auth/auth';

@@ -2,6 +2,7 @@ import { ActionIcon, Checkbox, Group, Stack, Table, Text, UnstyledButton } from 
 import { IconPencil, IconTrash } from '@tabler/icons-react';
 import { memo, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+
 import type { Host } from '../api/types';
 import type { HostQuery } from './queries';
 import { StatusBadge } from './StatusBadge';

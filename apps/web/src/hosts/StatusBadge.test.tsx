@@ -1,5 +1,6 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+
 import type { ProvisionStatus } from '../api/types';
 import { renderUi } from '../test/render';
 import { StatusBadge } from './StatusBadge';

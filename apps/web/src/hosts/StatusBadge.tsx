@@ -2,6 +2,7 @@ import { Badge, Loader, Popover, Stack, Text, UnstyledButton } from '@mantine/co
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+
 import { api } from '../api/client';
 import type { Host, Operation } from '../api/types';
 import { keys } from '../live/cache';

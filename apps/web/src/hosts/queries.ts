@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
+
 import { api, Query } from '../api/client';
 import type { Host, NamedResource, Page, ProvisionStatus } from '../api/types';
 import { keys, rememberRows, Totals } from '../live/cache';

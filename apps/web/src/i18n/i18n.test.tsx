@@ -1,6 +1,7 @@
 import { act, fireEvent, screen } from '@testing-library/react';
 import { useTranslation } from 'react-i18next';
 import { describe, expect, it } from 'vitest';
+
 import { LanguageSwitch } from '../layout/Shell';
 import { renderUi } from '../test/render';
 import i18n from '.';

@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Progress, Stack, Table, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+
 import { api } from '../api/client';
 import type { Host } from '../api/types';
 import { StatusBadge } from '../hosts/StatusBadge';

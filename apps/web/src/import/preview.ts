@@ -1,5 +1,6 @@
 import { parseDevicesCsv } from '@app/csv-merge/csv';
 import { recordFromFields } from '@app/csv-merge/device-line';
+
 import type { Host, ImportSummary } from '../api/types';
 
 export type LineOutcome = 'new' | 'update' | 'unchanged' | 'error';

@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, useLocation } from 'react-router-dom';
+
 import { useAuth } from '../auth/auth';
 import { useLive } from '../live/LiveProvider';
 

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, ReactNode, useContext, useEffect, useRef, useState } from 'react';
+
 import type { ApiEvent } from '../api/types';
 import { useAuth } from '../auth/auth';
 import { applyEvents } from './cache';

@@ -1,4 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
+
 import type { ApiEvent, Host, JobEventData, Operation, Page, ProvisionStatus } from '../api/types';
 
 /** Counts per provision status at the top of the hosts page; `none` = never provisioned. */

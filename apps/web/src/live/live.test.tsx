@@ -1,6 +1,7 @@
-import { act } from '@testing-library/react';
 import { QueryClient } from '@tanstack/react-query';
+import { act } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+
 import type { ApiEvent, Host, JobEventData, Page } from '../api/types';
 import { FakeWebSocket } from '../test/FakeWebSocket';
 import { host, page, testClient } from '../test/render';

@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Code, Group, Paper, SimpleGrid, Stack, Text, Titl
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
+
 import { api } from '../api/client';
 import type { Operation } from '../api/types';
 import { useCanWrite } from '../auth/auth';

@@ -16,6 +16,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
+
 import { api } from '../api/client';
 import type { Operation, OperationStatus } from '../api/types';
 import { keys } from '../live/cache';

@@ -2,6 +2,7 @@ import { Alert, Button, Center, Group, Paper, PasswordInput, Stack, TextInput, T
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate } from 'react-router-dom';
+
 import { useAuth } from '../auth/auth';
 import { LanguageSwitch } from '../layout/Shell';
 

@@ -3,6 +3,7 @@ import { IconPencil, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+
 import { api, ApiError } from '../api/client';
 import type { NamedResource } from '../api/types';
 import { can, useAuth } from '../auth/auth';

@@ -1,8 +1,10 @@
-import { validateDevicesCsv } from '@app/csv-merge/file-check';
-import type { Finding } from '@app/csv-merge/types';
 import { Alert, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+
+import { validateDevicesCsv } from '@app/csv-merge/file-check';
+import type { Finding } from '@app/csv-merge/types';
+
 import { CsvInput } from '../import/CsvInput';
 
 /**

@@ -4,8 +4,9 @@ import { render } from '@testing-library/react';
 import type { ReactElement, ReactNode } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { vi } from 'vitest';
-import { AuthProvider } from '../auth/auth';
+
 import type { Host, Page } from '../api/types';
+import { AuthProvider } from '../auth/auth';
 
 export function testClient(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });

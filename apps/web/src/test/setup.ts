@@ -4,6 +4,7 @@
  */
 import { cleanup } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
+
 import i18n from '../i18n';
 
 Object.defineProperty(window, 'matchMedia', {

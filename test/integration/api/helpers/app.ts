@@ -11,6 +11,7 @@ import * as bcrypt from 'bcryptjs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import request from 'supertest';
+
 import { createApp } from '../../../../apps/api/src/app.factory';
 import { AppConfig } from '../../../../apps/api/src/config/app-config';
 import { PrismaService } from '../../../../apps/api/src/prisma/prisma.service';

@@ -1,5 +1,7 @@
-import { JOBS_DLQ_STREAM, DEFAULT_JOBS_STREAM } from '@app/provisioning';
 import Redis from 'ioredis';
+
+import { DEFAULT_JOBS_STREAM, JOBS_DLQ_STREAM } from '@app/provisioning';
+
 import type { PrismaService } from '../../../../apps/api/src/prisma/prisma.service';
 
 const TABLES = ['users', 'rooms', 'configs', 'hosts', 'operations'] as const;

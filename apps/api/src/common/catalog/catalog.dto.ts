@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+
 import { SatisfiesRule } from '../device-rules';
 import { PaginationQueryDto } from '../pagination';
 

@@ -1,8 +1,8 @@
-import { ApiError } from '../api-error';
-import { likeLiteral, Paginated, paginated, pageWindow } from '../pagination';
 import type { Prisma } from '../../generated/prisma/client';
 import { HostsService } from '../../hosts/hosts.service';
 import { PrismaService } from '../../prisma/prisma.service';
+import { ApiError } from '../api-error';
+import { likeLiteral, pageWindow, Paginated, paginated } from '../pagination';
 import { CatalogListQueryDto } from './catalog.dto';
 
 /** A room or a config as the API returns it. */

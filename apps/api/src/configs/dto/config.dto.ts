@@ -1,4 +1,5 @@
 import { PartialType } from '@nestjs/swagger';
+
 import { CatalogEntryDto } from '../../common/catalog/catalog.dto';
 import { configNameProblem } from '../../common/device-rules';
 

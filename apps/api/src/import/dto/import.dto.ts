@@ -1,7 +1,8 @@
-import { SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+
+import { SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 
 /** 'true'/'false' in a query string; anything else stays as-is and fails @IsBoolean. */
 const queryBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);

@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+
 import {
   BULK_MAX_ITEMS,
   BulkStatusReport,

@@ -1,8 +1,10 @@
-import { SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+
 import { OPERATION_STATUSES, OperationStatus } from '@app/provisioning';
+
+import { SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 import { PaginationQueryDto } from '../../common/pagination';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;

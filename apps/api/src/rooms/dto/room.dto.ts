@@ -1,5 +1,6 @@
 import { ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
+
 import { CatalogEntryDto, CatalogListQueryDto } from '../../common/catalog/catalog.dto';
 import { roomNameProblem, SatisfiesRule, schoolNameProblem } from '../../common/device-rules';
 

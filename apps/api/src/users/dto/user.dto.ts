@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
 import type { UserRole } from '../../generated/prisma/client';
 
 export const USER_ROLES: readonly UserRole[] = ['admin', 'operator', 'viewer'];
