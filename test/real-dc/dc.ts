@@ -53,6 +53,22 @@ export async function startRealDc(): Promise<RealDc> {
       await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
       if (samba.exitCode === null) samba.kill('SIGKILL');
     }
+    // samba's forked tasks can outlive the parent for a moment and keep writing into `dir`:
+    // kill whatever still runs in the namespace and wait until nothing does
+    for (let i = 0; i < 50; i++) {
+      const pids = (await run('ip', ['netns', 'pids', netns], { allowFail: true })).stdout
+        .split(/\s+/)
+        .filter((pid) => /^\d+$/.test(pid));
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await run('ip', ['netns', 'delete', netns], { allowFail: true });
     fs.rmSync(etc, { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
