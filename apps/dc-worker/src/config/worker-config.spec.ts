@@ -78,6 +78,16 @@ describe('loadWorkerConfig', () => {
     expect(deltaPathFor(t, 'a')).toBe('/srv/a/x.csv');
   });
 
+  it('SOPHOMORIX_DIR moves the whole layout (one worker, every school of its DC); relative is refused', () => {
+    const c = loadWorkerConfig({ ...base, SOPHOMORIX_DIR: '/srv/dc/sophomorix/' });
+    expect(masterPathFor(c, 'default-school')).toBe('/srv/dc/sophomorix/default-school/devices.csv');
+    expect(masterPathFor(c, 'north')).toBe('/srv/dc/sophomorix/north/north.devices.csv');
+    expect(deltaPathFor(c, 'south')).toBe('/srv/dc/sophomorix/south/linbo-docker.devices.csv');
+    expect(() => loadWorkerConfig({ ...base, SOPHOMORIX_DIR: 'sophomorix' })).toThrow(
+      /SOPHOMORIX_DIR: must be an absolute path/,
+    );
+  });
+
   it('names every bad variable in one error', () => {
     let error: ConfigError | undefined;
     try {

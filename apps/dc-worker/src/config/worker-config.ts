@@ -24,8 +24,10 @@ export interface WorkerConfig {
   internalApiKey: string;
   consumerName: string;
   school: string;
-  /** template; null = the DOMAIN.md §10 default layout (default-school/devices.csv, S/S.devices.csv) */
+  /** template; null = the DOMAIN.md §10 layout below `sophomorixDir` (default-school/devices.csv, S/S.devices.csv) */
   devicesCsvMaster: string | null;
+  /** the folder holding one folder per school (`/etc/linuxmuster/sophomorix`) */
+  sophomorixDir: string;
   /** template; null = the master's folder + linbo-docker.devices.csv */
   devicesCsvDelta: string | null;
   importScript: string;
@@ -83,9 +85,13 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
   INTERNAL_API_KEY: { def: '', help: 'shared secret sent as X-Internal-Key (required)' },
   CONSUMER_NAME: { def: '', help: 'consumer name in the group (default: host name)' },
   SCHOOL: { def: DEFAULT_SCHOOL, help: 'school used when a path template has {school} and for --check' },
+  SOPHOMORIX_DIR: {
+    def: '/etc/linuxmuster/sophomorix',
+    help: 'folder of the schools: default-school/devices.csv, any other school S/S.devices.csv (used when DEVICES_CSV_MASTER is empty)',
+  },
   DEVICES_CSV_MASTER: {
     def: '',
-    help: 'master devices.csv ({school} expanded; default /etc/linuxmuster/sophomorix/{school}/devices.csv, non-default schools {school}.devices.csv)',
+    help: 'master devices.csv template ({school} expanded); empty = the layout below SOPHOMORIX_DIR (one file per school)',
   },
   DEVICES_CSV_DELTA: { def: '', help: 'delta file (default: master folder + linbo-docker.devices.csv)' },
   IMPORT_SCRIPT: { def: '/usr/sbin/linuxmuster-import-devices', help: 'import tool, run once per batch' },
@@ -273,6 +279,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     consumerName: raw('CONSUMER_NAME') || hostname(),
     school,
     devicesCsvMaster: master === '' ? null : absPath('DEVICES_CSV_MASTER'),
+    sophomorixDir: absPath('SOPHOMORIX_DIR').replace(/\/+$/, ''),
     devicesCsvDelta: delta === '' ? null : absPath('DEVICES_CSV_DELTA'),
     importScript: raw('IMPORT_SCRIPT'),
     importTimeoutSec,
@@ -329,7 +336,7 @@ export function sambaAuthArgs(value: string): string[] {
 
 export function masterPathFor(config: WorkerConfig, school: string): string {
   if (config.devicesCsvMaster) return expand(config.devicesCsvMaster, school);
-  const dir = `/etc/linuxmuster/sophomorix/${school}`;
+  const dir = `${config.sophomorixDir}/${school}`;
   return school === DEFAULT_SCHOOL ? `${dir}/devices.csv` : `${dir}/${school}.devices.csv`;
 }
 
