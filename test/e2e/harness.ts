@@ -456,7 +456,7 @@ export function useE2e(options: E2eOptions = {}, startTimeoutMs = 180_000): E2eH
  * Jest runs several workers: each file holds a PostgreSQL advisory lock for its whole life (the
  * lock dies with the connection if the Jest worker crashes).
  */
-async function acquireSuiteLock(): Promise<Client> {
+export async function acquireSuiteLock(): Promise<Client> {
   await ensureDatabase(DATABASE_URL);
   const client = new Client({ connectionString: DATABASE_URL });
   await client.connect();
