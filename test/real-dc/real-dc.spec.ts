@@ -144,6 +144,59 @@ describe('real Samba DC', () => {
     expect(await run(env, op)).toMatchObject({ status: 'completed', error: null });
   });
 
+  it('REV_DNS_OCTETS 1: the PTR in a 1-octet zone is found (a node of three labels)', async () => {
+    await dc.tool(['dns', 'zonecreate', '127.0.0.1', '10.in-addr.arpa', '-P']);
+    await dc.tool(['dns', 'add', '127.0.0.1', '10.in-addr.arpa', '41.5.2', 'PTR', 'rdc41.linuxmuster.lan', '-P']);
+    await dc.tool(['computer', 'create', 'RDC41', '-P']);
+    await dc.tool(['dns', 'add', '127.0.0.1', DOMAIN, 'rdc41', 'A', '10.2.5.41', '-P']);
+    const env = await WorkerEnv.create(build.main, { master: HEADER });
+    env.spawn(realEnv({ REV_DNS_OCTETS: '1', IMPORT_SCRIPT: '/bin/true' }));
+    const found = env.api.addProvision('create', {
+      hostname: 'rdc41',
+      macAddress: '00:11:22:33:44:41',
+      ipAddress: '10.2.5.41',
+    });
+    expect(await run(env, found)).toMatchObject({ status: 'completed', error: null });
+    // and one whose PTR is not there is reported missing, naming the 1-octet zone
+    await dc.tool(['computer', 'create', 'RDC42', '-P']);
+    await dc.tool(['dns', 'add', '127.0.0.1', DOMAIN, 'rdc42', 'A', '10.2.5.42', '-P']);
+    const missing = env.api.addProvision('create', {
+      hostname: 'rdc42',
+      macAddress: '00:11:22:33:44:42',
+      ipAddress: '10.2.5.42',
+    });
+    const done = await run(env, missing);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/PTR.*42\.5\.2\.10\.in-addr\.arpa/);
+  });
+
+  it('Kerberos with a ticket (kinit) and DNS_SERVER = the FQDN: a create is verified', async () => {
+    const ccache = `FILE:${dc.dir}/krb5cc-admin`;
+    const { execa } = await import('execa');
+    const kinit = await execa('ip', ['netns', 'exec', dc.netns, 'kinit', 'administrator@LINUXMUSTER.LAN'], {
+      input: `${ADMIN_PASSWORD}\n`,
+      env: { KRB5CCNAME: ccache },
+      reject: false,
+    });
+    expect({ exit: kinit.exitCode, err: String(kinit.stderr) }).toEqual({ exit: 0, err: '' });
+    const env = await WorkerEnv.create(build.main, { master: HEADER });
+    env.spawn(
+      realEnv({
+        SAMBA_TOOL_AUTH: '--use-kerberos=required',
+        DNS_SERVER: 'server.linuxmuster.lan',
+        KRB5CCNAME: ccache,
+      }),
+    );
+    const op = env.api.addProvision('create', {
+      hostname: 'rdc50',
+      macAddress: '00:11:22:33:44:50',
+      ipAddress: '10.0.100.50',
+    });
+    expect(await run(env, op)).toMatchObject({ status: 'completed', error: null });
+    expect(await account('rdc50')).toBe(true);
+    expect(await records(DOMAIN, 'rdc50', 'A')).toEqual(['10.0.100.50']);
+  });
+
   describe('--check names what to set', () => {
     const check = async (extra: Record<string, string>) => {
       const env = await WorkerEnv.create(build.main, { master: HEADER });
