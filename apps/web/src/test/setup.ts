@@ -28,6 +28,12 @@ class NoResizeObserver {
 }
 globalThis.ResizeObserver = NoResizeObserver;
 Element.prototype.scrollIntoView = () => undefined;
+// Mantine's autosizing Textarea (the import page) listens for web fonts loading
+if (!('fonts' in document)) {
+  Object.defineProperty(document, 'fonts', {
+    value: { addEventListener: () => undefined, removeEventListener: () => undefined },
+  });
+}
 
 beforeEach(async () => {
   localStorage.clear();
