@@ -174,11 +174,11 @@ export function HostsPage() {
             setSearch(e.currentTarget.value);
             setFilters((f) => ({ ...f, page: 1 }));
           }}
-          w={220}
+          w={200}
         />
         <Select
           label={t('hosts.filterStatus')}
-          w={190}
+          w={170}
           value={filters.provisionStatus || null}
           onChange={(v) => setFilter('provisionStatus', (v ?? '') as ProvisionStatus | '')}
           data={STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))}
@@ -187,7 +187,7 @@ export function HostsPage() {
         />
         <SchoolSelect
           label={t('hosts.school')}
-          w={170}
+          w={150}
           value={school || null}
           onChange={setSchool}
           clearable
@@ -195,7 +195,7 @@ export function HostsPage() {
         />
         <Select
           label={t('hosts.filterRoom')}
-          w={160}
+          w={140}
           value={filters.roomId || null}
           onChange={(v) => setFilter('roomId', v ?? '')}
           data={roomOptions(rooms.data?.data ?? [], schoolNames)}
@@ -205,7 +205,7 @@ export function HostsPage() {
         />
         <Select
           label={t('hosts.filterConfig')}
-          w={160}
+          w={140}
           value={filters.configId || null}
           onChange={(v) => setFilter('configId', v ?? '')}
           data={options(configs.data)}

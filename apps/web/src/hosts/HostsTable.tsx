@@ -88,7 +88,9 @@ const Row = memo(function Row({
       </Table.Td>
       <Table.Td ff="monospace">{host.ipAddress ?? t('common.dhcp')}</Table.Td>
       <Table.Td>{host.room ?? t('common.none')}</Table.Td>
-      <Table.Td data-testid="school">{host.school}</Table.Td>
+      <Table.Td data-testid="school" style={{ whiteSpace: 'nowrap' }}>
+        {host.school}
+      </Table.Td>
       <Table.Td>{host.config ?? t('common.none')}</Table.Td>
       <Table.Td>
         <Text size="xs">{host.role}</Text>
