@@ -12,7 +12,8 @@ import { dcNameOverflow, NETBIOS_NAME_MAX } from '@app/provisioning';
 
 export const ROOM_NAME_MAX = 32;
 export const CONFIG_NAME_MAX = 64;
-export const HOSTNAME_MAX = 15;
+/** a hostname alone is a computer account name: the NetBIOS limit (with a school prefix see dcNameProblem) */
+export const HOSTNAME_MAX = NETBIOS_NAME_MAX;
 export const ROOM_NAME_RE = /^[A-Za-z0-9-]{1,32}$/;
 export const CONFIG_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
