@@ -264,6 +264,11 @@ describe('web console', () => {
     await page.reload();
     await page.locator('tr[data-hostname="pc01"]').waitFor();
     expect(await listed()).toEqual(['pc01']);
+
+    // the schools with their counts, for the README
+    await page.goto(url(env, '/schools'));
+    await page.locator('tr[data-name="north"]').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'schools.png') });
   });
 
   e2e.test('a viewer sees no write actions', async (env) => {
