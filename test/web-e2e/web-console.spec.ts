@@ -219,6 +219,58 @@ describe('web console', () => {
     await page.locator('tr[data-hostname="r300-pc01"] [data-status="synced"]').waitFor();
   });
 
+  e2e.test('a school, a room in it, a host in that room: the school filter shows only that host', async (env) => {
+    await page.goto(url(env, '/schools'));
+    await page.getByRole('button', { name: 'New school' }).click();
+    let dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('north');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('tr[data-name="north"]').waitFor();
+    expect(await page.locator('tr[data-name="north"] [data-testid="col0"]').textContent()).toBe('room');
+
+    await page.goto(url(env, '/rooms'));
+    await page.getByRole('button', { name: 'New' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('n1');
+    await pickOption('School', 'north');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('tr[data-name="n1"]').getByText('north').waitFor();
+
+    await page.goto(url(env, '/hosts'));
+    await page.getByRole('button', { name: 'New host' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Host name' }).fill('pc01');
+    await dialog.getByRole('textbox', { name: 'MAC address' }).fill(macFor(1, 0x60));
+    await pickOption('Room', 'n1 · north');
+    await dialog.getByText('School (from the room): north').waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const created = await env.api.get<{ school: string; room: string }>('/hosts/by-name/pc01?school=north');
+    expect(created).toMatchObject({ school: 'north', room: 'n1' });
+
+    // other schools' hosts are listed until the filter is set
+    await page.locator('tr[data-hostname="r100-pc01"]').waitFor();
+    await page.getByRole('combobox', { name: 'School' }).click();
+    await page.getByRole('option', { name: 'north', exact: true }).click();
+    await page.waitForURL(/\/hosts\?school=north$/);
+    const listed = () =>
+      page.locator('tr[data-hostname]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-hostname')));
+    await page.waitForFunction(() => document.querySelector('tr[data-hostname="r100-pc01"]') === null);
+    expect(await listed()).toEqual(['pc01']);
+    expect(await page.locator('tr[data-hostname="pc01"] [data-testid="school"]').textContent()).toBe('north');
+    // the filter lives in the URL: a reload shows the same school
+    await page.reload();
+    await page.locator('tr[data-hostname="pc01"]').waitFor();
+    expect(await listed()).toEqual(['pc01']);
+
+    // the schools with their counts, for the README
+    await page.goto(url(env, '/schools'));
+    await page.locator('tr[data-name="north"]').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'schools.png') });
+  });
+
   e2e.test('a viewer sees no write actions', async (env) => {
     await env.api.post('/users', { ...VIEWER, role: 'viewer' });
     await signOut();

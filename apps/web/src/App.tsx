@@ -16,6 +16,7 @@ const ImportPage = lazy(() => import('./pages/ImportPage'));
 const JobsPage = lazy(() => import('./pages/JobsPage'));
 const JobDetailPage = lazy(() => import('./pages/JobDetailPage'));
 const ResourcesPage = lazy(() => import('./pages/ResourcesPage'));
+const SchoolsPage = lazy(() => import('./pages/SchoolsPage'));
 const ValidatePage = lazy(() => import('./pages/ValidatePage'));
 
 const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'sm' });
@@ -104,6 +105,14 @@ export function AppRoutes() {
         element={
           <Protected>
             <ResourcesPage kind="configs" />
+          </Protected>
+        }
+      />
+      <Route
+        path="/schools"
+        element={
+          <Protected>
+            <SchoolsPage />
           </Protected>
         }
       />

@@ -17,6 +17,8 @@ export const API_ERROR_CODES = [
   'AMBIGUOUS_HOSTNAME',
   /** devices.csv column 0 cannot be written for the host in its school (csvCol0Source) */
   'COL0_INVALID',
+  /** the host's name on the DC (`S-hostname` in a non-default school) is longer than NetBIOS allows */
+  'DC_NAME_TOO_LONG',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'RATE_LIMITED',

@@ -1,5 +1,6 @@
 export * from './bulk';
 export * from './constants';
+export * from './dc-names';
 export * from './error-codes';
 export * from './job';
 export * from './snapshot';

@@ -1,4 +1,12 @@
-import { configNameProblem, hostnameProblem, ipProblem, macProblem, roomNameProblem } from './device-rules';
+import {
+  configNameProblem,
+  dcNameProblem,
+  hostnameProblem,
+  ipProblem,
+  macProblem,
+  roomNameProblem,
+  schoolPrefixProblem,
+} from './device-rules';
 
 describe('device rules (DOMAIN.md §2, §6)', () => {
   it.each(['a', 'pc01', 'r100-pc01', '0', 'a'.repeat(15), 'a-b'])('hostname %p is fine', (v) => {
@@ -62,5 +70,16 @@ describe('device rules (DOMAIN.md §2, §6)', () => {
     for (const bad of ['00:11:22:33:44', '00:11:22:33:44:5G', '', 'x', 12]) {
       expect(macProblem(bad)).toMatch(/must be a MAC address/);
     }
+  });
+
+  it('S-hostname must fit 15 characters; default-school adds no prefix (DOMAIN.md §2)', () => {
+    expect(dcNameProblem('north', 'abcdefghi')).toBeNull();
+    expect(dcNameProblem('north', 'abcdefghij')).toBe(
+      'hostname abcdefghij becomes north-abcdefghij on the DC of school north (16 characters): a computer ' +
+        'account name may have at most 15 (NetBIOS limit), so hostnames of north may have at most 9',
+    );
+    expect(dcNameProblem('default-school', 'a'.repeat(15))).toBeNull();
+    expect(schoolPrefixProblem('a'.repeat(13))).toBeNull();
+    expect(schoolPrefixProblem('a'.repeat(14))).toMatch(/\(14 characters\) leaves no room .* at most 13$/);
   });
 });

@@ -8,10 +8,12 @@
 import { ValidateBy, ValidationOptions } from 'class-validator';
 
 import { DEVICE_ROLES, DeviceRole, normalizeMac } from '@app/csv-merge';
+import { dcNameOverflow, NETBIOS_NAME_MAX } from '@app/provisioning';
 
 export const ROOM_NAME_MAX = 32;
 export const CONFIG_NAME_MAX = 64;
-export const HOSTNAME_MAX = 15;
+/** a hostname alone is a computer account name: the NetBIOS limit (with a school prefix see dcNameProblem) */
+export const HOSTNAME_MAX = NETBIOS_NAME_MAX;
 export const ROOM_NAME_RE = /^[A-Za-z0-9-]{1,32}$/;
 export const CONFIG_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -105,6 +107,38 @@ export function schoolNameProblem(value: unknown, field = 'name'): string | null
     return `${field} must start with a letter and not end with '-'`;
   }
   return null;
+}
+
+/**
+ * The host's name on the DC must fit the NetBIOS limit with its school's prefix (DOMAIN.md §2 "school
+ * prefixes": `north` + `pc01` → `north-pc01`, at most 15 characters). Checked wherever that name can
+ * change: a host created, renamed or moved to another school, a new host of an import.
+ */
+export function dcNameProblem(school: string, hostname: string): string | null {
+  const over = dcNameOverflow(school, hostname);
+  if (!over) return null;
+  const room = NETBIOS_NAME_MAX - school.length - 1;
+  return (
+    `hostname ${hostname} becomes ${over.name} on the DC of school ${school} (${over.length} characters): ` +
+    `a computer account name may have at most ${NETBIOS_NAME_MAX} (NetBIOS limit), so hostnames of ${school} ` +
+    `may have at most ${room}`
+  );
+}
+
+/** The longest name a new school may have: its prefix must leave room for a one-character hostname. */
+export const SCHOOL_NAME_WITH_HOSTS_MAX = NETBIOS_NAME_MAX - 2;
+
+/**
+ * A new school whose `S-` prefix leaves no room for any hostname could never hold a host; school names
+ * never change, so refusing it when it is created is the whole check on the school side (DOMAIN.md §2).
+ */
+export function schoolPrefixProblem(school: string): string | null {
+  if (dcNameOverflow(school, 'x') === null) return null;
+  return (
+    `school name ${school} (${school.length} characters) leaves no room for a hostname: ${school}-<hostname> ` +
+    `must fit ${NETBIOS_NAME_MAX} characters on the DC (NetBIOS limit), so a new school's name may have at most ` +
+    `${SCHOOL_NAME_WITH_HOSTS_MAX}`
+  );
 }
 
 /** DC id: part of a Redis stream key and ACL user name (`linbo:jobs:<id>`). */

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 
+import { dcHostname, NETBIOS_NAME_MAX } from '@app/provisioning';
+
 import { ApiError } from '../common/api-error';
-import { DEFAULT_ROLE, DEFAULT_SCHOOL_ID, DEFAULT_SCHOOL_NAME, roomNameProblem } from '../common/device-rules';
+import {
+  dcNameProblem,
+  DEFAULT_ROLE,
+  DEFAULT_SCHOOL_ID,
+  DEFAULT_SCHOOL_NAME,
+  roomNameProblem,
+} from '../common/device-rules';
 import { Paginated, paginated } from '../common/pagination';
 import { EventsService } from '../events/events.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
@@ -65,6 +73,20 @@ export function col0Problem(school: { name: string; csvCol0Source: string }, con
   }
   const p = roomNameProblem(config.name, 'config');
   return p === null ? null : `school ${school.name} writes the config's name into devices.csv column 0: ${p}`;
+}
+
+/** 400 DC_NAME_TOO_LONG when `S-hostname` does not fit the NetBIOS limit (the rule: dcNameProblem). */
+export function assertDcName(school: string, hostname: string): void {
+  const problem = dcNameProblem(school, hostname);
+  if (problem) {
+    const dcName = dcHostname(school, hostname);
+    throw new ApiError(400, 'DC_NAME_TOO_LONG', problem, {
+      field: 'hostname',
+      dcName,
+      length: dcName.length,
+      max: NETBIOS_NAME_MAX,
+    });
+  }
 }
 
 export interface DeletedHost {
@@ -134,6 +156,7 @@ export class HostsService {
       const refs = await this.resolveRefs(tx, dto.roomId ?? null, dto.configId ?? null);
       this.assertCol0(refs.school, refs.config);
       const identity = { hostname: dto.hostname, macAddress: dto.macAddress, ipAddress: dto.ipAddress ?? null };
+      assertDcName(refs.school.name, identity.hostname);
       await this.assertUnique(tx, identity, refs.school);
       // no `include`: Prisma would re-read the row and both relations (4 more round trips)
       const row = await tx.host.create({
@@ -177,8 +200,10 @@ export class HostsService {
         macAddress: dto.macAddress ?? before.macAddress,
         ipAddress: dto.ipAddress !== undefined ? dto.ipAddress : before.ipAddress,
       };
-      await this.assertUnique(tx, identity, refs.school, id);
       const otherSchool = refs.school.id !== before.schoolId;
+      // only where the name on the DC changes: an older host that does not fit can still be edited otherwise
+      if (otherSchool || identity.hostname !== before.hostname) assertDcName(refs.school.name, identity.hostname);
+      await this.assertUnique(tx, identity, refs.school, id);
       // Moving to a room of another school (issue 13) is a delete in the old school and a create in the
       // new one, in this one transaction: the delete is written first, with the host as it was.
       const deleteOp = otherSchool

@@ -6,6 +6,8 @@ import type { HostSnapshot } from '@app/provisioning';
 import { ApiError } from '../common/api-error';
 import {
   configNameProblem,
+  dcNameProblem,
+  DEFAULT_SCHOOL_NAME,
   HOST_ROLES,
   hostnameProblem,
   ipProblem,
@@ -13,7 +15,6 @@ import {
   NO_CONFIG_MARKER,
   roomNameProblem,
 } from '../common/device-rules';
-import { DEFAULT_SCHOOL_NAME } from '../common/device-rules';
 import { EventsService } from '../events/events.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { HOST_WITH_NAMES, HostWithNames } from '../hosts/host.view';
@@ -190,6 +191,11 @@ export class ImportService {
         problems.push(
           `a host of school ${school.name} needs a room (column 0): without one it belongs to ${DEFAULT_SCHOOL_NAME}`,
         );
+      }
+      // a new host gets its name on the DC here; an existing one keeps it (an import never renames)
+      if (problems.length === 0 && !byName.has(desired.hostname)) {
+        const p = dcNameProblem(school.name, desired.hostname);
+        if (p) problems.push(p);
       }
       if (problems.length > 0) {
         fail(line.lineNo, problems.join('; '));

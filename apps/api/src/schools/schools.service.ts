@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 
 import { ApiError } from '../common/api-error';
-import { DEFAULT_DC_ID, DEFAULT_SCHOOL_ID, DEFAULT_SCHOOL_NAME } from '../common/device-rules';
+import { DEFAULT_DC_ID, DEFAULT_SCHOOL_ID, DEFAULT_SCHOOL_NAME, schoolPrefixProblem } from '../common/device-rules';
 import type { Prisma } from '../generated/prisma/client';
 import { HostsService } from '../hosts/hosts.service';
 import { PrismaService } from '../prisma/prisma.service';
@@ -83,6 +83,10 @@ export class SchoolsService {
   }
 
   async create(dto: CreateSchoolDto): Promise<SchoolView> {
+    // names never change, and a new school has no hosts: refusing a prefix that no hostname fits
+    // behind is all the school side of the DC-name rule needs (DOMAIN.md §2 "school prefixes")
+    const prefix = schoolPrefixProblem(dto.name);
+    if (prefix) throw new ApiError(400, 'DC_NAME_TOO_LONG', prefix, { field: 'name', length: dto.name.length });
     if (await this.prisma.school.findUnique({ where: { name: dto.name } })) {
       throw ApiError.duplicate('name', `school ${dto.name} already exists`);
     }

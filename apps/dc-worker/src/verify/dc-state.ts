@@ -3,16 +3,16 @@
  * the Verifier feeds them command output.
  */
 import { hasComputerAccount } from '@app/csv-merge';
-import { DEFAULT_SCHOOL } from '@app/provisioning';
+import { dcHostname } from '@app/provisioning';
 
 /** Roles sophomorix gives a computer account (DOMAIN.md §2); the list lives in @app/csv-merge. */
 export function hasAccount(role: string): boolean {
   return hasComputerAccount(role);
 }
 
-/** DOMAIN.md §2: a non-default school's names get an `S-` prefix in AD and DNS. */
+/** DOMAIN.md §2: a non-default school's names get an `S-` prefix in AD and DNS (rule in @app/provisioning). */
 export function dcName(school: string, hostname: string): string {
-  return (school === DEFAULT_SCHOOL ? hostname : `${school}-${hostname}`).toLowerCase();
+  return dcHostname(school, hostname);
 }
 
 /** Upper-case sAMAccountName with `$` (DOMAIN.md §2 hostname column). */

@@ -18,9 +18,18 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** `details[{field, message}]` of a validation error or a 409 naming the taken field. */
+  /**
+   * `details[{field, message}]` of a validation error or a 409 naming the taken field; an error whose
+   * `details` is one object naming a field (`DC_NAME_TOO_LONG`, `COL0_INVALID`) counts as that field's,
+   * with the error's own message.
+   */
   get fieldErrors(): FieldDetail[] {
-    if (!Array.isArray(this.details)) return [];
+    const one = this.details as { field?: unknown } | null;
+    if (!Array.isArray(this.details)) {
+      return typeof one === 'object' && one !== null && typeof one.field === 'string'
+        ? [{ field: one.field, message: this.message }]
+        : [];
+    }
     return this.details.filter(
       (d): d is FieldDetail => typeof d === 'object' && d !== null && typeof (d as FieldDetail).field === 'string',
     );

@@ -17,6 +17,9 @@ export interface Host {
   room: string | null;
   configId: string | null;
   config: string | null;
+  /** the room's school, default-school without a room (issue 13) */
+  schoolId: string;
+  school: string;
   role: string;
   pxeFlag: number;
   provisionStatus: ProvisionStatus | null;
@@ -28,11 +31,36 @@ export interface Host {
 
 export interface NamedResource {
   id: string;
+  /** rooms only: the school that owns the room */
+  schoolId?: string;
   name: string;
   description: string | null;
   hostCount: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export type CsvCol0Source = 'room' | 'group';
+
+/** `GET /schools` (docs/API.md "Schools and DCs"). */
+export interface School {
+  id: string;
+  name: string;
+  description: string | null;
+  dcId: string;
+  csvCol0Source: CsvCol0Source;
+  roomCount: number;
+  hostCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /dcs` (admins only). */
+export interface Dc {
+  id: string;
+  description: string | null;
+  schools: string[];
+  keys: { id: string; createdAt: string }[];
 }
 
 export type OperationStatus = 'pending' | 'running' | 'completed' | 'failed' | 'retrying' | 'cancelled';

@@ -19,6 +19,8 @@ const AuthContext = createContext<AuthState | null>(null);
 export const can = {
   write: (role: Role | undefined) => role === 'admin' || role === 'operator',
   deleteResource: (role: Role | undefined) => role === 'admin',
+  /** schools and DCs: `POST/PATCH/DELETE /schools`, everything under `/dcs` */
+  manageSchools: (role: Role | undefined) => role === 'admin',
 };
 
 export function AuthProvider({ children }: { children: ReactNode }) {

@@ -98,4 +98,53 @@ describe('HostForm', () => {
     await waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
     expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ ipAddress: null, pxeFlag: 1 });
   });
+
+  it('DC_NAME_TOO_LONG lands on the host name; the school shown is the chosen room’s', async () => {
+    const message =
+      'hostname abcdefghij becomes north-abcdefghij on the DC of school north (16 characters): a computer ' +
+      'account name may have at most 15 (NetBIOS limit), so hostnames of north may have at most 9';
+    stubApi({
+      'GET /rooms': () => ({
+        status: 200,
+        body: page([
+          {
+            id: 'room-n1',
+            schoolId: 'school-north',
+            name: 'r100',
+            description: null,
+            hostCount: 0,
+            createdAt: '2026-12-01T10:00:00.000Z',
+            updatedAt: '2026-12-01T10:00:00.000Z',
+          },
+        ]),
+      }),
+      'GET /configs': () => ({ status: 200, body: page([]) }),
+      'GET /schools': () => ({
+        status: 200,
+        body: { data: [{ id: 'school-north', name: 'north', dcId: 'default', csvCol0Source: 'room' }] },
+      }),
+      'POST /hosts': () => ({
+        status: 400,
+        body: {
+          error: {
+            code: 'DC_NAME_TOO_LONG',
+            message,
+            details: { field: 'hostname', dcName: 'north-abcdefghij', length: 16, max: 15 },
+          },
+        },
+      }),
+    });
+    renderUi(<HostForm onClose={() => undefined} />);
+    // no room: default-school
+    expect(await screen.findByText('School (from the room): default-school')).toBeTruthy();
+    fireEvent.click(screen.getByRole('combobox', { name: /^Room/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'r100 · north', hidden: true }));
+    expect(await screen.findByText('School (from the room): north')).toBeTruthy();
+    fill(/^Host name/, 'abcdefghij');
+    fill(/^MAC address/, '00:16:3e:00:00:01');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const hostname = screen.getByRole('textbox', { name: /^Host name/ });
+    await waitFor(() => expect(errorOf(hostname)).toBe(message));
+    expect(screen.queryByTestId('form-error')).toBeNull();
+  });
 });

@@ -8,7 +8,8 @@ import { DEVICE_ROLES } from '@app/csv-merge/device-line';
 import { api, ApiError } from '../api/client';
 import type { Host } from '../api/types';
 import { keys } from '../live/cache';
-import { useResources } from './queries';
+import { DEFAULT_SCHOOL, useSchoolNames } from '../schools/queries';
+import { roomOptions, useResources } from './queries';
 
 interface Values {
   hostname: string;
@@ -59,6 +60,13 @@ export function HostForm({ host, onClose }: { host?: Host; onClose: () => void }
   const [general, setGeneral] = useState<string | null>(null);
   const rooms = useResources('rooms');
   const configs = useResources('configs');
+  const schoolNames = useSchoolNames();
+  // a host's school is its room's (default-school without a room): shown, never chosen on its own
+  const room = (rooms.data?.data ?? []).find((r) => r.id === values.roomId);
+  const school =
+    values.roomId === null
+      ? DEFAULT_SCHOOL
+      : ((room?.schoolId && schoolNames.get(room.schoolId)) ?? (host?.roomId === values.roomId ? host.school : '…'));
 
   const save = useMutation({
     mutationFn: async () => {
@@ -138,7 +146,8 @@ export function HostForm({ host, onClose }: { host?: Host; onClose: () => void }
           <Group grow align="flex-start">
             <Select
               label={t('hosts.room')}
-              data={options(rooms.data)}
+              description={t('hosts.schoolOfRoom', { school })}
+              data={roomOptions(rooms.data?.data ?? [], schoolNames)}
               value={values.roomId}
               onChange={set('roomId')}
               error={errors.roomId}

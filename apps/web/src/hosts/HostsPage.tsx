@@ -18,14 +18,17 @@ import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router-dom';
 
 import { api } from '../api/client';
 import type { Host, ProvisionStatus } from '../api/types';
 import { useCanWrite } from '../auth/auth';
 import { keys } from '../live/cache';
+import { useSchoolNames } from '../schools/queries';
+import { SchoolSelect } from '../schools/SchoolSelect';
 import { HostForm } from './HostForm';
 import { HostsTable } from './HostsTable';
-import { HostQuery, STATUSES, useHostPage, useResources, useTotals } from './queries';
+import { HostQuery, roomOptions, STATUSES, useHostPage, useResources, useTotals } from './queries';
 
 const TOTAL_COLORS = { none: 'gray', pending: 'yellow', running: 'blue', synced: 'green', failed: 'red' } as const;
 
@@ -52,7 +55,7 @@ export function HostsPage() {
   const client = useQueryClient();
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 150);
-  const [filters, setFilters] = useState<Omit<HostQuery, 'search'>>({
+  const [filters, setFilters] = useState<Omit<HostQuery, 'search' | 'school'>>({
     page: 1,
     limit: 20,
     provisionStatus: '',
@@ -61,16 +64,34 @@ export function HostsPage() {
     sort: 'hostname',
     order: 'asc',
   });
-  const query: HostQuery = { ...filters, search: debounced };
+  // the school is kept in the URL (`/hosts?school=north`): a link or a reload shows the same school
+  const [params, setParams] = useSearchParams();
+  const school = params.get('school') ?? '';
+  const query: HostQuery = { ...filters, search: debounced, school };
   const hosts = useHostPage(query);
   const totals = useTotals();
-  const rooms = useResources('rooms');
+  const rooms = useResources('rooms', '', school);
+  const schoolNames = useSchoolNames();
   const configs = useResources('configs');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<Host | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Host[] | null>(null);
   const nf = new Intl.NumberFormat(i18n.resolvedLanguage);
 
+  const setSchool = (name: string | null) => {
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (name) next.set('school', name);
+        else next.delete('school');
+        return next;
+      },
+      { replace: true },
+    );
+    // a room belongs to one school: the room filter does not carry over
+    setFilters((f) => ({ ...f, roomId: '', page: 1 }));
+    setSelected(new Set());
+  };
   const setFilter = <K extends keyof typeof filters>(key: K, value: (typeof filters)[K]) => {
     setFilters((f) => ({ ...f, [key]: value, page: key === 'page' ? (value as number) : 1 }));
     if (key !== 'page') setSelected(new Set());
@@ -153,30 +174,38 @@ export function HostsPage() {
             setSearch(e.currentTarget.value);
             setFilters((f) => ({ ...f, page: 1 }));
           }}
-          w={220}
+          w={200}
         />
         <Select
           label={t('hosts.filterStatus')}
-          w={190}
+          w={170}
           value={filters.provisionStatus || null}
           onChange={(v) => setFilter('provisionStatus', (v ?? '') as ProvisionStatus | '')}
           data={STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))}
           clearable
           placeholder={t('common.all')}
         />
+        <SchoolSelect
+          label={t('hosts.school')}
+          w={150}
+          value={school || null}
+          onChange={setSchool}
+          clearable
+          placeholder={t('schools.all')}
+        />
         <Select
           label={t('hosts.filterRoom')}
-          w={160}
+          w={140}
           value={filters.roomId || null}
           onChange={(v) => setFilter('roomId', v ?? '')}
-          data={options(rooms.data)}
+          data={roomOptions(rooms.data?.data ?? [], schoolNames)}
           searchable
           clearable
           placeholder={t('common.all')}
         />
         <Select
           label={t('hosts.filterConfig')}
-          w={160}
+          w={140}
           value={filters.configId || null}
           onChange={(v) => setFilter('configId', v ?? '')}
           data={options(configs.data)}

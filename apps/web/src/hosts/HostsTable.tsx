@@ -88,6 +88,9 @@ const Row = memo(function Row({
       </Table.Td>
       <Table.Td ff="monospace">{host.ipAddress ?? t('common.dhcp')}</Table.Td>
       <Table.Td>{host.room ?? t('common.none')}</Table.Td>
+      <Table.Td data-testid="school" style={{ whiteSpace: 'nowrap' }}>
+        {host.school}
+      </Table.Td>
       <Table.Td>{host.config ?? t('common.none')}</Table.Td>
       <Table.Td>
         <Text size="xs">{host.role}</Text>
@@ -152,6 +155,7 @@ export function HostsTable(props: Props) {
             <SortHeader field="hostname" label={t('hosts.hostname')} {...sortProps} />
             <SortHeader field="ipAddress" label={t('hosts.ip')} {...sortProps} />
             <Table.Th>{t('hosts.room')}</Table.Th>
+            <Table.Th>{t('hosts.school')}</Table.Th>
             <Table.Th>{t('hosts.config')}</Table.Th>
             <Table.Th>{t('hosts.role')}</Table.Th>
             <Table.Th>{t('hosts.pxe')}</Table.Th>

@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { api, Query } from '../api/client';
 import type { Host, NamedResource, Page, ProvisionStatus } from '../api/types';
 import { keys, rememberRows, Totals } from '../live/cache';
+import { DEFAULT_SCHOOL } from '../schools/queries';
 
 export interface HostQuery {
   page: number;
@@ -12,6 +13,8 @@ export interface HostQuery {
   provisionStatus: ProvisionStatus | '';
   roomId: string;
   configId: string;
+  /** a school's name, '' = all schools (`?school=`, issue 13) */
+  school: string;
   sort: 'hostname' | 'ipAddress' | 'createdAt' | 'updatedAt';
   order: 'asc' | 'desc';
 }
@@ -45,11 +48,25 @@ export function useTotals() {
   });
 }
 
-/** Rooms or configs for the selects and the filters (the first 100 by name; the select searches them). */
-export function useResources(kind: 'rooms' | 'configs', search = '') {
+/**
+ * Rooms or configs for the selects and the filters (the first 100 by name; the select searches them).
+ * Rooms can be limited to one school (`school`, a name); configs are shared by all schools.
+ */
+export function useResources(kind: 'rooms' | 'configs', search = '', school = '') {
   return useQuery({
-    queryKey: [kind, 'options', search],
-    queryFn: () => api.page<NamedResource>(`/${kind}`, { limit: 100, search }),
+    queryKey: [kind, 'options', search, school],
+    queryFn: () => api.page<NamedResource>(`/${kind}`, { limit: 100, search, school }),
     placeholderData: keepPreviousData,
+  });
+}
+
+/**
+ * Select options for rooms: a room of a non-default school is shown with its school (`r100 · north`),
+ * since two schools may each have a room of that name.
+ */
+export function roomOptions(rooms: readonly NamedResource[], schoolNames: Map<string, string>) {
+  return rooms.map((r) => {
+    const school = r.schoolId ? schoolNames.get(r.schoolId) : undefined;
+    return { value: r.id, label: school && school !== DEFAULT_SCHOOL ? `${r.name} · ${school}` : r.name };
   });
 }

@@ -1,7 +1,15 @@
 /** English texts. de.ts must have the same keys (i18n/i18n.test.tsx checks it). */
 export const en = {
   app: { title: 'LINBO provisioning', skip: 'Skip to content' },
-  nav: { hosts: 'Hosts', import: 'Import', jobs: 'Jobs', rooms: 'Rooms', configs: 'Configs', validate: 'Validate' },
+  nav: {
+    hosts: 'Hosts',
+    import: 'Import',
+    jobs: 'Jobs',
+    rooms: 'Rooms',
+    configs: 'Configs',
+    validate: 'Validate',
+    schools: 'Schools',
+  },
   auth: {
     title: 'Sign in',
     username: 'User name',
@@ -67,6 +75,8 @@ export const en = {
     filterStatus: 'Provision status',
     filterRoom: 'Room',
     filterConfig: 'Config',
+    school: 'School',
+    schoolOfRoom: 'School (from the room): {{school}}',
     searchPlaceholder: 'Host name, MAC or IP',
     empty: 'No hosts match.',
     total: 'All hosts',
@@ -108,6 +118,7 @@ export const en = {
     retryFailed: 'Retry failed',
     done: 'Import queued {{jobs}} jobs',
     nothing: 'Nothing to import.',
+    schoolHint: 'A devices.csv is one school’s file: import and export work on the school chosen here.',
   },
   jobs: {
     title: 'Jobs',
@@ -141,6 +152,21 @@ export const en = {
     rename: 'Rename',
     confirmDelete: 'Delete {{name}}?',
     inUse: 'Cannot delete: {{message}}',
+  },
+  schools: {
+    title: 'Schools',
+    new: 'New school',
+    editTitle: 'Edit school {{name}}',
+    school: 'School',
+    all: 'All schools',
+    dc: 'DC',
+    col0: 'devices.csv column 0',
+    col0room: 'room',
+    col0group: 'group (config)',
+    col0Hint: 'room: the room’s name (default); group: the config’s name, for schools without rooms',
+    rooms: 'Rooms',
+    nameHint: 'a–z, 0–9 and -, starting with a letter; at most 13 (hostnames get the prefix name-)',
+    nameFixed: 'The name cannot change: it names the school’s files on the DC and prefixes its AD names.',
   },
   validate: {
     title: 'Validate devices.csv',

@@ -7,7 +7,7 @@ import { NavLink as RouterLink, useLocation } from 'react-router-dom';
 import { useAuth } from '../auth/auth';
 import { useLive } from '../live/LiveProvider';
 
-const PAGES = ['hosts', 'import', 'jobs', 'rooms', 'configs', 'validate'] as const;
+const PAGES = ['hosts', 'import', 'jobs', 'schools', 'rooms', 'configs', 'validate'] as const;
 
 export function LanguageSwitch() {
   const { t, i18n } = useTranslation();

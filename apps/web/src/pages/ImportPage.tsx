@@ -10,21 +10,29 @@ import { useCanWrite } from '../auth/auth';
 import { CsvInput } from '../import/CsvInput';
 import { ImportProgress } from '../import/ImportProgress';
 import { hostnamesOf, LineOutcome, PreviewLine, previewLines } from '../import/preview';
+import { DEFAULT_SCHOOL } from '../schools/queries';
+import { SchoolSelect } from '../schools/SchoolSelect';
 
 const OUTCOME_COLOR: Record<LineOutcome, string> = { new: 'green', update: 'blue', unchanged: 'gray', error: 'red' };
 
-async function existingHosts(names: string[]): Promise<Map<string, Host>> {
+/** The hosts of `school` that the file names (hostnames are unique per school, not across them). */
+async function existingHosts(names: string[], school: string): Promise<Map<string, Host>> {
   const found = new Map<string, Host>();
   const queue = [...names];
   await Promise.all(
     Array.from({ length: Math.min(6, queue.length) }, async () => {
       for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-        const h = await api.get<Host>(`/hosts/by-name/${encodeURIComponent(n)}`).catch(() => null);
+        const h = await api.get<Host>(`/hosts/by-name/${encodeURIComponent(n)}`, { school }).catch(() => null);
         if (h) found.set(h.hostname, h);
       }
     }),
   );
   return found;
+}
+
+/** linuxmuster's name for a school's file (`/etc/linuxmuster/sophomorix/<S>/<S>.devices.csv`). */
+function devicesFile(school: string): string {
+  return school === DEFAULT_SCHOOL ? 'devices.csv' : `${school}.devices.csv`;
 }
 
 /** Upload or paste → dry run per line → import → live progress (issue 12 item 5). */
@@ -34,11 +42,13 @@ export default function ImportPage() {
   const [text, setText] = useState('');
   const [preview, setPreview] = useState<{ summary: ImportSummary; lines: PreviewLine[] } | null>(null);
   const [queued, setQueued] = useState<{ summary: ImportSummary; hostnames: string[] } | null>(null);
+  // a devices.csv is one school's file (`?school=`): the preview, the import and the exports use it
+  const [school, setSchool] = useState<string>(DEFAULT_SCHOOL);
 
   const dryRun = useMutation({
     mutationFn: async () => {
-      const summary = await api.postText<ImportSummary>('/import/devices', text, { dryRun: 'true' });
-      return { summary, lines: previewLines(text, summary, await existingHosts(hostnamesOf(text))) };
+      const summary = await api.postText<ImportSummary>('/import/devices', text, { dryRun: 'true', school });
+      return { summary, lines: previewLines(text, summary, await existingHosts(hostnamesOf(text), school)) };
     },
     onSuccess: (p) => {
       setPreview(p);
@@ -46,7 +56,7 @@ export default function ImportPage() {
     },
   });
   const run = useMutation({
-    mutationFn: () => api.postText<ImportSummary>('/import/devices', text),
+    mutationFn: () => api.postText<ImportSummary>('/import/devices', text, { school }),
     onSuccess: (summary) => {
       const changed = (preview?.lines ?? [])
         .filter((l) => l.outcome === 'new' || l.outcome === 'update')
@@ -61,14 +71,34 @@ export default function ImportPage() {
       <Group justify="space-between">
         <Title order={2}>{t('import.title')}</Title>
         <Group gap="xs">
-          <Button variant="default" size="xs" onClick={() => void download('/export/devices', 'devices.csv')}>
+          <Button
+            variant="default"
+            size="xs"
+            onClick={() => void download(`/export/devices?school=${encodeURIComponent(school)}`, devicesFile(school))}
+          >
             {t('import.export')}
           </Button>
-          <Button variant="default" size="xs" onClick={() => void download('/export/hosts', 'hosts.csv')}>
+          <Button
+            variant="default"
+            size="xs"
+            onClick={() => void download(`/export/hosts?school=${encodeURIComponent(school)}`, `${school}.hosts.csv`)}
+          >
             {t('import.exportSheet')}
           </Button>
         </Group>
       </Group>
+      <SchoolSelect
+        value={school}
+        onChange={(name) => {
+          setSchool(name ?? DEFAULT_SCHOOL);
+          // the preview was planned against the other school's hosts
+          setPreview(null);
+          setQueued(null);
+        }}
+        allowDeselect={false}
+        description={t('import.schoolHint')}
+        w={320}
+      />
       {canWrite && (
         <>
           <CsvInput

@@ -7,6 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import type { NamedResource } from '../api/types';
 import { can, useAuth } from '../auth/auth';
+import { DEFAULT_SCHOOL, useSchoolNames } from '../schools/queries';
+import { SchoolSelect } from '../schools/SchoolSelect';
 
 type Kind = 'rooms' | 'configs';
 
@@ -22,10 +24,15 @@ function EditForm({ kind, item, onClose }: { kind: Kind; item?: NamedResource; o
   const client = useQueryClient();
   const [name, setName] = useState(item?.name ?? '');
   const [description, setDescription] = useState(item?.description ?? '');
+  const schoolNames = useSchoolNames();
+  // a room belongs to one school, chosen when it is created; it never moves (docs/DOMAIN.md)
+  const [school, setSchool] = useState<string | null>(DEFAULT_SCHOOL);
+  const shownSchool = item?.schoolId ? (schoolNames.get(item.schoolId) ?? null) : school;
   const save = useMutation({
     mutationFn: () => {
       const body = { name: name.trim(), description: description.trim() === '' ? null : description.trim() };
-      return item ? api.patch(`/${kind}/${item.id}`, body) : api.post(`/${kind}`, body);
+      if (item) return api.patch(`/${kind}/${item.id}`, body);
+      return api.post(`/${kind}`, kind === 'rooms' ? { ...body, school: school ?? DEFAULT_SCHOOL } : body);
     },
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: [kind] });
@@ -49,6 +56,19 @@ function EditForm({ kind, item, onClose }: { kind: Kind; item?: NamedResource; o
             required
             data-autofocus
           />
+          {kind === 'rooms' && (
+            <SchoolSelect
+              value={shownSchool}
+              onChange={setSchool}
+              disabled={item !== undefined}
+              allowDeselect={false}
+              error={
+                save.error instanceof ApiError
+                  ? save.error.fieldErrors.find((d) => d.field === 'school')?.message
+                  : undefined
+              }
+            />
+          )}
           <TextInput
             label={t('common.description')}
             value={description}
@@ -80,9 +100,11 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
   const client = useQueryClient();
   const [editing, setEditing] = useState<NamedResource | 'new' | null>(null);
   const [deleting, setDeleting] = useState<NamedResource | null>(null);
+  const [school, setSchool] = useState<string | null>(null);
+  const schoolNames = useSchoolNames();
   const list = useQuery({
-    queryKey: [kind, 'list'],
-    queryFn: () => api.page<NamedResource>(`/${kind}`, { limit: 100 }),
+    queryKey: [kind, 'list', school],
+    queryFn: () => api.page<NamedResource>(`/${kind}`, { limit: 100, school: kind === 'rooms' ? school : null }),
   });
   const remove = useMutation({
     mutationFn: (item: NamedResource) => api.del(`/${kind}/${item.id}`),
@@ -107,10 +129,14 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
             : remove.error.message}
         </Alert>
       )}
+      {kind === 'rooms' && (
+        <SchoolSelect value={school} onChange={setSchool} clearable placeholder={t('schools.all')} w={200} />
+      )}
       <Table striped aria-label={t(`resources.${kind}`)}>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('common.name')}</Table.Th>
+            {kind === 'rooms' && <Table.Th>{t('schools.school')}</Table.Th>}
             <Table.Th>{t('common.description')}</Table.Th>
             <Table.Th>{t('common.hostCount')}</Table.Th>
             {canWrite && <Table.Th>{t('common.actions')}</Table.Th>}
@@ -120,6 +146,9 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
           {(list.data?.data ?? []).map((r) => (
             <Table.Tr key={r.id} data-name={r.name}>
               <Table.Td fw={600}>{r.name}</Table.Td>
+              {kind === 'rooms' && (
+                <Table.Td>{(r.schoolId && schoolNames.get(r.schoolId)) ?? t('common.none')}</Table.Td>
+              )}
               <Table.Td>{r.description ?? t('common.none')}</Table.Td>
               <Table.Td>{r.hostCount}</Table.Td>
               {canWrite && (

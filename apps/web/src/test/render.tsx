@@ -77,6 +77,8 @@ export function host(overrides: Partial<Host> = {}): Host {
     room: 'r100',
     configId: 'cfg1',
     config: 'win11',
+    schoolId: '00000000-0000-4000-8000-000000000001',
+    school: 'default-school',
     role: 'classroom-studentcomputer',
     pxeFlag: 1,
     provisionStatus: null,

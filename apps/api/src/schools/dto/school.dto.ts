@@ -10,7 +10,12 @@ import {
 } from '../../common/device-rules';
 
 export class CreateSchoolDto {
-  @ApiProperty({ example: 'gsm', description: "1–16 of a-z 0-9 '-', starting with a letter (sophomorix)" })
+  @ApiProperty({
+    example: 'gsm',
+    description:
+      "a-z 0-9 '-', starting with a letter (sophomorix); at most 13 for a new school, so that its S- prefix " +
+      'leaves room for a hostname within 15 characters (400 DC_NAME_TOO_LONG)',
+  })
   @SatisfiesRule('schoolName', schoolNameProblem)
   name!: string;
 
