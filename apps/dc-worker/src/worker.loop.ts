@@ -90,7 +90,9 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(): Promise<number> {
     this.logger.info(
       {
+        dcId: this.config.dcId,
         stream: this.config.jobsStream,
+        legacyStream: this.config.legacyJobsStream,
         group: this.config.jobsGroup,
         consumer: this.config.consumerName,
         batchSize: this.config.batchSize,

@@ -231,6 +231,11 @@ export class ConsumerGroup {
     return this.withDeliveryCounts(await this.dropDeleted(claimed));
   }
 
+  /** Whether the stream key exists (without creating it, unlike ensureGroup). */
+  async streamExists(): Promise<boolean> {
+    return (await this.connections.command.exists(this.stream)) === 1;
+  }
+
   async ack(...ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.connections.command.xack(this.stream, this.group, ...ids);
