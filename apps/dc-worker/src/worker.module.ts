@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RedisStreamsModule } from '@app/redis-streams';
 
 import { BatchCoordinator } from './batch/batch-coordinator';
+import { KeyDcCheck } from './check/key-dc';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { StreamConsumer } from './consumer/stream-consumer';
 import { DeltaFile } from './files/delta-file';
@@ -53,6 +54,7 @@ export class WorkerModule {
         Verifier,
         ApiTransport,
         ApiClient,
+        KeyDcCheck,
         JobReporter,
         LookAhead,
         MergeStep,

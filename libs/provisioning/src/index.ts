@@ -1,6 +1,7 @@
 export * from './bulk';
 export * from './constants';
 export * from './error-codes';
+export * from './identity';
 export * from './job';
 export * from './snapshot';
 export * from './statuses';

@@ -41,6 +41,8 @@ export class FakeApi {
   readonly failReportsOf = new Set<OperationStatus>();
   /** answer 503 to every request while true */
   down = false;
+  /** the DC GET /internal/whoami names for FAKE_API_KEY; null: the shared key */
+  keyDc: string | null = null;
   /**
    * Operations the API cancels (superseded by a newer change) just before their `running` report
    * arrives: the race between the worker's snapshot fetch and its running report (DOMAIN.md §8).
@@ -179,6 +181,10 @@ export class FakeApi {
     if (this.down) return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down' } });
     if (req.headers[INTERNAL_KEY_HEADER] !== FAKE_API_KEY) {
       return this.send(req, res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad key' } });
+    }
+    if (req.url === '/api/v1/internal/whoami' && req.method === 'GET') {
+      const dcId = this.keyDc;
+      return this.send(req, res, 200, { data: { dcId, shared: dcId === null } });
     }
     if (req.url === '/api/v1/internal/operations/query' && req.method === 'POST') {
       return this.query(req, res, chunks);
