@@ -27,7 +27,7 @@ async function existingHosts(names: string[]): Promise<Map<string, Host>> {
   return found;
 }
 
-/** Upload or paste → dry run per line → import → live progress (issue 12 item 5). */
+/** Upload or paste → dry run per line → import → live progress. */
 export default function ImportPage() {
   const { t } = useTranslation();
   const canWrite = useCanWrite();
