@@ -23,6 +23,7 @@ import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient } from './report/api-client';
 import { ApiTransport } from './report/api-transport';
 import { JobReporter } from './report/job-reporter';
+import { SambaTool } from './verify/samba-tool';
 import { Verifier } from './verify/verifier';
 import { WORKER_RUN_MODE, WorkerLoop, WorkerRunMode } from './worker.loop';
 
@@ -51,6 +52,7 @@ export class WorkerModule {
         DeltaFile,
         OtherSchoolFiles,
         ImportRunner,
+        SambaTool,
         Verifier,
         ApiTransport,
         ApiClient,
