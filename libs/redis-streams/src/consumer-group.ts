@@ -231,9 +231,18 @@ export class ConsumerGroup {
     return this.withDeliveryCounts(await this.dropDeleted(claimed));
   }
 
-  /** Whether the stream key exists (without creating it, unlike ensureGroup). */
+  /**
+   * Whether the stream key exists (without creating it, unlike ensureGroup). Asked with XINFO GROUPS,
+   * which a worker's Redis ACL allows already (docs/OPERATIONS.md), rather than EXISTS.
+   */
   async streamExists(): Promise<boolean> {
-    return (await this.connections.command.exists(this.stream)) === 1;
+    try {
+      await this.connections.command.xinfo('GROUPS', this.stream);
+      return true;
+    } catch (err) {
+      if (err instanceof Error && /no such key/i.test(err.message)) return false;
+      throw err;
+    }
   }
 
   async ack(...ids: string[]): Promise<number> {

@@ -3,7 +3,9 @@
 // worker after a crash, pending at the old worker under another name — are drained by the default
 // DC's worker like its own jobs, each run and ACKed once; then the old stream is left alone. Another
 // DC's worker never touches it. The test's stand-in for `linbo:jobs` is `env.legacyStream`.
-import { useWorkerBuild, waitFor, WorkerEnv } from './harness';
+import Redis from 'ioredis';
+
+import { useWorkerBuild, waitFor, WORKER_REDIS_URL, WorkerEnv } from './harness';
 
 jest.setTimeout(40_000);
 
@@ -113,5 +115,73 @@ describe('the legacy stream linbo:jobs after the upgrade', () => {
     expect(env.api.reports.filter((r) => r.id === stranded.id)).toEqual([]);
     expect(await env.redis.xinfo('GROUPS', env.legacyStream)).toEqual([]);
     expect(w.logs.some((l) => /legacy stream/.test(String(l.msg)))).toBe(false);
+  });
+});
+
+describe('the legacy stream under a Redis ACL user per DC (docs/OPERATIONS.md)', () => {
+  /** The documented rules for DC default, on the test's private stream names, plus `extraKeys`. */
+  async function aclUser(env: WorkerEnv, extraKeys: string[]): Promise<string> {
+    const user = `linbo-test-${env.id}-${extraKeys.length}`;
+    const password = `pw-${env.id}`;
+    await env.redis.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'reset',
+      'on',
+      `>${password}`,
+      `~${env.stream}`,
+      ...extraKeys.map((k) => `~${k}`),
+      `%W~${env.dlq}`,
+      'resetchannels',
+      '+xreadgroup',
+      '+xack',
+      '+xautoclaim',
+      '+xpending',
+      '+xgroup|create',
+      '+xinfo|groups',
+      '+xadd',
+      '+ping',
+      '+info',
+      '+select',
+      '+client|setname',
+    );
+    users.push(user);
+    const url = new URL(WORKER_REDIS_URL);
+    url.username = user;
+    url.password = password;
+    return url.toString();
+  }
+  const users: string[] = [];
+  afterEach(async () => {
+    const admin = new Redis(WORKER_REDIS_URL);
+    for (const user of users.splice(0)) await admin.call('ACL', 'DELUSER', user);
+    admin.disconnect();
+  });
+
+  it('granted ~linbo:jobs, the documented commands suffice to drain it', async () => {
+    const env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const old = create(env, 41);
+    await env.publish(old, 1, env.legacyStream);
+    const w = env.spawn({ REDIS_URL: await aclUser(env, [env.legacyStream]) });
+    await env.waitStatus(old.id, 'completed');
+    await waitFor(() => w.logs.some((l) => l.msg === 'legacy stream drained; it is not read any more'), 'drained');
+    expect(await pendingOn(env, env.legacyStream)).toBe(0);
+  });
+
+  it('without ~linbo:jobs: says what to grant and runs its own stream', async () => {
+    const env = await WorkerEnv.create(build.main, { master: '# devices\n' });
+    const stranded = create(env, 42);
+    await env.publish(stranded, 1, env.legacyStream);
+    const own = create(env, 43);
+    await env.publish(own);
+    const w = env.spawn({ REDIS_URL: await aclUser(env, []) });
+    await env.waitStatus(own.id, 'completed');
+    expect(
+      w.logs.filter(
+        (l) => l.msg === 'cannot read the legacy stream; grant this worker ~linbo:jobs until it is drained',
+      ),
+    ).toHaveLength(1);
+    expect(env.api.status(stranded.id)).toBe('pending');
   });
 });
