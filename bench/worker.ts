@@ -97,6 +97,8 @@ async function runOnce(hosts: number, batchSize: number): Promise<BatchFigures> 
       INTERNAL_API_KEY: 'bench-internal-key',
       CONSUMER_NAME: `bench-${id}`,
       JOBS_STREAM: stream,
+      // the default DC's worker looks for the old stream at start: a private name, never there
+      LEGACY_JOBS_STREAM: `${stream}:legacy`,
       JOBS_GROUP: `bench-${id}`,
       JOBS_DLQ_STREAM: `${stream}:dlq`,
       DEVICES_CSV_MASTER: master,

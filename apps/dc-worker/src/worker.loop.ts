@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 
 import { BatchCoordinator, WorkItem } from './batch/batch-coordinator';
 import { HandBackBackoff } from './batch/hand-back-backoff';
+import { KeyDcCheck } from './check/key-dc';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { QueuedJob, StreamConsumer } from './consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from './logging/worker-logger';
@@ -17,6 +18,8 @@ export type WorkerRunMode = 'service' | 'once' | 'check';
 
 /** Exit code of `--once` when jobs had to be left pending (lock held, API down): EX_TEMPFAIL. */
 export const EXIT_JOBS_LEFT_PENDING = 75;
+/** Exit code when the internal key does not fit DC_ID (or is refused): a configuration error, like a bad variable. */
+export const EXIT_KEY_MISMATCH = 2;
 
 /**
  * The consumer loop: coordinator → processor, one work item at a time. Started from
@@ -42,6 +45,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly reporter: JobReporter,
     private readonly api: ApiClient,
     private readonly metrics: WorkerMetrics,
+    private readonly keyDc: KeyDcCheck,
   ) {
     this.backoff = new HandBackBackoff(config.retryDelayMs, config.retryMaxDelayMs);
   }
@@ -88,9 +92,12 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(): Promise<number> {
+    if (await this.keyRefused()) return EXIT_KEY_MISMATCH;
     this.logger.info(
       {
+        dcId: this.config.dcId,
         stream: this.config.jobsStream,
+        legacyStream: this.config.legacyJobsStream,
         group: this.config.jobsGroup,
         consumer: this.config.consumerName,
         batchSize: this.config.batchSize,
@@ -102,6 +109,7 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     // execa is ESM (dynamic import): load it once now, so the first batch does not pay for it
     await import('execa');
     let backoff = 0;
+    let exitCode = 0;
     while (!this.stopping) {
       let item: WorkItem | null;
       try {
@@ -117,6 +125,11 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
       if (!item) {
         if (this.mode === 'once' && this.coordinator.queued() === 0) break;
         continue;
+      }
+      // the API was down at start: the key's DC is checked before the first job is reported
+      if (await this.keyRefused()) {
+        exitCode = EXIT_KEY_MISMATCH;
+        break;
       }
       try {
         await this.handle(item);
@@ -135,8 +148,16 @@ export class WorkerLoop implements OnApplicationBootstrap, OnModuleDestroy {
       if (!(err instanceof ReportAbortedError)) throw err;
       this.logger.warn({ err: err.message }, 'status report abandoned at shutdown; jobs stay pending');
     }
+    if (exitCode) return exitCode;
     if (this.mode === 'once' && this.handedBackInOnce > 0) return EXIT_JOBS_LEFT_PENDING;
     return 0;
+  }
+
+  /** True when the key must not be used with DC_ID (logged fatal); the jobs read stay pending. */
+  private async keyRefused(): Promise<boolean> {
+    const verdict = await this.keyDc.confirm();
+    if (verdict.fatal) this.logger.fatal({ dcId: this.config.dcId }, `refusing to run: ${verdict.detail}`);
+    return verdict.fatal;
   }
 
   private async handle(item: WorkItem): Promise<void> {

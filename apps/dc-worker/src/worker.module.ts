@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RedisStreamsModule } from '@app/redis-streams';
 
 import { BatchCoordinator } from './batch/batch-coordinator';
+import { KeyDcCheck } from './check/key-dc';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { StreamConsumer } from './consumer/stream-consumer';
 import { DeltaFile } from './files/delta-file';
@@ -22,6 +23,7 @@ import { ProvisionProcessor } from './processors/provision-processor';
 import { ApiClient } from './report/api-client';
 import { ApiTransport } from './report/api-transport';
 import { JobReporter } from './report/job-reporter';
+import { SambaTool } from './verify/samba-tool';
 import { Verifier } from './verify/verifier';
 import { WORKER_RUN_MODE, WorkerLoop, WorkerRunMode } from './worker.loop';
 
@@ -50,9 +52,11 @@ export class WorkerModule {
         DeltaFile,
         OtherSchoolFiles,
         ImportRunner,
+        SambaTool,
         Verifier,
         ApiTransport,
         ApiClient,
+        KeyDcCheck,
         JobReporter,
         LookAhead,
         MergeStep,

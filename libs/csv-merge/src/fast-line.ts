@@ -7,7 +7,7 @@ import type { LineFacts } from './line-rules';
  * regex, the common line that has no finding at all (room/host/group characters, canonical-colon
  * MAC in any case, DHCP or a plain IP not ending in .255, known role, pxe 0–3) and reads its
  * duplicate keys; "no" means "not sure" and the caller runs the full rules. A 100k-line master is
- * checked on every batch (issue 2: < 150 ms): CleanLine reads a line in place in the master's
+ * checked on every batch (the merge's budget: < 150 ms for 100k lines): CleanLine reads a line in place in the master's
  * bytes (bytes.ts) and allocates nothing. `fast-line.spec.ts` checks it (through fastLineFacts)
  * against the full rules on generated lines.
  */

@@ -53,7 +53,7 @@ function lineStarts(text: string): { starts: Int32Array; count: number } {
  * The master, read and checked once per batch (re-plans reuse it). Lines are not split out of the
  * text: per line the index keeps where it starts, and for data lines the DOMAIN.md §2 duplicate keys in
  * typed arrays (MAC and IP as numbers, the host's position and name hash), so a 100k-line master
- * costs no string or object per clean line (issue 2: the merge's time budget). Lines the fast path
+ * costs no string or object per clean line (the merge's time budget, README "Performance"). Lines the fast path
  * is not sure about get their full facts (findings included) as objects. Names, MACs and IPs are
  * indexed by open addressing in typed arrays; a line's LineFacts object is built only when asked.
  */

@@ -3,7 +3,7 @@
  * numbers: 32 bits) to line indices, each stored at most once and below the capacity: open
  * addressing in typed arrays. Unlike a Map it allocates nothing per entry (no boxed number keys, no
  * table growth), which keeps the per-batch index of a 100k-line master out of the garbage
- * collector's way (issue 2 performance target). A slot holds only the line (4 bytes); the key is
+ * collector's way (the merge's time budget, README "Performance"). A slot holds only the line (4 bytes); the key is
  * kept per line and read when a probe finds a taken slot. A 100k-line table is larger than the
  * CPU caches, so its cost is cache misses: small slots and one array touched per probe keep them
  * few (about three times faster than keys and values in two arrays of slots).

@@ -4,7 +4,7 @@ export const JOBS_GROUP = 'dc-workers';
 /** The DC of a single-school installation (migration 20261203080000_schools_and_dcs). */
 export const DEFAULT_DC = 'default';
 /**
- * Each DC's jobs go to its own stream (issue 13, docs/OPERATIONS.md "School authority"): a worker
+ * Each DC's jobs go to its own stream (docs/OPERATIONS.md "A school authority"): a worker
  * reads only its DC's key, so a Redis ACL can confine it to that key. `linbo:jobs` itself was the
  * single stream before DCs existed.
  */

@@ -231,6 +231,20 @@ export class ConsumerGroup {
     return this.withDeliveryCounts(await this.dropDeleted(claimed));
   }
 
+  /**
+   * Whether the stream key exists (without creating it, unlike ensureGroup). Asked with XINFO GROUPS,
+   * which a worker's Redis ACL allows already (docs/OPERATIONS.md), rather than EXISTS.
+   */
+  async streamExists(): Promise<boolean> {
+    try {
+      await this.connections.command.xinfo('GROUPS', this.stream);
+      return true;
+    } catch (err) {
+      if (err instanceof Error && /no such key/i.test(err.message)) return false;
+      throw err;
+    }
+  }
+
   async ack(...ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.connections.command.xack(this.stream, this.group, ...ids);

@@ -32,7 +32,8 @@ function routes(e: WorkerEnv, since: number): string[] {
 
 describe('bulk internal endpoints', () => {
   it('a batch makes a bounded number of API requests: 3 for 3 jobs, 9 for 48 and for 100 jobs', async () => {
-    env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 100 });
+    // a debounce longer than publishing 100 jobs takes on a loaded machine (a full batch ends it early)
+    env = await WorkerEnv.create(build.main, { master: '# devices\n', batchSize: 100, debounceSec: 2 });
     const w = env.spawn();
     await waitFor(() => w.logs.some((l) => l.msg === 'worker started'), 'worker start');
     const perBatch: string[][] = [];

@@ -41,6 +41,8 @@ export class FakeApi {
   readonly failReportsOf = new Set<OperationStatus>();
   /** answer 503 to every request while true */
   down = false;
+  /** the DC GET /internal/whoami names for FAKE_API_KEY; null: the shared key */
+  keyDc: string | null = null;
   /**
    * Operations the API cancels (superseded by a newer change) just before their `running` report
    * arrives: the race between the worker's snapshot fetch and its running report (DOMAIN.md §8).
@@ -179,6 +181,12 @@ export class FakeApi {
     if (this.down) return this.send(req, res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down' } });
     if (req.headers[INTERNAL_KEY_HEADER] !== FAKE_API_KEY) {
       return this.send(req, res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad key' } });
+    }
+    if (req.url === '/api/v1/internal/whoami' && req.method === 'GET') {
+      // the worker's start-up key check, left out of `requests` (the tests count a batch's requests)
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { dcId: this.keyDc, shared: this.keyDc === null } }));
+      return;
     }
     if (req.url === '/api/v1/internal/operations/query' && req.method === 'POST') {
       return this.query(req, res, chunks);

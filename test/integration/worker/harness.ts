@@ -85,6 +85,8 @@ export function useWorkerBuild(): { readonly main: string } {
 export class WorkerEnv {
   readonly id = randomUUID().slice(0, 8);
   readonly stream = `linbo:jobs:test:${this.id}`;
+  /** the test's stand-in for `linbo:jobs`, the stream of before DCs existed */
+  readonly legacyStream = `linbo:jobs:test:${this.id}:legacy`;
   readonly group = `dc-workers-${this.id}`;
   readonly dlq = `linbo:jobs:dlq:test:${this.id}`;
   readonly consumer = `worker-${this.id}`;
@@ -129,6 +131,7 @@ export class WorkerEnv {
       INTERNAL_API_KEY: FAKE_API_KEY,
       CONSUMER_NAME: this.consumer,
       JOBS_STREAM: this.stream,
+      LEGACY_JOBS_STREAM: this.legacyStream,
       JOBS_GROUP: this.group,
       JOBS_DLQ_STREAM: this.dlq,
       DEVICES_CSV_MASTER: this.dc.masterPath(),
@@ -199,7 +202,7 @@ export class WorkerEnv {
   }
 
   /** XADD the operation's job as the API's relay would (DOMAIN.md §8 payload). */
-  async publish(op: OperationView, attempt = op.attempt + 1): Promise<string> {
+  async publish(op: OperationView, attempt = op.attempt + 1, stream = this.stream): Promise<string> {
     const fields = encodeJobPayload({
       type: op.type,
       operation_id: op.id,
@@ -208,7 +211,7 @@ export class WorkerEnv {
       attempt,
       ...(op.type === 'macct_repair' ? { host: op.targetHost } : {}),
     });
-    return (await this.redis.xadd(this.stream, '*', ...fields)) as string;
+    return (await this.redis.xadd(stream, '*', ...fields)) as string;
   }
 
   /** Entries delivered to the group and not yet ACKed. */
@@ -242,7 +245,7 @@ export class WorkerEnv {
       if (w.isRunning()) w.child.kill('SIGKILL');
       await w.exited;
     }
-    await this.redis.del(this.stream, this.dlq);
+    await this.redis.del(this.stream, this.dlq, this.legacyStream);
     this.redis.disconnect();
     await this.api.stop();
     this.dc.cleanup();

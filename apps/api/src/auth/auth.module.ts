@@ -25,7 +25,7 @@ export function tokenLifetime(value: string): number | StringValue {
   );
 }
 
-/** One minute window of the login rate limit (issue 3: AppConfig.loginRateLimit per minute per IP). */
+/** One minute window of the login rate limit (AppConfig.loginRateLimit attempts per minute per client address). */
 const LOGIN_WINDOW_MS = 60_000;
 
 /**
@@ -47,7 +47,7 @@ const LOGIN_WINDOW_MS = 60_000;
       inject: [AppConfig, RedisConnections],
       useFactory: (config: AppConfig, redis: RedisConnections) => ({
         throttlers: [{ name: 'login', ttl: LOGIN_WINDOW_MS, limit: config.loginRateLimit }],
-        // counted in Redis, so every API replica shares the limit (issue 13 "API replicas")
+        // counted in Redis, so every API replica shares the limit (a balancer must not multiply it)
         storage: new RedisThrottlerStorage(redis.command),
       }),
     }),

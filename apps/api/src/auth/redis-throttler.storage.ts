@@ -28,7 +28,7 @@ end
 return {hits, left, 0, 0}`;
 
 /**
- * Throttler storage shared by every API replica through Redis (issue 13 "API replicas": the login
+ * Throttler storage shared by every API replica through Redis (docs/OPERATIONS.md "Running several API replicas": the login
  * throttle counts attempts across replicas, so a balancer cannot multiply the limit). A small class
  * on the API's existing ioredis command connection rather than another dependency. When Redis does
  * not answer, the count falls back to this process's memory (logged once per outage): logins keep

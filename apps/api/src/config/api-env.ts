@@ -16,7 +16,7 @@ const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : String(value).toLowerCase() === 'true';
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
-/** Development-only fallbacks; refused when NODE_ENV=production (issue 3, item 6). */
+/** Development-only fallbacks; refused when NODE_ENV=production (DOMAIN.md §7: no default secrets). */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
 export const DEV_INTERNAL_API_KEY = 'dev-only-internal-key-change-me';
 

@@ -18,7 +18,7 @@ interface FanoutMessage {
 }
 
 /**
- * WebSocket events across API replicas (issue 13 "API replicas"): each event a replica emits is
+ * WebSocket events across API replicas (docs/OPERATIONS.md "Running several API replicas"): each event a replica emits is
  * delivered to its own subscribers at once (EventsService) and PUBLISHed on `linbo:events`; every
  * other replica receives it on its subscriber connection and delivers it to its sockets. Publishing
  * goes through the one command connection in emit order and Redis keeps a publisher's order, so job

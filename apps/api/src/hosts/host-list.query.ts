@@ -4,7 +4,7 @@ import type { HostSortField, ListHostsQueryDto } from './dto/host.dto';
 import type { HostWithNames } from './host.view';
 
 /**
- * The SQL of `GET /hosts` (DOMAIN.md §7) at 100,000 hosts (issue 13 "Scale"). Filter, search, sort
+ * The SQL of `GET /hosts` (DOMAIN.md §7) at 100,000 hosts (docs/BENCHMARKS.md "Scale"). Filter, search, sort
  * and page all run in PostgreSQL on the indexes of migration 20261202180000_hosts_list_indexes:
  *
  * - every sort key has a btree ending in the unique hostname, so a page is one range of one index,
@@ -33,7 +33,7 @@ const SORT_KEY: Record<HostSortField, (alias: string) => string> = {
 export function orderBy(sort: HostSortField, order: 'asc' | 'desc', alias = ''): Prisma.Sql {
   const dir = order === 'desc' ? 'DESC' : 'ASC';
   const a = alias ? `${alias}.` : '';
-  // (hostname, school_id) is unique (hostnames are unique per school, issue 13)
+  // (hostname, school_id) is unique (hostnames are unique per school)
   const tail = [SORT_KEY.hostname(a), `${a}"school_id"`];
   const keys = sort === 'hostname' ? tail : [SORT_KEY[sort](a), ...tail];
   // identifiers from the constant map above only, never from the request

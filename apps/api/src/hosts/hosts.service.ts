@@ -63,7 +63,7 @@ function withNames(
 }
 
 /**
- * devices.csv column 0 of a school that takes it from the config (`csvCol0Source: group`, issue 13):
+ * devices.csv column 0 of a school that takes it from the config (`csvCol0Source: group`, DOMAIN.md §6):
  * the host needs a config, and its name must be a valid column 0 (the room-name rule: no '_').
  */
 export function col0Problem(school: { name: string; csvCol0Source: string }, config: { name: string } | null) {
@@ -204,7 +204,7 @@ export class HostsService {
       // only where the name on the DC changes: an older host that does not fit can still be edited otherwise
       if (otherSchool || identity.hostname !== before.hostname) assertDcName(refs.school.name, identity.hostname);
       await this.assertUnique(tx, identity, refs.school, id);
-      // Moving to a room of another school (issue 13) is a delete in the old school and a create in the
+      // Moving to a room of another school is a delete in the old school and a create in the
       // new one, in this one transaction: the delete is written first, with the host as it was.
       const deleteOp = otherSchool
         ? await this.provisioning.enqueueHostChange(tx, { action: 'delete', host: before })
@@ -384,7 +384,7 @@ export class HostsService {
     school: { id: string; dcId: string },
     exceptId?: string,
   ): Promise<void> {
-    // hostnames are unique per school, MACs and IPs across the schools of one DC (issue 13)
+    // hostnames are unique per school, MACs and IPs across the schools of one DC (one DC's DHCP and DNS)
     const or: Prisma.HostWhereInput[] = [
       { hostname: identity.hostname, schoolId: school.id },
       { macAddress: identity.macAddress, dcId: school.dcId },

@@ -56,7 +56,7 @@ export class ExportService {
 
   /**
    * The same file in chunks of EXPORT_BATCH lines, read by keyset (hostname > last) so memory stays
-   * flat however many hosts there are (issue 13 "Scale": 100,000 hosts); the controller streams it.
+   * flat however many hosts there are (100,000 hosts, docs/BENCHMARKS.md "Scale"); the controller streams it.
    * The count in the header comment is taken first; a host created while the export runs may be in the
    * lines but not in the count.
    */

@@ -104,7 +104,7 @@ export class ImportService {
   ) {}
 
   /**
-   * One school's devices.csv (issue 13): rooms are looked up and created in that school, hostnames
+   * One school's devices.csv (DOMAIN.md §2): rooms are looked up and created in that school, hostnames
    * matched in it, MACs and IPs checked across the schools of its DC. In a school with
    * `csvCol0Source: group`, column 0 must equal the config (column 2); new hosts go into the room
    * named like the school (created on demand), existing hosts keep their room.

@@ -18,7 +18,7 @@ export type InternalRequest = Request & { internalCaller?: InternalCaller };
 
 /**
  * The worker's routes (DOMAIN.md §7), header `X-Internal-Key`:
- * - a DC's own key (issue 13, `POST /dcs/:id/keys`): looked up by its SHA-256, revoked keys refused;
+ * - a DC's own key (`POST /dcs/:id/keys`): looked up by its SHA-256, revoked keys refused;
  *   the caller may then only touch operations of that DC (InternalController, 403 otherwise);
  * - INTERNAL_API_KEY, the shared key of a single-DC installation: every operation. The comparison
  *   hashes both sides first so timingSafeEqual compares equal-length buffers and neither the key's

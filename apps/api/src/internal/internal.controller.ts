@@ -25,7 +25,7 @@ export class InternalController {
   ) {}
 
   /**
-   * A DC's key reaches only the operations of that DC's schools (issue 13): any other id in the
+   * A DC's key reaches only the operations of that DC's schools (a worker reports only its own jobs): any other id in the
    * request is 403 FORBIDDEN (the whole request, nothing applied). Unknown ids pass through to the
    * route's own answer (not_found / 404).
    */

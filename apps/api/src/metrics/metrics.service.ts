@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { PrismaService } from '../prisma/prisma.service';
 
 /**
- * Prometheus metrics of the API (issue 5, observability): HTTP requests, jobs by status and the
+ * Prometheus metrics of the API (docs/OPERATIONS.md "What to watch"): HTTP requests, jobs by status and the
  * outbox backlog. Job and host figures are read from the database at scrape time, so they are
  * right across several API instances and restarts.
  */

@@ -151,7 +151,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         // One pipelined round trip: ioredis writes the XADDs in call order on one connection, so
         // the stream keeps the rows' order. Only the prefix before a failure is marked published.
         const results = await Promise.allSettled(
-          // each DC's stream (issue 13); one connection keeps the order across streams too
+          // each DC's stream (DOMAIN.md §8); one connection keeps the order across streams too
           rows.map((row) => this.producer.add(jobsStreamOf(row.dc_id), encodeJobPayload(payloadOf(row)))),
         );
         const done: { id: string; streamId: string }[] = [];

@@ -138,7 +138,7 @@ export class ProvisioningService {
         action,
         targetHost: host.hostname,
         hostId: host.id,
-        // the host's school and its DC (issue 13): the DC's stream gets the job, its worker reports it
+        // the host's school and its DC: the DC's stream gets the job, its worker reports it
         school: host.school.name,
         dcId: host.dcId,
         options: options as unknown as Prisma.InputJsonValue,
@@ -279,7 +279,7 @@ export function snapshotOf(host: HostWithNames): Omit<ProvisionOptions, 'dryRun'
     hostname: host.hostname,
     macAddress: host.macAddress,
     ipAddress: host.ipAddress,
-    // devices.csv column 0 per school (issue 13, csvCol0Source): the room's name, or the config's for a
+    // devices.csv column 0 per school (csvCol0Source): the room's name, or the config's for a
     // school that does not organise hosts by rooms; the worker writes `room` into column 0 as it is
     room: host.school.csvCol0Source === 'group' ? (host.config?.name ?? null) : (host.room?.name ?? null),
     config: host.config?.name ?? null,

@@ -6,7 +6,7 @@ import { UuidParam } from '../common/uuid-param';
 import { CreateDcDto, CreateSchoolDto, UpdateSchoolDto } from './dto/school.dto';
 import { DcView, SchoolsService, SchoolView } from './schools.service';
 
-/** Schools (issue 13): every signed-in user reads, only admins write. */
+/** Schools (DOMAIN.md §6): every signed-in user reads, only admins write. */
 @ApiTags('schools')
 @ApiBearerAuth()
 @Controller('schools')
@@ -46,7 +46,7 @@ export class SchoolsController {
   }
 }
 
-/** DCs and their worker keys (issue 13): admins only, reads included (the list names the keys). */
+/** DCs and their worker keys (docs/OPERATIONS.md "Worker keys"): admins only, reads included (the list names the keys). */
 @ApiTags('dcs')
 @ApiBearerAuth()
 @Controller('dcs')

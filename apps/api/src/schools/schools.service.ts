@@ -54,7 +54,7 @@ export function hashWorkerKey(key: string): string {
 }
 
 /**
- * Schools and DCs (issue 13, docs/DOMAIN.md "Schools and DCs"). A school owns rooms; a DC serves a
+ * Schools and DCs (docs/DOMAIN.md §6). A school owns rooms; a DC serves a
  * set of schools and has its own worker, stream and keys.
  */
 @Injectable()

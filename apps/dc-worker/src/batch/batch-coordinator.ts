@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
-import { QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
+import { entryKey, QueuedJob, StreamConsumer } from '../consumer/stream-consumer';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 
 /** What the pipeline runs next. */
@@ -36,7 +36,7 @@ export class BatchCoordinator {
     }
     // repairs read while the previous batch was being collected run first, right after it;
     // otherwise stream order decides (a repair queued behind a create waits for that batch)
-    const due = this.queue.findIndex((j) => this.isReady(j) && this.repairsDue.has(j.id));
+    const due = this.queue.findIndex((j) => this.isReady(j) && this.repairsDue.has(entryKey(j)));
     if (due >= 0) return this.repair(due);
     const firstIndex = this.queue.findIndex((j) => this.isReady(j));
     const first = this.queue[firstIndex];
@@ -58,7 +58,7 @@ export class BatchCoordinator {
       if (this.belongs(this.queue[i], school)) jobs.push(...this.queue.splice(i, 1));
       else i++;
     }
-    for (const j of this.queue) if (j.payload.type === 'macct_repair') this.repairsDue.add(j.id);
+    for (const j of this.queue) if (j.payload.type === 'macct_repair') this.repairsDue.add(entryKey(j));
     return { kind: 'provision', school, jobs };
   }
 
@@ -80,7 +80,7 @@ export class BatchCoordinator {
 
   private repair(index: number): WorkItem {
     const [job] = this.queue.splice(index, 1);
-    this.repairsDue.delete(job.id);
+    this.repairsDue.delete(entryKey(job));
     return { kind: 'macct_repair', job };
   }
 
@@ -125,7 +125,7 @@ export class BatchCoordinator {
     let added = 0;
     for (const job of got) {
       // a claim may return an entry we already hold (our own idle one): keep one copy
-      if (this.queue.some((q) => q.id === job.id)) continue;
+      if (this.queue.some((q) => entryKey(q) === entryKey(job))) continue;
       this.queue.push(job);
       added++;
     }

@@ -8,6 +8,7 @@ import { WorkerLogger } from '../logging/worker-logger';
 import { ApiClient } from '../report/api-client';
 import { ApiTransport } from '../report/api-transport';
 import { Verifier } from '../verify/verifier';
+import { judgeKeyDc } from './key-dc';
 
 export interface CheckResult {
   name: string;
@@ -91,10 +92,16 @@ export async function runChecks(config: WorkerConfig, logger: WorkerLogger): Pro
       redis.disconnect();
     }
   });
+  const api = new ApiClient(logger, new ApiTransport(config, logger));
   await check(`API ${config.apiUrl}`, async () => {
-    const res = await new ApiClient(logger, new ApiTransport(config, logger)).ping();
+    const res = await api.ping();
     if (!res.ok) throw new Error(res.detail);
     return `reachable, internal key accepted (${res.detail})`;
+  });
+  await check(`INTERNAL_API_KEY belongs to DC_ID=${config.dcId}`, async () => {
+    const verdict = judgeKeyDc(config, await api.whoami());
+    if (!verdict.ok) throw new Error(verdict.detail);
+    return verdict.detail;
   });
   return results;
 }

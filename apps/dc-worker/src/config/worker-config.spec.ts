@@ -33,6 +33,22 @@ describe('loadWorkerConfig', () => {
     ]);
   });
 
+  it('DC_ID picks the stream; only the default DC drains the legacy linbo:jobs; a bad id is named', () => {
+    expect(loadWorkerConfig(base)).toMatchObject({
+      dcId: 'default',
+      jobsStream: 'linbo:jobs:default',
+      legacyJobsStream: 'linbo:jobs',
+    });
+    expect(loadWorkerConfig({ ...base, DC_ID: 'north', LEGACY_JOBS_STREAM: 'x' })).toMatchObject({
+      dcId: 'north',
+      jobsStream: 'linbo:jobs:north',
+      legacyJobsStream: null,
+    });
+    for (const bad of ['North', 'dlq', '-a', 'a:b']) {
+      expect(() => loadWorkerConfig({ ...base, DC_ID: bad })).toThrow(/DC_ID: must be a DC id/);
+    }
+  });
+
   it('applies the DOMAIN.md §10 defaults', () => {
     const c = loadWorkerConfig(base);
     expect(c).toMatchObject({
@@ -144,7 +160,7 @@ describe('loadWorkerConfig', () => {
   });
 });
 
-describe('real-DC settings (issue 11)', () => {
+describe('real-DC settings (measured on Samba 4.17)', () => {
   it('never passes localhost as a samba-tool server; clean-up is its own switch', () => {
     expect(loadWorkerConfig({ ...base, DNS_SERVER: 'localhost' }).dnsServer).toBe('127.0.0.1');
     expect(loadWorkerConfig({ ...base, DNS_SERVER: 'server.linuxmuster.lan.' }).dnsServer).toBe(

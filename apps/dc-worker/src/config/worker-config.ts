@@ -8,6 +8,7 @@ import {
   DEFAULT_SCHOOL,
   JOBS_DLQ_STREAM,
   JOBS_GROUP,
+  JOBS_STREAM,
   jobsStreamOf,
 } from '@app/provisioning';
 
@@ -54,7 +55,14 @@ export interface WorkerConfig {
   debounceMs: number;
   macctRepairScript: string;
   macctRepairTimeoutSec: number;
+  /** the DC this worker serves (DC_ID): its stream, and the DC its internal key must belong to */
+  dcId: string;
   jobsStream: string;
+  /**
+   * The single stream of before DCs existed (`linbo:jobs`), drained by the default DC's worker after
+   * an upgrade (docs/OPERATIONS.md "Upgrading"); null for every other DC's worker.
+   */
+  legacyJobsStream: string | null;
   jobsGroup: string;
   deadLetterStream: string;
   maxDeliveries: number;
@@ -126,6 +134,10 @@ export const WORKER_VARIABLES: Readonly<Record<string, { def: string; help: stri
   MACCT_REPAIR_TIMEOUT_SEC: { def: '120', help: 'timeout of one repair run' },
   DC_ID: { def: DEFAULT_DC, help: 'the DC this worker serves: it reads linbo:jobs:<DC_ID>' },
   JOBS_STREAM: { def: '', help: 'stream name, empty = linbo:jobs:<DC_ID> (change only for tests)' },
+  LEGACY_JOBS_STREAM: {
+    def: JOBS_STREAM,
+    help: 'stream of before DCs existed, drained by the worker of DC default; ignored for other DCs (change only for tests)',
+  },
   JOBS_GROUP: { def: JOBS_GROUP, help: 'consumer group name' },
   JOBS_DLQ_STREAM: { def: JOBS_DLQ_STREAM, help: 'dead-letter stream' },
   MAX_DELIVERIES: {
@@ -269,6 +281,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
   if (!/^[A-Za-z0-9.:-]+$/.test(metricsHost)) {
     problems.push(`METRICS_HOST: must be an IP address or host name, got "${metricsHost}"`);
   }
+  const dcId = raw('DC_ID');
+  // the API's rule for DC ids (apps/api/src/common/device-rules.ts): the id names a Redis stream
+  if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(dcId) || dcId === 'dlq') {
+    problems.push(`DC_ID: must be a DC id (lower-case letters, digits and '-', at most 32, not dlq), got "${dcId}"`);
+  }
   const master = raw('DEVICES_CSV_MASTER');
   const delta = raw('DEVICES_CSV_DELTA');
 
@@ -299,7 +316,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, configFile?: string): W
     debounceMs: Math.round(num('PROVISION_DEBOUNCE_SEC', 0, 3600, false) * 1000),
     macctRepairScript: raw('MACCT_REPAIR_SCRIPT'),
     macctRepairTimeoutSec: num('MACCT_REPAIR_TIMEOUT_SEC', 1, 86400),
-    jobsStream: raw('JOBS_STREAM') || jobsStreamOf(raw('DC_ID')),
+    dcId,
+    jobsStream: raw('JOBS_STREAM') || jobsStreamOf(dcId),
+    legacyJobsStream: dcId === DEFAULT_DC ? raw('LEGACY_JOBS_STREAM') : null,
     jobsGroup: raw('JOBS_GROUP'),
     deadLetterStream: raw('JOBS_DLQ_STREAM'),
     maxDeliveries: num('MAX_DELIVERIES', 1, 1000),

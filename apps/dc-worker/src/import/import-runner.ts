@@ -59,7 +59,7 @@ export class ImportRunner {
 
   /**
    * `lockFd`: the held provision lock (ProvisionLock); the import inherits it as fd 3 and so keeps
-   * the lock until it exits, even when the worker is killed meanwhile (issue 10).
+   * the lock until it exits, even when the worker is killed meanwhile (an import cut short would leave the DC half-changed).
    */
   async run(school: string, onSpawn?: () => void, lockFd?: number): Promise<ImportRun> {
     const { execa } = await import('execa');

@@ -28,7 +28,7 @@ const CONFLICT_EXIT = 75;
  * itself and lets `flock --exclusive --wait S 3` lock that very open file description (passed as
  * fd 3), the `exec 9>file; flock 9` idiom: the lock then belongs to the description, not to the
  * flock process, and lasts until every fd sharing it is closed. The import is spawned with the
- * same description (issue 10), so a worker SIGKILLed mid-import loses its fd but the orphaned
+ * same description, so a worker SIGKILLed mid-import loses its fd but the orphaned
  * `linuxmuster-import-devices` keeps the lock until it exits: a restarted worker waits for it
  * instead of running a second import beside it.
  */

@@ -8,7 +8,7 @@ import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from './worker-metrics';
 
 /**
- * A small `node:http` server on METRICS_HOST:METRICS_PORT (issue 5): GET /metrics (Prometheus
+ * A small `node:http` server on METRICS_HOST:METRICS_PORT: GET /metrics (Prometheus
  * text format) and GET /health (liveness: the process and its event loop answer). Off with
  * METRICS_PORT=0. Failing to listen (port taken) is logged, never fatal: provisioning matters more
  * than its metrics. Closed on shutdown.

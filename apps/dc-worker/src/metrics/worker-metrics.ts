@@ -18,7 +18,7 @@ export interface StreamProbe {
 }
 
 /**
- * The worker's Prometheus metrics (issue 5), in a private registry served by MetricsServer.
+ * The worker's Prometheus metrics (README "Metrics"), in a private registry served by MetricsServer.
  * Counters are bumped by the pipeline steps; the stream gauges ask Redis when scraped.
  */
 @Injectable()

@@ -4,7 +4,7 @@ import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 import { DeltaFile } from '../files/delta-file';
 import { MasterFile } from '../files/master-file';
 import { ImportRunner } from '../import/import-runner';
-import { ProvisionLock } from '../lock/provision-lock';
+import { LockTimeoutError, ProvisionLock } from '../lock/provision-lock';
 import { WorkerLogger } from '../logging/worker-logger';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { faultPoint } from '../processors/fault-injection';
@@ -26,15 +26,15 @@ export interface LockedRun {
 export interface ImportStepHooks {
   /** what must be done before the lock is taken (the verification of a batch sharing hosts) */
   after: Promise<void>;
-  /** called right before the import: the next batch is prepared meanwhile */
-  importStarting: () => void;
+  /** called right before the import: the next batch is prepared meanwhile (awaited before `run` returns) */
+  importStarting: () => Promise<void> | undefined;
 }
 
 /**
  * DOMAIN.md §9 steps 3–7 for the live jobs of a batch, under the provision lock: merge (MergeStep),
  * write the delta first (our own record), then the master sophomorix reads, import once for the
- * whole batch and capture the DHCP file the next import will rewrite. Throws LockTimeoutError when
- * the lock is not ours in time (nothing done: the caller hands the jobs back).
+ * whole batch and capture the DHCP file the next import will rewrite. Null when the lock is not ours
+ * in time (nothing done: the caller hands the jobs back).
  */
 @Injectable()
 export class ImportStep {
@@ -49,14 +49,41 @@ export class ImportStep {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async run(school: string, jobs: ProvisionJob[], log: WorkerLogger, hooks: ImportStepHooks): Promise<LockedRun> {
+  async run(
+    school: string,
+    jobs: ProvisionJob[],
+    log: WorkerLogger,
+    hooks: ImportStepHooks,
+  ): Promise<LockedRun | null> {
+    let ahead: Promise<void> | undefined;
+    try {
+      return await this.locked(school, jobs, log, hooks.after, () => {
+        ahead = hooks.importStarting();
+      });
+    } catch (err) {
+      if (!(err instanceof LockTimeoutError)) throw err;
+      log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
+      return null;
+    } finally {
+      // the caller reads the stream again after we return: the look-ahead must be done by then
+      await ahead;
+    }
+  }
+
+  private async locked(
+    school: string,
+    jobs: ProvisionJob[],
+    log: WorkerLogger,
+    after: Promise<void>,
+    importStarting: () => void,
+  ): Promise<LockedRun> {
     const phases: Record<string, number> = {};
     let mark = Date.now();
     const phase = (name: string) => {
       phases[name] = Date.now() - mark;
       mark = Date.now();
     };
-    await hooks.after;
+    await after;
     const held = await this.lock.acquire();
     phase('lockMs');
     try {
@@ -75,7 +102,7 @@ export class ImportStep {
       phase('writeMs');
       log.info({ stats: plan.stats, applied: applied.length }, 'devices.csv written');
 
-      hooks.importStarting();
+      importStarting();
       const run = await this.importer.run(school, () => faultPoint(this.config, log, 'during-import'), held.fd);
       phase('importMs');
       this.metrics.importRan(school, run.durationMs);

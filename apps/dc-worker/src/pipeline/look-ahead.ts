@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import { OperationView } from '@app/provisioning';
 
-import { QueuedJob } from '../consumer/stream-consumer';
+import { entryKey, QueuedJob } from '../consumer/stream-consumer';
 import { ApiClient } from '../report/api-client';
 import { JobReporter } from '../report/job-reporter';
 import { intake } from './intake';
@@ -31,14 +31,14 @@ export class LookAhead {
 
   /** Prepares what it can of `batch`; resolves with the number of jobs now held `running`. */
   async prepare(batch: QueuedJob[]): Promise<number> {
-    const fresh = batch.filter((j) => !this.prepared.has(j.id));
+    const fresh = batch.filter((j) => !this.prepared.has(entryKey(j)));
     if (fresh.length === 0) return 0;
     const views = await this.api.fetchOperations(fresh.map((j) => j.payload.operation_id));
     // coalesced within what is read so far; the batch coalesces all its jobs again
     const { jobs } = intake(fresh, views);
     const accepted = await this.reporter.runningMany(jobs.map((j) => j.job));
     const taken = jobs.filter((_, i) => accepted[i]);
-    for (const j of taken) this.prepared.set(j.job.id, { ...j.op, status: 'running' });
+    for (const j of taken) this.prepared.set(entryKey(j.job), { ...j.op, status: 'running' });
     return taken.length;
   }
 
@@ -47,10 +47,10 @@ export class LookAhead {
    * effects: an outage — ApiUnavailableError — leaves the batch untouched).
    */
   async views(batch: QueuedJob[]): Promise<Map<string, OperationView>> {
-    const missing = batch.filter((j) => !this.prepared.has(j.id)).map((j) => j.payload.operation_id);
+    const missing = batch.filter((j) => !this.prepared.has(entryKey(j))).map((j) => j.payload.operation_id);
     const views = missing.length ? await this.api.fetchOperations(missing) : new Map<string, OperationView>();
     for (const j of batch) {
-      const view = this.prepared.get(j.id);
+      const view = this.prepared.get(entryKey(j));
       if (view) views.set(j.payload.operation_id, view);
     }
     return views;
@@ -58,11 +58,11 @@ export class LookAhead {
 
   /** Whether this entry's job is `running` already (reported during the previous import). */
   isPrepared(job: QueuedJob): boolean {
-    return this.prepared.has(job.id);
+    return this.prepared.has(entryKey(job));
   }
 
   /** Forgets the batch's prepared jobs (it reports them itself from now on); how many there were. */
   release(batch: QueuedJob[]): number {
-    return batch.filter((j) => this.prepared.delete(j.id)).length;
+    return batch.filter((j) => this.prepared.delete(entryKey(j))).length;
   }
 }

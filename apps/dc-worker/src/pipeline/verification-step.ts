@@ -7,7 +7,7 @@ import { JobVerdict } from '../report/job-reporter';
 import { Verifier } from '../verify/verifier';
 import type { LockPort, VerifierPort } from './ports';
 import { ProvisionJob } from './provision-job';
-import { ImportedBatch, verifiedVerdicts } from './verdicts';
+import { ImportedBatch, verifiedVerdicts, workerErrorVerdicts } from './verdicts';
 
 /**
  * DOMAIN.md §9 step 8 for a batch whose import is done, run while the next batch merges and imports:
@@ -25,7 +25,26 @@ export class VerificationStep {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async run(batch: ImportedBatch, log: WorkerLogger): Promise<{ verdicts: Map<ProvisionJob, JobVerdict>; ms: number }> {
+  /**
+   * The batch's verdicts and the time spent; never rejects: an unexpected error gives each job
+   * another bounded try (WORKER_ERROR, no `ms`).
+   */
+  async run(
+    batch: ImportedBatch,
+    log: WorkerLogger,
+  ): Promise<{ verdicts: Map<ProvisionJob, JobVerdict>; ms?: number }> {
+    try {
+      return await this.verify(batch, log);
+    } catch (err) {
+      log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'verification failed unexpectedly');
+      return { verdicts: workerErrorVerdicts(batch.applied, err as Error) };
+    }
+  }
+
+  private async verify(
+    batch: ImportedBatch,
+    log: WorkerLogger,
+  ): Promise<{ verdicts: Map<ProvisionJob, JobVerdict>; ms: number }> {
     const { school, applied, targets } = batch;
     const started = Date.now();
     const early = await this.verifier.checkEarly(school, targets, batch.dhcp);

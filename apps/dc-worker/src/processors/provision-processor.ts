@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { QueuedJob } from '../consumer/stream-consumer';
-import { LockTimeoutError } from '../lock/provision-lock';
 import { WORKER_LOGGER, WorkerLogger } from '../logging/worker-logger';
 import { HandBackReason, WorkerMetrics } from '../metrics/worker-metrics';
 import { ImportStep, LockedRun } from '../pipeline/import-step';
@@ -10,7 +9,7 @@ import { LookAhead } from '../pipeline/look-ahead';
 import { MergeStep } from '../pipeline/merge-step';
 import { ProvisionJob } from '../pipeline/provision-job';
 import { ReportChain } from '../pipeline/report-chain';
-import { batchOutcome, ImportedBatch, workerErrorVerdicts } from '../pipeline/verdicts';
+import { batchOutcome } from '../pipeline/verdicts';
 import { VerificationStep } from '../pipeline/verification-step';
 import { ApiUnavailableError, ReportAbortedError } from '../report/api-transport';
 import { JobReporter, JobVerdict, TerminalVerdict } from '../report/job-reporter';
@@ -79,14 +78,24 @@ export class ProvisionProcessor {
     const dryRun = live.filter((j) => j.options.dryRun);
     const real = live.filter((j) => !j.options.dryRun);
     const planned: Verdicts = dryRun.length ? (await this.merge.run(school, dryRun, true)).verdicts : new Map();
-    const locked = real.length ? await this.importLive(school, real, log, lookAhead) : NOTHING_LOCKED;
+    const locked = real.length
+      ? await this.importStep.run(school, real, log, {
+          after: this.chain.overlapping(real, log), // the verification of a batch sharing hosts
+          importStarting: () => this.lookAhead(lookAhead, log),
+        })
+      : NOTHING_LOCKED;
     const handedBack = locked ? [] : real.map((j) => j.job);
     Object.assign(phases, locked?.phases);
 
     // 8. verification, from now on while the next batch merges and imports
     const decided: Verdicts = new Map([...planned, ...(locked?.verdicts ?? [])]);
     const imported = locked?.imported ?? null;
-    const verdicts = imported ? this.verify(imported, decided, log, phases) : Promise.resolve(decided);
+    const verdicts = imported
+      ? this.verification.run(imported, log).then((found) => {
+          if (found.ms !== undefined) phases.verifyMs = found.ms;
+          return new Map([...decided, ...found.verdicts]);
+        })
+      : Promise.resolve(decided);
 
     // 9. report every verdict in one bulk call, then ACK them (never before the reports are stored)
     const report = async (final: Verdicts) => {
@@ -99,48 +108,6 @@ export class ProvisionProcessor {
     };
     this.chain.append(verdicts, imported?.applied ?? null, report, log);
     return { handedBack, reason: handedBack.length ? 'lock_timeout' : null };
-  }
-
-  /** ImportStep after the verification of a batch sharing hosts; null: the lock was busy (hand back). */
-  private async importLive(
-    school: string,
-    jobs: ProvisionJob[],
-    log: WorkerLogger,
-    lookAhead?: () => Promise<void>,
-  ): Promise<LockedRun | null> {
-    let ahead: Promise<void> | undefined;
-    try {
-      return await this.importStep.run(school, jobs, log, {
-        after: this.chain.overlapping(jobs, log),
-        importStarting: () => {
-          ahead = this.lookAhead(lookAhead, log);
-        },
-      });
-    } catch (err) {
-      if (!(err instanceof LockTimeoutError)) throw err;
-      log.warn({ err: err.message }, 'lock timeout; jobs stay un-ACKed for a later retry');
-      return null;
-    } finally {
-      // the caller reads the stream again after we return: the look-ahead must be done by then
-      await ahead;
-    }
-  }
-
-  /** All verdicts once verified; an unexpected error gives each job another bounded try (never rejects). */
-  private async verify(
-    imported: ImportedBatch,
-    decided: Verdicts,
-    log: WorkerLogger,
-    phases: Record<string, number>,
-  ): Promise<Verdicts> {
-    try {
-      const found = await this.verification.run(imported, log);
-      phases.verifyMs = found.ms;
-      return new Map([...decided, ...found.verdicts]);
-    } catch (err) {
-      log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'verification failed unexpectedly');
-      return new Map([...decided, ...workerErrorVerdicts(imported.applied, err as Error)]);
-    }
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   ApiErrorCode,
   BULK_MAX_ITEMS,
   BulkStatusReport,
+  InternalKeyIdentity,
   isOperationStatus,
   OperationStatus,
   OperationView,
@@ -20,6 +21,16 @@ export { ApiUnavailableError, ReportAbortedError } from './api-transport';
 
 /** Operation errors are for people: long enough for the first ERROR lines, far below the API's limit. */
 const MAX_ERROR_CHARS = 4_000;
+
+/** What GET /internal/whoami answered about INTERNAL_API_KEY . */
+export type WhoamiAnswer =
+  | { kind: 'identity'; identity: InternalKeyIdentity }
+  /** the key was refused (401) */
+  | { kind: 'refused'; httpStatus: number }
+  /** an API without the route (404) or another answer that tells nothing */
+  | { kind: 'unknown'; httpStatus: number }
+  /** no answer now: network error, timeout, 5xx */
+  | { kind: 'unreachable'; error: string };
 
 /** How one item of a bulk status report ended, with the operation the API holds afterwards. */
 export interface BulkReportResult {
@@ -243,6 +254,23 @@ export class ApiClient {
   /** Ends running back-offs (shutdown): pending reports throw ReportAbortedError. */
   abort(): void {
     this.transport.abort();
+  }
+
+  /** GET /internal/whoami: the DC of INTERNAL_API_KEY (the start-up check and --check judge it). */
+  async whoami(): Promise<WhoamiAnswer> {
+    let res: ApiResponse;
+    try {
+      res = await this.transport.request('GET', '/internal/whoami');
+    } catch (err) {
+      if (!(err instanceof ApiUnavailableError)) throw err;
+      return { kind: 'unreachable', error: err.message };
+    }
+    if (res.status === 401) return { kind: 'refused', httpStatus: res.status };
+    const data = (res.body as { data?: Partial<InternalKeyIdentity> } | null)?.data;
+    if (res.status === 200 && data && (typeof data.dcId === 'string' || data.dcId === null)) {
+      return { kind: 'identity', identity: { dcId: data.dcId, shared: data.dcId === null } };
+    }
+    return { kind: 'unknown', httpStatus: res.status };
   }
 
   /** True when the API answers at all (for --check). */

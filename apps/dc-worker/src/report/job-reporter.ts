@@ -132,7 +132,7 @@ export class JobReporter {
    */
   private async ack(jobs: QueuedJob[]): Promise<void> {
     try {
-      await this.consumer.ack(...jobs.map((j) => j.id));
+      await this.consumer.ack(...jobs);
     } catch (err) {
       this.logger.error(
         {

@@ -12,7 +12,7 @@ import {
   WorkerRetryOutcome,
 } from '@app/provisioning';
 
-import { QueuedJob } from '../consumer/stream-consumer';
+import { entryKey, QueuedJob } from '../consumer/stream-consumer';
 import { MasterMissingError } from '../files/master-file';
 import { ImportRun } from '../import/import-runner';
 import { LockTimeoutError } from '../lock/provision-lock';
@@ -116,9 +116,10 @@ export class FakeApi implements OperationsPort, ReportsPort {
 
 /** The stream's ACKs, with what the API held for each job when it was ACKed. */
 export class FakeAcks implements AckPort {
+  /** entry ids, prefixed with the stream for a legacy entry (entryKey) */
   readonly acked: string[] = [];
-  ack(...ids: string[]): Promise<void> {
-    this.acked.push(...ids);
+  ack(...entries: Array<Pick<QueuedJob, 'id' | 'stream'>>): Promise<void> {
+    this.acked.push(...entries.map(entryKey));
     return Promise.resolve();
   }
 }

@@ -10,17 +10,18 @@ function verifierWith(env: Record<string, string>, answers: (args: string[]) => 
     info: (_o: unknown, msg: string) => logs.push({ level: 'info', msg }),
     warn: (_o: unknown, msg: string) => logs.push({ level: 'warn', msg }),
   } as unknown as WorkerLogger;
-  const verifier = new Verifier(config, logger);
   const calls: string[][] = [];
   // the real one runs samba-tool; here a failed run is a thrown SambaToolError
-  (verifier as unknown as { sambaTool: (a: string[]) => Promise<string> }).sambaTool = (args: string[]) => {
-    calls.push(args);
-    try {
-      return Promise.resolve(answers(args));
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-  };
+  const verifier = new Verifier(config, logger, {
+    run: (args: string[]) => {
+      calls.push(args);
+      try {
+        return Promise.resolve(answers(args));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
+  });
   return { verifier, calls, logs };
 }
 

@@ -17,7 +17,7 @@ export interface Host {
   room: string | null;
   configId: string | null;
   config: string | null;
-  /** the room's school, default-school without a room (issue 13) */
+  /** the room's school, default-school without a room */
   schoolId: string;
   school: string;
   role: string;

@@ -49,7 +49,7 @@ function body(v: Values) {
 }
 
 /**
- * Create or edit a host (issue 12 item 4). The API decides what is valid: its
+ * Create or edit a host. The API decides what is valid: its
  * `details[{field, message}]` land on the fields, a 409 on the field it names.
  */
 export function HostForm({ host, onClose }: { host?: Host; onClose: () => void }) {

@@ -17,7 +17,7 @@ const LOOK = {
 const ICON = { synced: '✓', failed: '✕' } as const;
 
 /**
- * The provisioning badge beside a host name (issue 12: none → nothing, pending → yellow dot
+ * The provisioning badge beside a host name (none → nothing, pending → yellow dot
  * "Queued", running → blue spinner "Provisioning…", synced → green check, failed → red mark).
  * Clicking it shows the operation id, its attempt and the last error.
  */

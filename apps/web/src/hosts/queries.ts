@@ -13,7 +13,7 @@ export interface HostQuery {
   provisionStatus: ProvisionStatus | '';
   roomId: string;
   configId: string;
-  /** a school's name, '' = all schools (`?school=`, issue 13) */
+  /** a school's name, '' = all schools (`?school=`) */
   school: string;
   sort: 'hostname' | 'ipAddress' | 'createdAt' | 'updatedAt';
   order: 'asc' | 'desc';

@@ -7,7 +7,7 @@ import { en } from './en';
 
 export const LANGUAGES = ['en', 'de'] as const;
 
-/** German and English (issue 12 item 9): browser language first, the switch is remembered. */
+/** German and English (the schools' admins read German): browser language first, the switch is remembered. */
 void i18n
   .use(LanguageDetector)
   .use(initReactI18next)

@@ -10,7 +10,7 @@ import { useLive } from '../live/LiveProvider';
 type Tracked = Pick<Host, 'id' | 'hostname' | 'provisionStatus' | 'provisionOpId' | 'provisionError'>;
 
 /**
- * Follows the hosts an import queued (issue 12 item 5): one read of each after the import, then
+ * Follows the hosts an import queued: one read of each after the import, then
  * only socket events — "n of m synced", failures with their errors, retry.
  */
 export function ImportProgress({ hostnames }: { hostnames: string[] }) {

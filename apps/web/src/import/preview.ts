@@ -16,7 +16,7 @@ export interface PreviewLine {
 const lower = (s: string | null) => (s === null ? null : s.toLowerCase());
 
 /**
- * One row per data line of the file (issue 12 item 5). Errors are the API's dry run, verbatim;
+ * One row per data line of the file. Errors are the API's dry run, verbatim;
  * for the other lines the host of that name (or its absence) says new / update / unchanged, read
  * with the same parser the API uses (@app/csv-merge, shared with the bundle, not copied).
  */

@@ -46,8 +46,8 @@ function patchHost(h: Host, e: JobEventData): Host {
 }
 
 /**
- * Applies one batch of socket events to every cached page in place (issue 12 item 3: no refetch
- * per event). What cannot be placed without the server — a new host's position in the sorted list,
+ * Applies one batch of socket events to every cached page in place (no refetch per event: a busy
+ * import sends hundreds). What cannot be placed without the server — a new host's position in the sorted list,
  * a new job, the totals of a host never seen — marks those queries stale once for the whole batch.
  */
 export function applyEvents(client: QueryClient, events: readonly ApiEvent[]): void {

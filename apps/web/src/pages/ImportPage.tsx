@@ -35,7 +35,7 @@ function devicesFile(school: string): string {
   return school === DEFAULT_SCHOOL ? 'devices.csv' : `${school}.devices.csv`;
 }
 
-/** Upload or paste → dry run per line → import → live progress (issue 12 item 5). */
+/** Upload or paste → dry run per line → import → live progress. */
 export default function ImportPage() {
   const { t } = useTranslation();
   const canWrite = useCanWrite();

@@ -33,7 +33,7 @@ export const OP_COLOR: Record<OperationStatus, string> = {
 
 const isDeadLetter = (op: Operation) => (op.result as { code?: string } | null)?.code === 'DEAD_LETTERED';
 
-/** Provisioning operations, newest first, with filters (issue 12 item 6); rows follow the socket. */
+/** Provisioning operations, newest first, with filters; rows follow the socket. */
 export default function JobsPage() {
   const { t, i18n } = useTranslation();
   const [view, setView] = useState<'all' | 'dead'>('all');

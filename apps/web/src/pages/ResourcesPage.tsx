@@ -93,7 +93,7 @@ function EditForm({ kind, item, onClose }: { kind: Kind; item?: NamedResource; o
   );
 }
 
-/** Rooms or configs with their host counts (issue 12 item 7); a delete refused with IN_USE says why. */
+/** Rooms or configs with their host counts; a delete refused with IN_USE says why. */
 export default function ResourcesPage({ kind }: { kind: Kind }) {
   const { t } = useTranslation();
   const { user } = useAuth();

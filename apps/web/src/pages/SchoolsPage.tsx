@@ -142,7 +142,7 @@ export function SchoolForm({ school, onClose }: { school?: School; onClose: () =
   );
 }
 
-/** Schools with their DC and column-0 source (issue 13); only admins change them. */
+/** Schools with their DC and column-0 source; only admins change them. */
 export default function SchoolsPage() {
   const { t } = useTranslation();
   const { user } = useAuth();

@@ -8,7 +8,7 @@ import type { Finding } from '@app/csv-merge/types';
 import { CsvInput } from '../import/CsvInput';
 
 /**
- * `devices-csv validate` in the browser (issue 12 item 8): the findings come from
+ * `devices-csv validate` in the browser: the findings come from
  * libs/csv-merge's validateDevicesCsv, bundled into this page's chunk (the same module the CLI,
  * the API's import and the worker run; nothing is copied). Nothing is sent to the server.
  */

@@ -23,7 +23,7 @@ export interface CatalogEntryInput {
   description?: string | null;
 }
 
-/** Rooms are per school (issue 13): names unique within it, listed by it. Configs have no scope. */
+/** Rooms are per school (DOMAIN.md §6): names unique within it, listed by it. Configs have no scope. */
 export interface CatalogScope {
   schoolId: string;
 }
