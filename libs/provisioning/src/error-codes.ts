@@ -45,6 +45,8 @@ export const JOB_ERROR_CODES = [
   /** a manual line in the master is invalid: nothing is imported */
   'CSV_MANUAL_LINE_INVALID',
   'MASTER_MISSING',
+  /** `S-hostname` does not fit the NetBIOS limit (a host written before the API checked it) */
+  'DC_NAME_TOO_LONG',
   'MASS_DELETE_REFUSED',
   'LOCK_TIMEOUT',
   'IMPORT_FAILED',

@@ -31,6 +31,31 @@ describe('intake (classify + coalesce, pure)', () => {
     ]);
   });
 
+  it('a create or update whose S-name does not fit 15 characters fails early; a delete of it still runs', () => {
+    const { api, views } = setup();
+    const long = api.addProvision('create', { hostname: 'pc-0123456' });
+    long.school = 'north';
+    const fits = api.addProvision('update', { hostname: 'pc-012345' });
+    fits.school = 'north';
+    const gone = api.addProvision('delete', { hostname: 'pc-9876543' });
+    gone.school = 'north';
+    const plain = api.addProvision('create', { hostname: 'pc-0123456789' });
+    const out = intake(
+      [long, fits, gone, plain].map((op, i) => queued(op, i)),
+      views(),
+    );
+    expect(out.jobs.map((j) => j.options.hostname)).toEqual(['pc-012345', 'pc-9876543', 'pc-0123456789']);
+    expect(
+      out.early.map(([j, v]) => [j.id, v.status === 'failed' && v.code, v.status === 'failed' && v.message]),
+    ).toEqual([
+      [
+        '1000-0',
+        'DC_NAME_TOO_LONG',
+        'the name on the DC north-pc-0123456 has 16 characters; AD allows 15 (rename the host)',
+      ],
+    ]);
+  });
+
   it('the newest job of a host wins; an older rename is carried; a create + update is a create', () => {
     const { api, views } = setup();
     const create = api.addProvision('create', { hostname: 'old', hostId: 'h' });

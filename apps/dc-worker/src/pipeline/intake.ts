@@ -1,4 +1,12 @@
-import { isTerminal, OperationView, PROVISION_ACTIONS, ProvisionAction, ProvisionOptions } from '@app/provisioning';
+import {
+  dcNameOverflow,
+  isTerminal,
+  NETBIOS_NAME_MAX,
+  OperationView,
+  PROVISION_ACTIONS,
+  ProvisionAction,
+  ProvisionOptions,
+} from '@app/provisioning';
 
 import { QueuedJob } from '../consumer/stream-consumer';
 import { failed, Skip, TerminalVerdict } from '../report/job-reporter';
@@ -76,7 +84,16 @@ function classify(
       continue;
     }
     // the operation's own action is authoritative; the payload only routes
-    jobs.push({ job, op, options, action: isProvisionAction(op.action) ? op.action : action });
+    const actual = isProvisionAction(op.action) ? op.action : action;
+    // the API refuses such names; a host written before that rule must fail here, before the file
+    // is touched: sophomorix cannot make the account, and the whole school's import would stop on it
+    const overflow = actual === 'delete' ? null : dcNameOverflow(job.payload.school, options.hostname);
+    if (overflow) {
+      const message = `the name on the DC ${overflow.name} has ${overflow.length} characters; AD allows ${NETBIOS_NAME_MAX} (rename the host)`;
+      unfit.push([job, failed('DC_NAME_TOO_LONG', message)]);
+      continue;
+    }
+    jobs.push({ job, op, options, action: actual });
   }
   return { jobs, skips, unfit };
 }
