@@ -23,6 +23,7 @@ import {
   acquireSuiteLock,
   ADMIN,
   ApiClient,
+  apiEnv,
   DATABASE_URL,
   DOMAIN,
   ensureBuilt,
@@ -30,11 +31,11 @@ import {
   HostView,
   linesOf,
   ManagedProcess,
-  REDIS_URL,
   resetState,
   ROOT,
   waitFor,
   withRedis,
+  workerEnv,
   WsRecorder,
 } from './harness';
 
@@ -80,24 +81,9 @@ function startReplica(name: string, port: number, internalKey: string): ManagedP
   const proc = new ManagedProcess(
     name,
     API_MAIN,
-    {
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      REDIS_URL,
-      // replicas behind one balancer share the signing secret: a token works on either
-      JWT_SECRET,
-      INTERNAL_API_KEY: internalKey,
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      DC_PROVISIONING_ENABLED: 'true',
-      DC_PROVISIONING_DRYRUN: 'false',
-      // both relays poll often, so they race for the same rows
-      OUTBOX_POLL_MS: '50',
-      LOGIN_RATE_LIMIT: '1000',
-      LOG_LEVEL: 'info',
-    },
+    // replicas behind one balancer share the signing secret (a token works on either); both relays
+    // poll often, so they race for the same rows
+    apiEnv(port, { internalKey, jwtSecret: JWT_SECRET }, { OUTBOX_POLL_MS: '50' }),
     join(dir, `${name}.log`),
     ROOT,
   );
@@ -110,24 +96,11 @@ function workerFor(dcId: string, dc: FakeDc, key: string, apiBase: string): Mana
     `worker-${dcId}`,
     WORKER_MAIN,
     {
-      ...dc.env,
-      REDIS_URL,
-      API_URL: apiBase,
-      INTERNAL_API_KEY: key,
+      ...workerEnv(dc, { apiBase, internalKey: key, lockFile: join(dc.root, 'linbo-provision.lock') }),
       DC_ID: dcId,
       CONSUMER_NAME: `authority-${dcId}`,
       // the real layout, one folder per school: the worker picks each batch's file by its school
       SOPHOMORIX_DIR: dirname(dirname(dc.masterPath())),
-      IMPORT_SCRIPT: dc.bin.importDevices,
-      IMPORT_TIMEOUT_SEC: '60',
-      SAMBA_TOOL: dc.bin.sambaTool,
-      MACCT_REPAIR_SCRIPT: dc.bin.repairMacct,
-      PROVISION_LOCK_FILE: join(dc.root, 'linbo-provision.lock'),
-      LINBO_DOMAIN: DOMAIN,
-      DHCP_VERIFY_FILE: join(dirname(dc.dhcpPath()), '{school}.conf'),
-      PROVISION_BATCH_SIZE: '50',
-      PROVISION_DEBOUNCE_SEC: '0.3',
-      LOG_LEVEL: 'info',
     },
     join(dir, `worker-${dcId}.log`),
     ROOT,

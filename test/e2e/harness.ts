@@ -123,24 +123,7 @@ export class E2eEnv {
       const apiProc = new ManagedProcess(
         'API',
         API_MAIN,
-        {
-          NODE_ENV: 'development',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATABASE_URL,
-          REDIS_URL,
-          JWT_SECRET: randomBytes(24).toString('hex'),
-          INTERNAL_API_KEY: internalKey,
-          ADMIN_USERNAME: ADMIN.username,
-          ADMIN_PASSWORD: ADMIN.password,
-          DC_PROVISIONING_ENABLED: 'true',
-          DC_PROVISIONING_DRYRUN: 'false',
-          OUTBOX_POLL_MS: '100',
-          // the suite logs in again after every API restart
-          LOGIN_RATE_LIMIT: '1000',
-          LOG_LEVEL: 'info',
-          ...(options.api ?? {}),
-        },
+        apiEnv(port, { internalKey, jwtSecret: randomBytes(24).toString('hex') }, options.api),
         join(dir, 'api.log'),
         ROOT,
       );
@@ -148,25 +131,12 @@ export class E2eEnv {
         'DC worker',
         WORKER_MAIN,
         {
-          ...fakeDc.env,
-          REDIS_URL,
-          API_URL: apiBase,
-          INTERNAL_API_KEY: internalKey,
+          ...workerEnv(fakeDc, { apiBase, internalKey, lockFile: join(dir, 'linbo-provision.lock') }),
           // a fixed name: a restarted worker must find its own pending entries (DOMAIN.md §9 step 1)
           CONSUMER_NAME,
           SCHOOL,
           DEVICES_CSV_MASTER: fakeDc.masterPath(),
           DEVICES_CSV_DELTA: join(dirname(fakeDc.masterPath()), 'linbo-docker.devices.csv'),
-          IMPORT_SCRIPT: fakeDc.bin.importDevices,
-          IMPORT_TIMEOUT_SEC: '60',
-          SAMBA_TOOL: fakeDc.bin.sambaTool,
-          MACCT_REPAIR_SCRIPT: fakeDc.bin.repairMacct,
-          PROVISION_LOCK_FILE: join(dir, 'linbo-provision.lock'),
-          LINBO_DOMAIN: DOMAIN,
-          DHCP_VERIFY_FILE: join(dirname(fakeDc.dhcpPath(SCHOOL)), '{school}.conf'),
-          PROVISION_BATCH_SIZE: '50',
-          PROVISION_DEBOUNCE_SEC: '0.3',
-          LOG_LEVEL: 'info',
           ...(options.worker ?? {}),
         },
         join(dir, 'worker.log'),
@@ -450,6 +420,55 @@ export function useE2e(options: E2eOptions = {}, startTimeoutMs = 180_000): E2eH
 }
 
 // ---- shared infrastructure ---------------------------------------------------------------
+
+/** The environment of a built API process of the suite (replicas share `jwtSecret`). */
+export function apiEnv(
+  port: number,
+  keys: { internalKey: string; jwtSecret: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL,
+    REDIS_URL,
+    JWT_SECRET: keys.jwtSecret,
+    INTERNAL_API_KEY: keys.internalKey,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    DC_PROVISIONING_ENABLED: 'true',
+    DC_PROVISIONING_DRYRUN: 'false',
+    OUTBOX_POLL_MS: '100',
+    // the suite logs in again after every API restart
+    LOGIN_RATE_LIMIT: '1000',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+/** The environment of a built worker on `fakeDc`'s tools; files and DC_ID are the caller's. */
+export function workerEnv(
+  fakeDc: FakeDc,
+  opts: { apiBase: string; internalKey: string; lockFile: string },
+): Record<string, string> {
+  return {
+    ...fakeDc.env,
+    REDIS_URL,
+    API_URL: opts.apiBase,
+    INTERNAL_API_KEY: opts.internalKey,
+    IMPORT_SCRIPT: fakeDc.bin.importDevices,
+    IMPORT_TIMEOUT_SEC: '60',
+    SAMBA_TOOL: fakeDc.bin.sambaTool,
+    MACCT_REPAIR_SCRIPT: fakeDc.bin.repairMacct,
+    PROVISION_LOCK_FILE: opts.lockFile,
+    LINBO_DOMAIN: DOMAIN,
+    DHCP_VERIFY_FILE: join(dirname(fakeDc.dhcpPath(SCHOOL)), '{school}.conf'),
+    PROVISION_BATCH_SIZE: '50',
+    PROVISION_DEBOUNCE_SEC: '0.3',
+    LOG_LEVEL: 'info',
+  };
+}
 
 /**
  * e2e files share one database and one Redis DB, so they must not run at the same time even if

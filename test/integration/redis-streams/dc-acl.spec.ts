@@ -1,5 +1,5 @@
 /**
- * A Redis 7 ACL user per DC (issue 13, docs/OPERATIONS.md "School authority"): the worker of DC
+ * A Redis 7 ACL user per DC (docs/OPERATIONS.md "School authority"): the worker of DC
  * `north` can consume linbo:jobs:north and write (only write) the dead-letter stream, and nothing
  * else — not another DC's stream. The rules here are the ones the doc tells an admin to set.
  */
@@ -8,30 +8,13 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { REDIS_DB, REDIS_PORT, redisUrl } from '../../setup/services';
+import { workerAclRules } from '../../support/redis-acl';
 
 const ADMIN_URL = redisUrl(REDIS_DB.redisStreams);
 
 /** The ACL of docs/OPERATIONS.md for a DC (the keys are DB-independent in Redis ACLs). */
-export function dcAclRules(dcId: string, password: string): string[] {
-  return [
-    'reset',
-    'on',
-    `>${password}`,
-    `~linbo:jobs:${dcId}`,
-    '%W~linbo:jobs:dlq',
-    'resetchannels',
-    '+xreadgroup',
-    '+xack',
-    '+xautoclaim',
-    '+xpending',
-    '+xgroup|create',
-    '+xinfo|groups',
-    '+xadd',
-    '+ping',
-    '+info',
-    '+select',
-    '+client|setname',
-  ];
+function dcAclRules(dcId: string, password: string): string[] {
+  return workerAclRules(password, [`linbo:jobs:${dcId}`], 'linbo:jobs:dlq');
 }
 
 describe('Redis ACL user per DC', () => {

@@ -5,6 +5,7 @@
 // DC's worker never touches it. The test's stand-in for `linbo:jobs` is `env.legacyStream`.
 import Redis from 'ioredis';
 
+import { workerAclRules } from '../../support/redis-acl';
 import { useWorkerBuild, waitFor, WORKER_REDIS_URL, WorkerEnv } from './harness';
 
 jest.setTimeout(40_000);
@@ -123,29 +124,7 @@ describe('the legacy stream under a Redis ACL user per DC (docs/OPERATIONS.md)',
   async function aclUser(env: WorkerEnv, extraKeys: string[]): Promise<string> {
     const user = `linbo-test-${env.id}-${extraKeys.length}`;
     const password = `pw-${env.id}`;
-    await env.redis.call(
-      'ACL',
-      'SETUSER',
-      user,
-      'reset',
-      'on',
-      `>${password}`,
-      `~${env.stream}`,
-      ...extraKeys.map((k) => `~${k}`),
-      `%W~${env.dlq}`,
-      'resetchannels',
-      '+xreadgroup',
-      '+xack',
-      '+xautoclaim',
-      '+xpending',
-      '+xgroup|create',
-      '+xinfo|groups',
-      '+xadd',
-      '+ping',
-      '+info',
-      '+select',
-      '+client|setname',
-    );
+    await env.redis.call('ACL', 'SETUSER', user, ...workerAclRules(password, [env.stream, ...extraKeys], env.dlq));
     users.push(user);
     const url = new URL(WORKER_REDIS_URL);
     url.username = user;
