@@ -129,43 +129,30 @@ describe('real Samba DC', () => {
     expect(await records(DOMAIN, 'north-rdc30', 'A')).toEqual(['10.0.100.30']);
   });
 
-  it('REV_DNS_OCTETS 2: the PTR in a 2-octet zone is found (multi-label node)', async () => {
-    await dc.tool(['dns', 'zonecreate', '127.0.0.1', '1.10.in-addr.arpa', '-P']);
-    await dc.tool(['dns', 'add', '127.0.0.1', '1.10.in-addr.arpa', '40.5', 'PTR', 'rdc40.linuxmuster.lan', '-P']);
-    await dc.tool(['computer', 'create', 'RDC40', '-P']);
-    await dc.tool(['dns', 'add', '127.0.0.1', DOMAIN, 'rdc40', 'A', '10.1.5.40', '-P']);
+  /** An account and an A record as an import would leave them (`/bin/true` stands in for it), and a PTR if given. */
+  async function madeOnDc(name: string, ip: string, ptr?: { zone: string; node: string }) {
+    if (ptr) await dc.tool(['dns', 'add', '127.0.0.1', ptr.zone, ptr.node, 'PTR', `${name}.${DOMAIN}`, '-P']);
+    await dc.tool(['computer', 'create', name.toUpperCase(), '-P']);
+    await dc.tool(['dns', 'add', '127.0.0.1', DOMAIN, name, 'A', ip, '-P']);
+    return { hostname: name, macAddress: `00:11:22:33:44:${name.slice(-2)}`, ipAddress: ip };
+  }
+
+  it.each([
+    { octets: '2', zone: '1.10.in-addr.arpa', node: '40.5', name: 'rdc40', ip: '10.1.5.40' },
+    { octets: '1', zone: '10.in-addr.arpa', node: '41.5.2', name: 'rdc41', ip: '10.2.5.41' },
+  ])('REV_DNS_OCTETS $octets: the PTR in zone $zone is found (multi-label node $node)', async (c) => {
+    await dc.tool(['dns', 'zonecreate', '127.0.0.1', c.zone, '-P']);
+    const host = await madeOnDc(c.name, c.ip, { zone: c.zone, node: c.node });
     const env = await WorkerEnv.create(build.main, { master: HEADER });
-    env.spawn(realEnv({ REV_DNS_OCTETS: '2', IMPORT_SCRIPT: '/bin/true' }));
-    const op = env.api.addProvision('create', {
-      hostname: 'rdc40',
-      macAddress: '00:11:22:33:44:40',
-      ipAddress: '10.1.5.40',
-    });
-    expect(await run(env, op)).toMatchObject({ status: 'completed', error: null });
+    env.spawn(realEnv({ REV_DNS_OCTETS: c.octets, IMPORT_SCRIPT: '/bin/true' }));
+    expect(await run(env, env.api.addProvision('create', host))).toMatchObject({ status: 'completed', error: null });
   });
 
-  it('REV_DNS_OCTETS 1: the PTR in a 1-octet zone is found (a node of three labels)', async () => {
-    await dc.tool(['dns', 'zonecreate', '127.0.0.1', '10.in-addr.arpa', '-P']);
-    await dc.tool(['dns', 'add', '127.0.0.1', '10.in-addr.arpa', '41.5.2', 'PTR', 'rdc41.linuxmuster.lan', '-P']);
-    await dc.tool(['computer', 'create', 'RDC41', '-P']);
-    await dc.tool(['dns', 'add', '127.0.0.1', DOMAIN, 'rdc41', 'A', '10.2.5.41', '-P']);
+  it('REV_DNS_OCTETS 1: a PTR that is not there is reported missing, naming the 1-octet zone', async () => {
+    const host = await madeOnDc('rdc42', '10.2.5.42');
     const env = await WorkerEnv.create(build.main, { master: HEADER });
     env.spawn(realEnv({ REV_DNS_OCTETS: '1', IMPORT_SCRIPT: '/bin/true' }));
-    const found = env.api.addProvision('create', {
-      hostname: 'rdc41',
-      macAddress: '00:11:22:33:44:41',
-      ipAddress: '10.2.5.41',
-    });
-    expect(await run(env, found)).toMatchObject({ status: 'completed', error: null });
-    // and one whose PTR is not there is reported missing, naming the 1-octet zone
-    await dc.tool(['computer', 'create', 'RDC42', '-P']);
-    await dc.tool(['dns', 'add', '127.0.0.1', DOMAIN, 'rdc42', 'A', '10.2.5.42', '-P']);
-    const missing = env.api.addProvision('create', {
-      hostname: 'rdc42',
-      macAddress: '00:11:22:33:44:42',
-      ipAddress: '10.2.5.42',
-    });
-    const done = await run(env, missing);
+    const done = await run(env, env.api.addProvision('create', host));
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/PTR.*42\.5\.2\.10\.in-addr\.arpa/);
   });
