@@ -127,14 +127,39 @@ export function hostsNamedQuery(
         OR (h.dc_id = ${school.dcId} AND h.ip_address = ANY((SELECT ${ips}::text[])::text[]))`;
 }
 
-/** The page's rows with their room and config names, in list order. */
-export function pageQuery(q: ListHostsQueryDto): Prisma.Sql {
+/**
+ * Which rows of the list order a page reads: `offset`/`limit` counted from the start, or, with
+ * `fromEnd`, from the end of the list (the index scanned the other way, so the rows skipped are
+ * those after the page). The rows are the same and come back in list order either way.
+ */
+export interface PageWindow {
+  offset: number;
+  limit: number;
+  fromEnd: boolean;
+}
+
+/**
+ * The window of page `q.page` when the list holds `total` rows: counted from whichever end is nearer,
+ * so a page never skips more than half the list (the last page of 100,000 hosts skips none instead
+ * of 99,980). null when the page lies past the end.
+ */
+export function listWindow(q: { page: number; limit: number }, total: number): PageWindow | null {
   const offset = (q.page - 1) * q.limit;
+  if (offset >= total) return null;
+  const limit = Math.min(q.limit, total - offset);
+  const fromEndOffset = total - offset - limit;
+  return fromEndOffset < offset ? { offset: fromEndOffset, limit, fromEnd: true } : { offset, limit, fromEnd: false };
+}
+
+/** The page's rows with their room and config names, in list order. */
+export function pageQuery(q: ListHostsQueryDto, window?: PageWindow): Prisma.Sql {
+  const w = window ?? { offset: (q.page - 1) * q.limit, limit: q.limit, fromEnd: false };
+  const scan = w.fromEnd ? (q.order === 'desc' ? 'asc' : 'desc') : q.order;
   return Prisma.sql`
     SELECT ${hostColumns('h')}, ${NAME_COLUMNS}
       FROM (SELECT "hostname", "school_id" FROM hosts ${hostFilter(q)}
-             ORDER BY ${orderBy(q.sort, q.order)}
-            OFFSET ${offset} LIMIT ${q.limit}) AS page
+             ORDER BY ${orderBy(q.sort, scan)}
+            OFFSET ${w.offset} LIMIT ${w.limit}) AS page
       JOIN hosts h ON h.hostname = page.hostname AND h.school_id = page.school_id
       JOIN schools s ON s.id = h.school_id
       LEFT JOIN rooms r ON r.id = h.room_id
