@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 
 import type { ListHostsQueryDto } from '../apps/api/src/hosts/dto/host.dto';
-import { countQuery, hostsNamedQuery, pageQuery } from '../apps/api/src/hosts/host-list.query';
+import { countQuery, hostsNamedQuery, listWindow, pageQuery } from '../apps/api/src/hosts/host-list.query';
+import { DEEP_PAGE_OFFSET } from '../apps/api/src/hosts/hosts.service';
 import { API_MAIN, freePort, liveApiEnv, ROOT, startNode, stopProcess, waitFor } from '../tools/local-stack';
 import { writeBenchmarkSection } from './benchmarks-doc';
 import { measureFanout } from './scale-fanout';
@@ -284,6 +285,8 @@ async function runPhase(pg: Client, dir: string, phase: 'small' | 'full', school
         ['filter provisionStatus=failed', 'provisionStatus=failed'],
         [`school=${school}&search=pc01 (10 hits)`, `school=${school}&search=pc01`],
         [`deep page ${deep} (last)`, `page=${deep}&limit=20`],
+        [`deep page ${deep / 2} (the middle, the most rows to skip)`, `page=${deep / 2}&limit=20`],
+        [`deep page ${deep / 2} sort=ipAddress&order=desc`, `page=${deep / 2}&limit=20&sort=ipAddress&order=desc`],
         [`deep page ${deep} sort=ipAddress`, `page=${deep}&limit=20&sort=ipAddress`],
         [`deep page ${deep} sort=updatedAt&order=desc`, `page=${deep}&limit=20&sort=updatedAt&order=desc`],
         [`school=${school} last page (50)`, `school=${school}&page=50&limit=20`],
@@ -414,11 +417,19 @@ async function explainHotQueries(pg: Client): Promise<string[]> {
     ['page 1, sort=createdAt&order=desc', { sort: 'createdAt', order: 'desc' }],
     ['page 1, sort=updatedAt', { sort: 'updatedAt' }],
     [`page ${deep} (last), sort=hostname`, { page: deep }],
+    [
+      `page ${Math.floor(deep / 2)} (the middle: the deepest skip), sort=ipAddress`,
+      { page: Math.floor(deep / 2), sort: 'ipAddress' },
+    ],
     [`school=${school}&sort=ipAddress&order=desc`, { school, sort: 'ipAddress', order: 'desc' }],
     [`one-hit search ${school}-pc0123`, { search: `${school}-pc0123` }],
   ];
+  const total = (await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM hosts')).rows[0].n;
   for (const [label, over] of lists) {
-    const page = pageQuery(q(over));
+    // a deep page as HostsService.list reads it: counted first, then from the nearer end
+    const query = q(over);
+    const deepPage = (query.page - 1) * query.limit >= DEEP_PAGE_OFFSET;
+    const page = pageQuery(query, deepPage ? (listWindow(query, total) ?? undefined) : undefined);
     await explain(`GET /hosts ${label}: the page`, page.text, page.values);
   }
   for (const [label, over] of [
