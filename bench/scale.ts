@@ -487,7 +487,8 @@ async function main(): Promise<void> {
         `Command: \`npm run bench:scale\` (\`bench/scale.ts\`): ${SCHOOLS} schools × ${PER_SCHOOL} hosts ` +
         `(${ROOMS_PER_SCHOOL} rooms each, ${DCS} DCs) seeded by SQL; two API processes (the built \`dist\`, ` +
         'provisioning on as deployed, no worker) on one PostgreSQL and Redis; the bench is a third process ' +
-        `sending sequential HTTP requests on loopback, ${SAMPLES} per GET variant after 3 warm-up requests.`,
+        `sending sequential HTTP requests on loopback, ${SAMPLES} per GET variant after 3 warm-up requests. ` +
+        'What grows with what, and the fixes behind these figures: [SCALE.md](SCALE.md).',
       '',
       `### ${full.hosts} hosts`,
       '',
