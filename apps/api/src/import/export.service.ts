@@ -109,7 +109,7 @@ export class ExportService {
 
   /**
    * The same file in chunks of EXPORT_BATCH rows, read by keyset on (hostname, school_id) — the
-   * file's order and a unique key — so memory stays flat for every school at once (issue 13 "Scale":
+   * file's order and a unique key — so memory stays flat for every school at once (at
    * 100,000 hosts); the controller streams it. Byte for byte what one `Papa.unparse` of all rows
    * writes: the header line, then each batch unparsed without header (papaparse ends a file with no
    * rows with an empty line after the header; so does this).

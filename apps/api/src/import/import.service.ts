@@ -86,7 +86,7 @@ type NewHostRow = Pick<
 /**
  * New hosts in ONE INSERT … SELECT FROM unnest(arrays) RETURNING (what createManyAndReturn does, at a
  * fraction of its API CPU: Prisma serialises and re-reads every row and column one by one, ~1 ms per
- * row, issue 13 "Scale"). Ids are drawn here as Prisma's `@default(uuid())` would; created_at and
+ * row). Ids are drawn here as Prisma's `@default(uuid())` would; created_at and
  * updated_at are the transaction's now(), as the columns' default and `@updatedAt` give.
  */
 export async function insertHosts(tx: Prisma.TransactionClient, rows: NewHostRow[]): Promise<Host[]> {

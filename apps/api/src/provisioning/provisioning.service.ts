@@ -162,7 +162,7 @@ export class ProvisioningService {
    * enqueueHostChange({ action: 'create', host, inserted: true }) for many hosts at once: hosts this
    * transaction INSERTed with pendingMark(), so each has no earlier operation and already names its
    * job. Their create operations go in with ONE multi-row INSERT instead of one round trip per host
-   * (a 5,000-line import, issue 13 "Scale"); the rows (ids, options, seq in the order given) are the
+   * (a 5,000-line import); the rows (ids, options, seq in the order given) are the
    * ones the one-by-one calls would write. A host not marked at insert takes the one-by-one path.
    * Returns the operations in the order of `hosts` (nulls when provisioning is off).
    */
