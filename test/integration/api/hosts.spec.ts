@@ -2,6 +2,8 @@ import { Client } from 'pg';
 
 import type { ApiEvent } from '../../../apps/api/src/events/event-types';
 import { EventsService } from '../../../apps/api/src/events/events.service';
+import type { ListHostsQueryDto } from '../../../apps/api/src/hosts/dto/host.dto';
+import { HostsService } from '../../../apps/api/src/hosts/hosts.service';
 import { TEST_DATABASE_URL, useTestApp } from './helpers/app';
 
 const PREFIX = '/api/v1';
@@ -243,6 +245,34 @@ describe('hosts (DOMAIN.md §6, §7) with provisioning off', () => {
       expect(res.body.data.map((h: { hostname: string }) => h.hostname)).toEqual(['lab01']);
       const none = await t.http.get(`${PREFIX}/hosts?provisionStatus=pending`).set(viewer).expect(200);
       expect(none.body.pagination.total).toBe(0);
+    });
+
+    it('a deep page read from the nearer end holds the rows the offset from the start gives', async () => {
+      // DHCP hosts (NULL IPs) and equal creation times make the tail of each order matter
+      for (const [name, ip] of [
+        ['pc03', null],
+        ['pc04', '10.0.0.4'],
+        ['pc05', null],
+      ] as const) {
+        await post({ hostname: name, ipAddress: ip, macAddress: `00:11:22:33:45:${name.slice(-2)}` }).expect(201);
+      }
+      const hosts = t.app.get(HostsService);
+      for (const sort of ['hostname', 'ipAddress', 'createdAt', 'updatedAt'] as const) {
+        for (const order of ['asc', 'desc'] as const) {
+          for (const limit of [1, 2, 3]) {
+            for (let page = 1; page <= Math.ceil(7 / limit) + 1; page += 1) {
+              const q = { page, limit, sort, order } as ListHostsQueryDto;
+              // deepOffset 0: count first, then the window from the nearer end; Infinity: plain offset
+              const deep = await hosts.list(q, 0);
+              const plain = await hosts.list(q, Infinity);
+              expect([sort, order, limit, page, deep]).toEqual([sort, order, limit, page, plain]);
+              expect(deep.pagination.total).toBe(7);
+            }
+          }
+        }
+      }
+      const last = await hosts.list({ page: 3, limit: 3, sort: 'hostname', order: 'asc' } as ListHostsQueryDto, 0);
+      expect(last.data.map((h) => h.hostname)).toEqual(['pc10']);
     });
 
     it('sorts by ipAddress numerically (DHCP last) and by hostname desc', async () => {

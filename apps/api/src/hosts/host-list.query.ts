@@ -83,20 +83,83 @@ interface HostListRow {
   csvCol0Source: string;
 }
 
-/** The page's rows with their room and config names, in list order. */
-export function pageQuery(q: ListHostsQueryDto): Prisma.Sql {
-  const offset = (q.page - 1) * q.limit;
+/** The columns of a Host row under the Prisma field names (for raw SQL that returns hosts). */
+export function hostColumns(alias: string): Prisma.Sql {
+  const a = alias ? `${alias}.` : '';
+  // identifiers only, from the constant alias of the caller
+  return Prisma.raw(
+    `${a}id::text AS "id", ${a}hostname, ${a}mac_address AS "macAddress", ${a}ip_address AS "ipAddress",
+     ${a}room_id::text AS "roomId", ${a}config_id::text AS "configId",
+     ${a}school_id::text AS "schoolId", ${a}dc_id AS "dcId", ${a}role, ${a}pxe_flag AS "pxeFlag",
+     ${a}provision_status::text AS "provisionStatus", ${a}provision_op_id::text AS "provisionOpId",
+     ${a}provision_error AS "provisionError", ${a}created_at AS "createdAt", ${a}updated_at AS "updatedAt"`,
+  );
+}
+
+/** The names a HostListRow carries besides the host's columns (joined as r, c, s). */
+const NAME_COLUMNS = Prisma.raw(
+  `r.name AS "roomName", c.name AS "configName", s.name AS "schoolName", s.csv_col0_source AS "csvCol0Source"`,
+);
+
+/**
+ * The hosts an import of one school must know (ImportService.hostsNamedIn): those named like a line
+ * in the school, or holding one of its MACs or IPs in the school's DC. Three array parameters, each
+ * an `= ANY` on a unique index (hostname, school_id), (dc_id, mac_address), (dc_id, ip_address): the
+ * look-up reads one index entry per value of the file, whatever the table holds. Each array is
+ * wrapped in a sub-select so the planner costs it as one unknown value, not as its 1,000 literal
+ * elements: with the literals it priced 3 × 1,000 index descents above a (parallel) sequential scan
+ * and chose the scan — 120 ms at 100,000 hosts instead of 13 ms on the indexes (docs/BENCHMARKS.md).
+ */
+export function hostsNamedQuery(
+  names: string[],
+  macs: string[],
+  ips: string[],
+  school: { id: string; dcId: string },
+): Prisma.Sql {
   return Prisma.sql`
-    SELECT h.id::text AS "id", h.hostname, h.mac_address AS "macAddress", h.ip_address AS "ipAddress",
-           h.room_id::text AS "roomId", h.config_id::text AS "configId",
-           h.school_id::text AS "schoolId", h.dc_id AS "dcId", h.role, h.pxe_flag AS "pxeFlag",
-           h.provision_status::text AS "provisionStatus", h.provision_op_id::text AS "provisionOpId",
-           h.provision_error AS "provisionError", h.created_at AS "createdAt", h.updated_at AS "updatedAt",
-           r.name AS "roomName", c.name AS "configName", s.name AS "schoolName",
-           s.csv_col0_source AS "csvCol0Source"
+    SELECT ${hostColumns('h')}, ${NAME_COLUMNS}
+      FROM hosts h
+      JOIN schools s ON s.id = h.school_id
+      LEFT JOIN rooms r ON r.id = h.room_id
+      LEFT JOIN configs c ON c.id = h.config_id
+     WHERE (h.hostname = ANY((SELECT ${names}::text[])::text[]) AND h.school_id = ${school.id}::uuid)
+        OR (h.dc_id = ${school.dcId} AND h.mac_address = ANY((SELECT ${macs}::text[])::text[]))
+        OR (h.dc_id = ${school.dcId} AND h.ip_address = ANY((SELECT ${ips}::text[])::text[]))`;
+}
+
+/**
+ * Which rows of the list order a page reads: `offset`/`limit` counted from the start, or, with
+ * `fromEnd`, from the end of the list (the index scanned the other way, so the rows skipped are
+ * those after the page). The rows are the same and come back in list order either way.
+ */
+export interface PageWindow {
+  offset: number;
+  limit: number;
+  fromEnd: boolean;
+}
+
+/**
+ * The window of page `q.page` when the list holds `total` rows: counted from whichever end is nearer,
+ * so a page never skips more than half the list (the last page of 100,000 hosts skips none instead
+ * of 99,980). null when the page lies past the end.
+ */
+export function listWindow(q: { page: number; limit: number }, total: number): PageWindow | null {
+  const offset = (q.page - 1) * q.limit;
+  if (offset >= total) return null;
+  const limit = Math.min(q.limit, total - offset);
+  const fromEndOffset = total - offset - limit;
+  return fromEndOffset < offset ? { offset: fromEndOffset, limit, fromEnd: true } : { offset, limit, fromEnd: false };
+}
+
+/** The page's rows with their room and config names, in list order. */
+export function pageQuery(q: ListHostsQueryDto, window?: PageWindow): Prisma.Sql {
+  const w = window ?? { offset: (q.page - 1) * q.limit, limit: q.limit, fromEnd: false };
+  const scan = w.fromEnd ? (q.order === 'desc' ? 'asc' : 'desc') : q.order;
+  return Prisma.sql`
+    SELECT ${hostColumns('h')}, ${NAME_COLUMNS}
       FROM (SELECT "hostname", "school_id" FROM hosts ${hostFilter(q)}
-             ORDER BY ${orderBy(q.sort, q.order)}
-            OFFSET ${offset} LIMIT ${q.limit}) AS page
+             ORDER BY ${orderBy(q.sort, scan)}
+            OFFSET ${w.offset} LIMIT ${w.limit}) AS page
       JOIN hosts h ON h.hostname = page.hostname AND h.school_id = page.school_id
       JOIN schools s ON s.id = h.school_id
       LEFT JOIN rooms r ON r.id = h.room_id

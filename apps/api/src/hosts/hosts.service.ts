@@ -17,9 +17,12 @@ import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { CreateHostDto, ListHostsQueryDto, UpdateHostDto } from './dto/host.dto';
 import { HOST_WITH_NAMES, HostView, HostWithNames, toHostView } from './host.view';
-import { countQuery, HostListRow, pageQuery, rowToHost } from './host-list.query';
+import { countQuery, HostListRow, listWindow, pageQuery, rowToHost } from './host-list.query';
 
 type Tx = Prisma.TransactionClient;
+
+/** Rows a page may skip before GET /hosts counts first and reads it from the nearer end (list()). */
+export const DEEP_PAGE_OFFSET = 1000;
 
 /** What identifies a host on the DC; each must be unique (DOMAIN.md §6). */
 export interface HostIdentity {
@@ -109,15 +112,26 @@ export class HostsService {
     private readonly events: EventsService,
   ) {}
 
-  /** One page and the exact total, both computed in the database (host-list.query.ts). */
-  async list(q: ListHostsQueryDto): Promise<Paginated<HostView>> {
-    const [counted, rows] = await Promise.all([
-      this.prisma.$queryRaw<{ total: number }[]>(countQuery(q)),
-      this.prisma.$queryRaw<HostListRow[]>(pageQuery(q)),
-    ]);
+  /**
+   * One page and the exact total, both computed in the database (host-list.query.ts). A page that
+   * starts at least `deepOffset` rows in counts first and is then read from the nearer end of the list
+   * (listWindow): the last page of 100,000 hosts skips no index entries instead of 99,980. Earlier
+   * pages run both queries at once.
+   */
+  async list(q: ListHostsQueryDto, deepOffset = DEEP_PAGE_OFFSET): Promise<Paginated<HostView>> {
+    const count = async () => (await this.prisma.$queryRaw<{ total: number }[]>(countQuery(q)))[0]?.total ?? 0;
+    let total: number;
+    let rows: HostListRow[];
+    if ((q.page - 1) * q.limit < deepOffset) {
+      [total, rows] = await Promise.all([count(), this.prisma.$queryRaw<HostListRow[]>(pageQuery(q))]);
+    } else {
+      total = await count();
+      const window = listWindow(q, total);
+      rows = window === null ? [] : await this.prisma.$queryRaw<HostListRow[]>(pageQuery(q, window));
+    }
     return paginated(
       rows.map((row) => toHostView(rowToHost(row))),
-      counted[0]?.total ?? 0,
+      total,
       q.page,
       q.limit,
     );

@@ -95,7 +95,12 @@ export class ImportController {
     description:
       'every host with its provisioning state as a spreadsheet CSV (header row, comma separated, RFC 4180 quoting); not a devices.csv',
   })
-  exportHostsSheet(@Query() query: SchoolQueryDto): Promise<string> {
-    return this.exporter.hostsSpreadsheet(query.school);
+  async exportHostsSheet(@Query() query: SchoolQueryDto): Promise<StreamableFile> {
+    // every school's hosts without ?school=: streamed, memory stays flat (ExportService.hostsSpreadsheetChunks)
+    const school = query.school === undefined ? undefined : await this.exporter.school(query.school);
+    return new StreamableFile(Readable.from(this.exporter.hostsSpreadsheetChunks(school)), {
+      type: 'text/csv; charset=utf-8',
+      disposition: 'attachment; filename="hosts.csv"',
+    });
   }
 }

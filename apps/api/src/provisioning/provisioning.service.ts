@@ -159,6 +159,45 @@ export class ProvisioningService {
   }
 
   /**
+   * enqueueHostChange({ action: 'create', host, inserted: true }) for many hosts at once: hosts this
+   * transaction INSERTed with pendingMark(), so each has no earlier operation and already names its
+   * job. Their create operations go in with ONE multi-row INSERT instead of one round trip per host
+   * (a 5,000-line import); the rows (ids, options, seq in the order given) are the
+   * ones the one-by-one calls would write. A host not marked at insert takes the one-by-one path.
+   * Returns the operations in the order of `hosts` (nulls when provisioning is off).
+   */
+  async enqueueInserted(tx: Prisma.TransactionClient, hosts: HostWithNames[]): Promise<Array<Operation | null>> {
+    if (!this.config.provisioningEnabled) return hosts.map(() => null);
+    if (hosts.some((h) => h.provisionStatus !== 'pending' || h.provisionOpId === null)) {
+      const ops: Array<Operation | null> = [];
+      for (const host of hosts) ops.push(await this.enqueueHostChange(tx, { action: 'create', host, inserted: true }));
+      return ops;
+    }
+    if (hosts.length === 0) return [];
+    // one INSERT … FROM unnest(arrays): createManyAndReturn costs ~1 ms of API CPU per row (it
+    // serialises every field and re-reads every returned column in Prisma's interpreter)
+    const col = <T>(f: (h: HostWithNames) => T) => hosts.map(f);
+    const options = col((h) => JSON.stringify({ ...snapshotOf(h), dryRun: this.config.provisioningDryRun }));
+    const written = await tx.$queryRaw<Operation[]>`
+      INSERT INTO operations (id, type, action, target_host, host_id, school, dc_id, options, max_attempts, updated_at)
+      SELECT id, 'provision_host', 'create', target, host, school, dc, options, ${this.config.maxAttempts}, now()
+        FROM unnest(${col((h) => h.provisionOpId)}::uuid[], ${col((h) => h.hostname)}::text[],
+                    ${col((h) => h.id)}::uuid[], ${col((h) => h.school.name)}::text[], ${col((h) => h.dcId)}::text[],
+                    ${options}::jsonb[]) WITH ORDINALITY AS t(id, target, host, school, dc, options, n)
+       ORDER BY n
+      RETURNING id::text AS id, type::text AS type, action, target_host AS "targetHost", host_id::text AS "hostId",
+                school, dc_id AS "dcId", options, status::text AS status, attempt, max_attempts AS "maxAttempts",
+                result, error, published_at AS "publishedAt", stream_id AS "streamId", created_at AS "createdAt",
+                updated_at AS "updatedAt", started_at AS "startedAt", completed_at AS "completedAt", seq`;
+    const byId = new Map(written.map((op) => [op.id, op]));
+    return hosts.map((host) => {
+      const op = byId.get(host.provisionOpId!)!;
+      supersededBy.set(op, []);
+      return op;
+    });
+  }
+
+  /**
    * For a host about to be INSERTed: the provisioning fields to insert it with (pending, pointing at
    * the create job enqueueHostChange({ inserted: true }) then writes with that id in the same
    * transaction), saving the UPDATE of the new row. null when provisioning is off (DOMAIN.md §7: the
