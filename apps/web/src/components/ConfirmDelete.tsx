@@ -1,4 +1,5 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import type { UseMutationResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -33,6 +34,28 @@ export function ConfirmDeleteModal({
         </Group>
       </Stack>
     </Modal>
+  );
+}
+
+/** The confirm modal for one named thing (a school, room or config) that `remove` deletes. */
+export function ConfirmNamedDelete<T extends { name: string }>({
+  item,
+  remove,
+  onCancel,
+}: {
+  item: T | null;
+  remove: UseMutationResult<unknown, Error, T>;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <ConfirmDeleteModal
+      opened={item !== null}
+      message={t('resources.confirmDelete', { name: item?.name })}
+      loading={remove.isPending}
+      onCancel={onCancel}
+      onConfirm={() => item && remove.mutate(item)}
+    />
   );
 }
 

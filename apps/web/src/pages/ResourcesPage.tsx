@@ -6,8 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import type { NamedResource } from '../api/types';
 import { can, useAuth } from '../auth/auth';
-import { ConfirmDeleteModal, DeleteErrorAlert } from '../components/ConfirmDelete';
-import { fieldMessage,FormActions } from '../components/FormParts';
+import { ConfirmNamedDelete, DeleteErrorAlert } from '../components/ConfirmDelete';
+import { fieldMessage, FormActions } from '../components/FormParts';
 import { HeadedTable } from '../components/HeadedTable';
 import { PageHeader } from '../components/PageHeader';
 import { RowActions } from '../components/RowActions';
@@ -151,13 +151,7 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
       {editing && (
         <EditForm kind={kind} item={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
       )}
-      <ConfirmDeleteModal
-        opened={deleting !== null}
-        message={t('resources.confirmDelete', { name: deleting?.name })}
-        loading={remove.isPending}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-      />
+      <ConfirmNamedDelete item={deleting} remove={remove} onCancel={() => setDeleting(null)} />
     </Stack>
   );
 }

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import type { CsvCol0Source, School } from '../api/types';
 import { can, useAuth } from '../auth/auth';
-import { ConfirmDeleteModal, DeleteErrorAlert } from '../components/ConfirmDelete';
+import { ConfirmNamedDelete, DeleteErrorAlert } from '../components/ConfirmDelete';
 import { FormActions, FormError } from '../components/FormParts';
 import { HeadedTable } from '../components/HeadedTable';
 import { PageHeader } from '../components/PageHeader';
@@ -184,13 +184,7 @@ export default function SchoolsPage() {
         ))}
       </HeadedTable>
       {editing && <SchoolForm school={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />}
-      <ConfirmDeleteModal
-        opened={deleting !== null}
-        message={t('resources.confirmDelete', { name: deleting?.name })}
-        loading={remove.isPending}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-      />
+      <ConfirmNamedDelete item={deleting} remove={remove} onCancel={() => setDeleting(null)} />
     </Stack>
   );
 }
