@@ -1,10 +1,9 @@
-import { screen, waitFor } from '@testing-library/react';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import type { Role } from '../api/types';
 import { AppRoutes } from '../App';
-import { FakeWebSocket } from '../test/FakeWebSocket';
-import { host, page, renderUi, stubApi } from '../test/render';
+import { ApiRoutes, Call, host, page, renderUi, signedInAs as signIn, stubApi, stubWebSocket } from '../test/render';
 
 const ROWS = [host({ hostname: 'r100-pc01', provisionStatus: 'synced' }), host({ hostname: 'r100-pc02' })];
 const ROOMS = [
@@ -18,20 +17,16 @@ const ROOMS = [
   },
 ];
 
-function signedInAs(role: Role) {
-  localStorage.setItem('linbo.token', 'test-token');
-  stubApi({
-    'GET /auth/me': () => ({ status: 200, body: { data: { id: 'u1', username: `a-${role}`, role } } }),
+function signedInAs(role: Role, extra: ApiRoutes = {}): Call[] {
+  return signIn(role, {
     'GET /hosts': () => ({ status: 200, body: page(ROWS) }),
     'GET /rooms': () => ({ status: 200, body: page(ROOMS) }),
     'GET /configs': () => ({ status: 200, body: page([]) }),
+    ...extra,
   });
 }
 
-beforeEach(() => {
-  FakeWebSocket.instances = [];
-  vi.stubGlobal('WebSocket', FakeWebSocket);
-});
+beforeEach(stubWebSocket);
 
 describe('roles', () => {
   it('a viewer sees the hosts but no write action', async () => {
@@ -69,6 +64,30 @@ describe('roles', () => {
     expect(screen.getAllByRole('checkbox')).toHaveLength(3);
     expect(screen.getByRole('button', { name: 'Edit r100-pc01' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Delete r100-pc02' })).toBeTruthy();
+  });
+
+  it('an operator may rename a room but gets no Delete', async () => {
+    signedInAs('operator');
+    renderUi(<AppRoutes />, { route: '/rooms', auth: true });
+    await screen.findByText('r100');
+    expect(screen.getByRole('button', { name: 'Rename r100' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Delete r100' })).toBeNull();
+  });
+
+  it('an admin is asked before a room goes, and a refusal (IN_USE) says why', async () => {
+    const calls = signedInAs('admin', {
+      'DELETE /rooms/room1': () => ({
+        status: 409,
+        body: { error: { code: 'IN_USE', message: 'room r100 still has 2 hosts' } },
+      }),
+    });
+    renderUi(<AppRoutes />, { route: '/rooms', auth: true });
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete r100' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('Delete r100?')).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect((await screen.findByTestId('in-use')).textContent).toBe('Cannot delete: room r100 still has 2 hosts');
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/rooms/room1']);
   });
 
   it('without a token the console shows the login', async () => {

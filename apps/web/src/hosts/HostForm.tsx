@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, Select, Stack, TextInput } from '@mantine/core';
+import { Group, Modal, Select, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,7 @@ import { DEVICE_ROLES } from '@app/csv-merge/device-line';
 
 import { api, ApiError } from '../api/client';
 import type { Host } from '../api/types';
+import { FormActions, FormError } from '../components/FormParts';
 import { keys } from '../live/cache';
 import { DEFAULT_SCHOOL, useSchoolNames } from '../schools/queries';
 import { roomOptions, useResources } from './queries';
@@ -116,11 +117,7 @@ export function HostForm({ host, onClose }: { host?: Host; onClose: () => void }
     >
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
-          {general && (
-            <Alert color="red" role="alert" data-testid="form-error">
-              {general}
-            </Alert>
-          )}
+          <FormError message={general} />
           <TextInput
             label={t('hosts.hostname')}
             value={values.hostname}
@@ -185,14 +182,7 @@ export function HostForm({ host, onClose }: { host?: Host; onClose: () => void }
               allowDeselect={false}
             />
           </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t('common.save')}
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} saving={save.isPending} />
         </Stack>
       </form>
     </Modal>

@@ -3,7 +3,6 @@ import {
   Button,
   Group,
   Loader,
-  Modal,
   Pagination,
   Paper,
   Select,
@@ -11,7 +10,6 @@ import {
   Stack,
   Text,
   TextInput,
-  Title,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -23,6 +21,8 @@ import { useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Host, ProvisionStatus } from '../api/types';
 import { useCanWrite } from '../auth/auth';
+import { ConfirmDeleteModal } from '../components/ConfirmDelete';
+import { PageHeader } from '../components/PageHeader';
 import { keys } from '../live/cache';
 import { useSchoolNames } from '../schools/queries';
 import { SchoolSelect } from '../schools/SchoolSelect';
@@ -134,10 +134,11 @@ export function HostsPage() {
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>{t('hosts.title')}</Title>
-        {canWrite && <Button onClick={() => setEditing('new')}>{t('hosts.new')}</Button>}
-      </Group>
+      <PageHeader
+        title={t('hosts.title')}
+        newLabel={t('hosts.new')}
+        onNew={canWrite ? () => setEditing('new') : undefined}
+      />
 
       <SimpleGrid cols={{ base: 3, md: 6 }} spacing="xs" data-testid="totals">
         <Paper withBorder p="xs">
@@ -283,23 +284,16 @@ export function HostsPage() {
       </Group>
 
       {editing && <HostForm host={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />}
-      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title={t('common.confirm')}>
-        <Stack>
-          <Text>
-            {deleting?.length === 1
-              ? t('hosts.confirmDelete', { hostname: deleting[0].hostname })
-              : t('hosts.confirmBulkDelete', { count: deleting?.length ?? 0 })}
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              {t('common.cancel')}
-            </Button>
-            <Button color="red" onClick={() => void confirmDelete()}>
-              {t('common.delete')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDeleteModal
+        opened={deleting !== null}
+        message={
+          deleting?.length === 1
+            ? t('hosts.confirmDelete', { hostname: deleting[0].hostname })
+            : t('hosts.confirmBulkDelete', { count: deleting?.length ?? 0 })
+        }
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => void confirmDelete()}
+      />
     </Stack>
   );
 }

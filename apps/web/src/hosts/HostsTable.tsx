@@ -1,9 +1,9 @@
-import { ActionIcon, Checkbox, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
-import { IconPencil, IconTrash } from '@tabler/icons-react';
+import { Checkbox, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { memo, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { Host } from '../api/types';
+import { RowActions } from '../components/RowActions';
 import type { HostQuery } from './queries';
 import { StatusBadge } from './StatusBadge';
 
@@ -99,27 +99,7 @@ const Row = memo(function Row({
       <Table.Td>
         <Text size="xs">{dateFmt.format(new Date(host.updatedAt))}</Text>
       </Table.Td>
-      {canWrite && (
-        <Table.Td>
-          <Group gap={4} wrap="nowrap">
-            <ActionIcon
-              variant="subtle"
-              aria-label={`${t('common.edit')} ${host.hostname}`}
-              onClick={() => onEdit(host)}
-            >
-              <IconPencil size={16} aria-hidden />
-            </ActionIcon>
-            <ActionIcon
-              variant="subtle"
-              color="red"
-              aria-label={`${t('common.delete')} ${host.hostname}`}
-              onClick={() => onDelete(host)}
-            >
-              <IconTrash size={16} aria-hidden />
-            </ActionIcon>
-          </Group>
-        </Table.Td>
-      )}
+      {canWrite && <RowActions name={host.hostname} onEdit={() => onEdit(host)} onDelete={() => onDelete(host)} />}
     </Table.Tr>
   );
 });

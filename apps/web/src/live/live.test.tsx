@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { ApiEvent, Host, JobEventData, Page } from '../api/types';
 import { FakeWebSocket } from '../test/FakeWebSocket';
-import { host, page, testClient } from '../test/render';
+import { host, page, stubWebSocket, testClient } from '../test/render';
 import { applyEvents, keys, knownStatus, rememberRows, Totals } from './cache';
 import { LiveSocket } from './socket';
 
@@ -28,8 +28,7 @@ const job = (
 });
 
 beforeEach(() => {
-  FakeWebSocket.instances = [];
-  vi.stubGlobal('WebSocket', FakeWebSocket);
+  stubWebSocket();
   knownStatus.clear();
 });
 

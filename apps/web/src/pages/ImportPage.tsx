@@ -7,6 +7,7 @@ import { api } from '../api/client';
 import { download } from '../api/download';
 import type { Host, ImportSummary } from '../api/types';
 import { useCanWrite } from '../auth/auth';
+import { HeadedTable } from '../components/HeadedTable';
 import { CsvInput } from '../import/CsvInput';
 import { ImportProgress } from '../import/ImportProgress';
 import { hostnamesOf, LineOutcome, PreviewLine, previewLines } from '../import/preview';
@@ -132,34 +133,27 @@ export default function ImportPage() {
           <Text fw={600} data-testid="import-counts">
             {t('import.counts', { ...preview.summary })}
           </Text>
-          <Table striped aria-label={t('import.preview')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('import.line')}</Table.Th>
-                <Table.Th>{t('hosts.hostname')}</Table.Th>
-                <Table.Th>{t('import.outcome')}</Table.Th>
-                <Table.Th>{t('import.message')}</Table.Th>
+          <HeadedTable
+            aria-label={t('import.preview')}
+            columns={[t('import.line'), t('hosts.hostname'), t('import.outcome'), t('import.message')]}
+          >
+            {preview.lines.map((l) => (
+              <Table.Tr key={l.line} data-line={l.line} data-outcome={l.outcome}>
+                <Table.Td>{l.line}</Table.Td>
+                <Table.Td ff="monospace">{l.hostname}</Table.Td>
+                <Table.Td>
+                  <Badge color={OUTCOME_COLOR[l.outcome]} variant="light">
+                    {t(`import.${l.outcome}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c={l.outcome === 'error' ? 'red' : undefined}>
+                    {l.messages.join('; ')}
+                  </Text>
+                </Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {preview.lines.map((l) => (
-                <Table.Tr key={l.line} data-line={l.line} data-outcome={l.outcome}>
-                  <Table.Td>{l.line}</Table.Td>
-                  <Table.Td ff="monospace">{l.hostname}</Table.Td>
-                  <Table.Td>
-                    <Badge color={OUTCOME_COLOR[l.outcome]} variant="light">
-                      {t(`import.${l.outcome}`)}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" c={l.outcome === 'error' ? 'red' : undefined}>
-                      {l.messages.join('; ')}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+            ))}
+          </HeadedTable>
         </Stack>
       )}
       {queued && (

@@ -19,6 +19,7 @@ import { Link } from 'react-router-dom';
 
 import { api } from '../api/client';
 import type { Operation, OperationStatus } from '../api/types';
+import { HeadedTable } from '../components/HeadedTable';
 import { keys } from '../live/cache';
 
 export const OP_STATUSES: OperationStatus[] = ['pending', 'running', 'completed', 'failed', 'retrying', 'cancelled'];
@@ -95,51 +96,50 @@ export default function JobsPage() {
         </Text>
       )}
       <Table.ScrollContainer minWidth={800}>
-        <Table striped highlightOnHover aria-label={t('jobs.title')}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('jobs.status')}</Table.Th>
-              <Table.Th>{t('jobs.action')}</Table.Th>
-              <Table.Th>{t('jobs.host')}</Table.Th>
-              <Table.Th>{t('jobs.attempt')}</Table.Th>
-              <Table.Th>{t('jobs.times')}</Table.Th>
-              <Table.Th>{t('jobs.error')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((op) => (
-              <Table.Tr key={op.id} data-operation={op.id}>
-                <Table.Td>
-                  <Badge color={OP_COLOR[op.status]} variant="light">
-                    {t(`jobs.statuses.${op.status}`)}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  <Anchor component={Link} to={`/jobs/${op.id}`}>
-                    {op.action}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{op.targetHost ?? t('common.none')}</Table.Td>
-                <Table.Td>
-                  {op.attempt} / {op.maxAttempts}
-                </Table.Td>
-                <Table.Td>
-                  <Text size="xs">{fmt.format(new Date(op.createdAt))}</Text>
-                  {op.completedAt && (
-                    <Text size="xs" c="dimmed">
-                      {fmt.format(new Date(op.completedAt))}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Text size="xs" c="red" lineClamp={2} maw={360}>
-                    {op.error}
+        <HeadedTable
+          highlightOnHover
+          aria-label={t('jobs.title')}
+          columns={[
+            t('jobs.status'),
+            t('jobs.action'),
+            t('jobs.host'),
+            t('jobs.attempt'),
+            t('jobs.times'),
+            t('jobs.error'),
+          ]}
+        >
+          {rows.map((op) => (
+            <Table.Tr key={op.id} data-operation={op.id}>
+              <Table.Td>
+                <Badge color={OP_COLOR[op.status]} variant="light">
+                  {t(`jobs.statuses.${op.status}`)}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                <Anchor component={Link} to={`/jobs/${op.id}`}>
+                  {op.action}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{op.targetHost ?? t('common.none')}</Table.Td>
+              <Table.Td>
+                {op.attempt} / {op.maxAttempts}
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs">{fmt.format(new Date(op.createdAt))}</Text>
+                {op.completedAt && (
+                  <Text size="xs" c="dimmed">
+                    {fmt.format(new Date(op.completedAt))}
                   </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs" c="red" lineClamp={2} maw={360}>
+                  {op.error}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </HeadedTable>
       </Table.ScrollContainer>
       {view === 'all' && (
         <Pagination total={jobs.data?.pagination.pages ?? 1} value={page} onChange={setPage} size="sm" />

@@ -1,5 +1,4 @@
-import { ActionIcon, Alert, Button, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { IconPencil, IconTrash } from '@tabler/icons-react';
+import { Modal, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +6,11 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import type { NamedResource } from '../api/types';
 import { can, useAuth } from '../auth/auth';
+import { ConfirmNamedDelete, DeleteErrorAlert } from '../components/ConfirmDelete';
+import { fieldMessage, FormActions } from '../components/FormParts';
+import { HeadedTable } from '../components/HeadedTable';
+import { PageHeader } from '../components/PageHeader';
+import { RowActions } from '../components/RowActions';
 import { DEFAULT_SCHOOL, useSchoolNames } from '../schools/queries';
 import { SchoolSelect } from '../schools/SchoolSelect';
 
@@ -62,31 +66,16 @@ function EditForm({ kind, item, onClose }: { kind: Kind; item?: NamedResource; o
               onChange={setSchool}
               disabled={item !== undefined}
               allowDeselect={false}
-              error={
-                save.error instanceof ApiError
-                  ? save.error.fieldErrors.find((d) => d.field === 'school')?.message
-                  : undefined
-              }
+              error={fieldMessage(save.error, 'school')}
             />
           )}
           <TextInput
             label={t('common.description')}
             value={description}
             onChange={(e) => setDescription(e.currentTarget.value)}
-            error={
-              save.error instanceof ApiError
-                ? save.error.fieldErrors.find((d) => d.field === 'description')?.message
-                : undefined
-            }
+            error={fieldMessage(save.error, 'description')}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t('common.save')}
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} saving={save.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -118,66 +107,42 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>{t(`resources.${kind}`)}</Title>
-        {canWrite && <Button onClick={() => setEditing('new')}>{t('resources.new')}</Button>}
-      </Group>
-      {remove.error && (
-        <Alert color="red" role="alert" data-testid="in-use" withCloseButton onClose={() => remove.reset()}>
-          {remove.error instanceof ApiError && remove.error.code === 'IN_USE'
-            ? t('resources.inUse', { message: remove.error.message })
-            : remove.error.message}
-        </Alert>
-      )}
+      <PageHeader
+        title={t(`resources.${kind}`)}
+        newLabel={t('resources.new')}
+        onNew={canWrite ? () => setEditing('new') : undefined}
+      />
+      {remove.error && <DeleteErrorAlert error={remove.error} onClose={() => remove.reset()} />}
       {kind === 'rooms' && (
         <SchoolSelect value={school} onChange={setSchool} clearable placeholder={t('schools.all')} w={200} />
       )}
-      <Table striped aria-label={t(`resources.${kind}`)}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('common.name')}</Table.Th>
-            {kind === 'rooms' && <Table.Th>{t('schools.school')}</Table.Th>}
-            <Table.Th>{t('common.description')}</Table.Th>
-            <Table.Th>{t('common.hostCount')}</Table.Th>
-            {canWrite && <Table.Th>{t('common.actions')}</Table.Th>}
+      <HeadedTable
+        aria-label={t(`resources.${kind}`)}
+        columns={[
+          t('common.name'),
+          kind === 'rooms' && t('schools.school'),
+          t('common.description'),
+          t('common.hostCount'),
+          canWrite && t('common.actions'),
+        ]}
+      >
+        {(list.data?.data ?? []).map((r) => (
+          <Table.Tr key={r.id} data-name={r.name}>
+            <Table.Td fw={600}>{r.name}</Table.Td>
+            {kind === 'rooms' && <Table.Td>{(r.schoolId && schoolNames.get(r.schoolId)) ?? t('common.none')}</Table.Td>}
+            <Table.Td>{r.description ?? t('common.none')}</Table.Td>
+            <Table.Td>{r.hostCount}</Table.Td>
+            {canWrite && (
+              <RowActions
+                name={r.name}
+                editLabel={t('resources.rename')}
+                onEdit={() => setEditing(r)}
+                onDelete={canDelete ? () => setDeleting(r) : undefined}
+              />
+            )}
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {(list.data?.data ?? []).map((r) => (
-            <Table.Tr key={r.id} data-name={r.name}>
-              <Table.Td fw={600}>{r.name}</Table.Td>
-              {kind === 'rooms' && (
-                <Table.Td>{(r.schoolId && schoolNames.get(r.schoolId)) ?? t('common.none')}</Table.Td>
-              )}
-              <Table.Td>{r.description ?? t('common.none')}</Table.Td>
-              <Table.Td>{r.hostCount}</Table.Td>
-              {canWrite && (
-                <Table.Td>
-                  <Group gap={4}>
-                    <ActionIcon
-                      variant="subtle"
-                      aria-label={`${t('resources.rename')} ${r.name}`}
-                      onClick={() => setEditing(r)}
-                    >
-                      <IconPencil size={16} aria-hidden />
-                    </ActionIcon>
-                    {canDelete && (
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={`${t('common.delete')} ${r.name}`}
-                        onClick={() => setDeleting(r)}
-                      >
-                        <IconTrash size={16} aria-hidden />
-                      </ActionIcon>
-                    )}
-                  </Group>
-                </Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+        ))}
+      </HeadedTable>
       {list.data && list.data.pagination.total > list.data.data.length && (
         <Text size="sm" c="dimmed">
           {t('common.pageOf', { total: list.data.pagination.total })}
@@ -186,19 +151,7 @@ export default function ResourcesPage({ kind }: { kind: Kind }) {
       {editing && (
         <EditForm kind={kind} item={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
       )}
-      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title={t('common.confirm')}>
-        <Stack>
-          <Text>{t('resources.confirmDelete', { name: deleting?.name })}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              {t('common.cancel')}
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-              {t('common.delete')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmNamedDelete item={deleting} remove={remove} onCancel={() => setDeleting(null)} />
     </Stack>
   );
 }

@@ -1,19 +1,4 @@
-import {
-  ActionIcon,
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Modal,
-  SegmentedControl,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
-import { IconPencil, IconTrash } from '@tabler/icons-react';
+import { Alert, Badge, Modal, SegmentedControl, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -21,6 +6,11 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import type { CsvCol0Source, School } from '../api/types';
 import { can, useAuth } from '../auth/auth';
+import { ConfirmNamedDelete, DeleteErrorAlert } from '../components/ConfirmDelete';
+import { FormActions, FormError } from '../components/FormParts';
+import { HeadedTable } from '../components/HeadedTable';
+import { PageHeader } from '../components/PageHeader';
+import { RowActions } from '../components/RowActions';
 import { DEFAULT_SCHOOL, schoolKeys, useDcs, useSchools } from '../schools/queries';
 
 const FIELDS = ['name', 'dcId', 'csvCol0Source', 'description'] as const;
@@ -82,11 +72,7 @@ export function SchoolForm({ school, onClose }: { school?: School; onClose: () =
     <Modal opened onClose={onClose} title={school ? t('schools.editTitle', { name: school.name }) : t('schools.new')}>
       <form onSubmit={submit} noValidate>
         <Stack>
-          {general && (
-            <Alert color="red" role="alert" data-testid="form-error">
-              {general}
-            </Alert>
-          )}
+          <FormError message={general} />
           <TextInput
             label={t('common.name')}
             description={school ? t('schools.nameFixed') : t('schools.nameHint')}
@@ -128,14 +114,7 @@ export function SchoolForm({ school, onClose }: { school?: School; onClose: () =
             onChange={(e) => setDescription(e.currentTarget.value)}
             error={byField.description}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t('common.save')}
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} saving={save.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -163,84 +142,49 @@ export default function SchoolsPage() {
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>{t('schools.title')}</Title>
-        {isAdmin && <Button onClick={() => setEditing('new')}>{t('schools.new')}</Button>}
-      </Group>
+      <PageHeader
+        title={t('schools.title')}
+        newLabel={t('schools.new')}
+        onNew={isAdmin ? () => setEditing('new') : undefined}
+      />
       {schools.error && <Alert color="red">{t('common.error', { message: schools.error.message })}</Alert>}
-      {remove.error && (
-        <Alert color="red" role="alert" data-testid="in-use" withCloseButton onClose={() => remove.reset()}>
-          {remove.error instanceof ApiError && remove.error.code === 'IN_USE'
-            ? t('resources.inUse', { message: remove.error.message })
-            : remove.error.message}
-        </Alert>
-      )}
-      <Table striped aria-label={t('schools.title')}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('common.name')}</Table.Th>
-            <Table.Th>{t('schools.dc')}</Table.Th>
-            <Table.Th>{t('schools.col0')}</Table.Th>
-            <Table.Th>{t('schools.rooms')}</Table.Th>
-            <Table.Th>{t('common.hostCount')}</Table.Th>
-            <Table.Th>{t('common.description')}</Table.Th>
-            {isAdmin && <Table.Th>{t('common.actions')}</Table.Th>}
+      {remove.error && <DeleteErrorAlert error={remove.error} onClose={() => remove.reset()} />}
+      <HeadedTable
+        aria-label={t('schools.title')}
+        columns={[
+          t('common.name'),
+          t('schools.dc'),
+          t('schools.col0'),
+          t('schools.rooms'),
+          t('common.hostCount'),
+          t('common.description'),
+          isAdmin && t('common.actions'),
+        ]}
+      >
+        {(schools.data ?? []).map((s) => (
+          <Table.Tr key={s.id} data-name={s.name}>
+            <Table.Td fw={600}>{s.name}</Table.Td>
+            <Table.Td ff="monospace">{s.dcId}</Table.Td>
+            <Table.Td>
+              <Badge variant="light" color={s.csvCol0Source === 'group' ? 'grape' : 'blue'} data-testid="col0">
+                {s.csvCol0Source}
+              </Badge>
+            </Table.Td>
+            <Table.Td>{s.roomCount}</Table.Td>
+            <Table.Td>{s.hostCount}</Table.Td>
+            <Table.Td>{s.description ?? t('common.none')}</Table.Td>
+            {isAdmin && (
+              <RowActions
+                name={s.name}
+                onEdit={() => setEditing(s)}
+                onDelete={s.name !== DEFAULT_SCHOOL ? () => setDeleting(s) : undefined}
+              />
+            )}
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {(schools.data ?? []).map((s) => (
-            <Table.Tr key={s.id} data-name={s.name}>
-              <Table.Td fw={600}>{s.name}</Table.Td>
-              <Table.Td ff="monospace">{s.dcId}</Table.Td>
-              <Table.Td>
-                <Badge variant="light" color={s.csvCol0Source === 'group' ? 'grape' : 'blue'} data-testid="col0">
-                  {s.csvCol0Source}
-                </Badge>
-              </Table.Td>
-              <Table.Td>{s.roomCount}</Table.Td>
-              <Table.Td>{s.hostCount}</Table.Td>
-              <Table.Td>{s.description ?? t('common.none')}</Table.Td>
-              {isAdmin && (
-                <Table.Td>
-                  <Group gap={4}>
-                    <ActionIcon
-                      variant="subtle"
-                      aria-label={`${t('common.edit')} ${s.name}`}
-                      onClick={() => setEditing(s)}
-                    >
-                      <IconPencil size={16} aria-hidden />
-                    </ActionIcon>
-                    {s.name !== DEFAULT_SCHOOL && (
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={`${t('common.delete')} ${s.name}`}
-                        onClick={() => setDeleting(s)}
-                      >
-                        <IconTrash size={16} aria-hidden />
-                      </ActionIcon>
-                    )}
-                  </Group>
-                </Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+        ))}
+      </HeadedTable>
       {editing && <SchoolForm school={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />}
-      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title={t('common.confirm')}>
-        <Stack>
-          <Text>{t('resources.confirmDelete', { name: deleting?.name })}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              {t('common.cancel')}
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting)}>
-              {t('common.delete')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmNamedDelete item={deleting} remove={remove} onCancel={() => setDeleting(null)} />
     </Stack>
   );
 }

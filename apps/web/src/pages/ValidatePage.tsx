@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { validateDevicesCsv } from '@app/csv-merge/file-check';
 import type { Finding } from '@app/csv-merge/types';
 
+import { HeadedTable } from '../components/HeadedTable';
 import { CsvInput } from '../import/CsvInput';
 
 /**
@@ -41,30 +42,23 @@ export default function ValidatePage() {
           <Text fw={600} data-testid="validate-summary">
             {t('validate.summary', { errors, warnings })}
           </Text>
-          <Table striped aria-label={t('validate.title')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('validate.line')}</Table.Th>
-                <Table.Th>{t('validate.severity')}</Table.Th>
-                <Table.Th>{t('validate.code')}</Table.Th>
-                <Table.Th>{t('validate.message')}</Table.Th>
+          <HeadedTable
+            aria-label={t('validate.title')}
+            columns={[t('validate.line'), t('validate.severity'), t('validate.code'), t('validate.message')]}
+          >
+            {findings.map((f, i) => (
+              <Table.Tr key={i} data-line={f.line}>
+                <Table.Td>{f.line}</Table.Td>
+                <Table.Td>
+                  <Badge color={f.severity === 'error' ? 'red' : 'yellow'} variant="light">
+                    {t(f.severity === 'error' ? 'validate.errorLevel' : 'validate.warningLevel')}
+                  </Badge>
+                </Table.Td>
+                <Table.Td ff="monospace">{f.code}</Table.Td>
+                <Table.Td>{f.message}</Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {findings.map((f, i) => (
-                <Table.Tr key={i} data-line={f.line}>
-                  <Table.Td>{f.line}</Table.Td>
-                  <Table.Td>
-                    <Badge color={f.severity === 'error' ? 'red' : 'yellow'} variant="light">
-                      {t(f.severity === 'error' ? 'validate.errorLevel' : 'validate.warningLevel')}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td ff="monospace">{f.code}</Table.Td>
-                  <Table.Td>{f.message}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+            ))}
+          </HeadedTable>
         </>
       )}
     </Stack>

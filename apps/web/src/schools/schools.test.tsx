@@ -4,8 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { NamedResource, Role, School } from '../api/types';
 import { AppRoutes } from '../App';
-import { FakeWebSocket } from '../test/FakeWebSocket';
-import { Call, host, page, renderUi, stubApi } from '../test/render';
+import { ApiRoutes, Call, host, page, renderUi, signedInAs as signIn, stubWebSocket } from '../test/render';
 
 const DEFAULT_ID = '00000000-0000-4000-8000-000000000001';
 const NORTH_ID = '00000000-0000-4000-8000-0000000000aa';
@@ -46,12 +45,8 @@ const NORTH_HOST = host({
   school: 'north',
 });
 
-type Routes = Parameters<typeof stubApi>[0];
-
-function signedInAs(role: Role, extra: Routes = {}): Call[] {
-  localStorage.setItem('linbo.token', 'test-token');
-  return stubApi({
-    'GET /auth/me': () => ({ status: 200, body: { data: { id: 'u1', username: `a-${role}`, role } } }),
+function signedInAs(role: Role, extra: ApiRoutes = {}): Call[] {
+  return signIn(role, {
     'GET /schools': () => ({ status: 200, body: { data: SCHOOLS } }),
     'GET /dcs': () => ({
       status: 200,
@@ -88,10 +83,7 @@ async function choose(label: RegExp, option: string, root: HTMLElement = documen
   fireEvent.click(within(listbox).getByRole('option', { name: option, hidden: true }));
 }
 
-beforeEach(() => {
-  FakeWebSocket.instances = [];
-  vi.stubGlobal('WebSocket', FakeWebSocket);
-});
+beforeEach(stubWebSocket);
 
 describe('Schools page', () => {
   it('lists every school with its DC and column-0 source', async () => {

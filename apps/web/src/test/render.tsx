@@ -5,8 +5,9 @@ import type { ReactElement, ReactNode } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { vi } from 'vitest';
 
-import type { Host, Page } from '../api/types';
+import type { Host, Page, Role } from '../api/types';
 import { AuthProvider } from '../auth/auth';
+import { FakeWebSocket } from './FakeWebSocket';
 
 export function testClient(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
@@ -38,7 +39,9 @@ export interface Call {
  * Stands in for the API at the network boundary: `routes` maps `METHOD /path` (without the
  * query) to a status and a body; every call is recorded. Unknown routes answer 404.
  */
-export function stubApi(routes: Record<string, (call: Call) => { status: number; body?: unknown }>): Call[] {
+export type ApiRoutes = Record<string, (call: Call) => { status: number; body?: unknown }>;
+
+export function stubApi(routes: ApiRoutes): Call[] {
   const calls: Call[] = [];
   vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
     const url = new URL(input, 'http://console.test');
@@ -59,6 +62,21 @@ export function stubApi(routes: Record<string, (call: Call) => { status: number;
     });
   });
   return calls;
+}
+
+/** A signed-in user of `role` (a token in storage, GET /auth/me) and the API's other `routes`. */
+export function signedInAs(role: Role, routes: ApiRoutes): Call[] {
+  localStorage.setItem('linbo.token', 'test-token');
+  return stubApi({
+    'GET /auth/me': () => ({ status: 200, body: { data: { id: 'u1', username: `a-${role}`, role } } }),
+    ...routes,
+  });
+}
+
+/** The live socket connects to a FakeWebSocket (call it in beforeEach). */
+export function stubWebSocket(): void {
+  FakeWebSocket.instances = [];
+  vi.stubGlobal('WebSocket', FakeWebSocket);
 }
 
 export function page<T>(data: T[]): Page<T> {
