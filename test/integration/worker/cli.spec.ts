@@ -38,6 +38,23 @@ describe('dc-worker CLI', () => {
     expect(out).toContain('all checks passed');
   });
 
+  it('--check with SOPHOMORIX_DIR looks at every school folder there and names a broken one', async () => {
+    env = await WorkerEnv.create(build.main, { master: '# x\n' });
+    env.dc.writeMaster('', 'north');
+    // a broken school: its devices "file" is a folder
+    fs.mkdirSync(env.dc.masterPath('south'), { recursive: true });
+    const root = path.dirname(path.dirname(env.dc.masterPath()));
+    fs.mkdirSync(path.join(root, 'not-a-school'));
+    const w = env.spawn({ DEVICES_CSV_MASTER: '', DEVICES_CSV_DELTA: '', SOPHOMORIX_DIR: root }, ['--check']);
+    expect((await w.exited).code).toBe(1);
+    const out = stdout(w);
+    expect(out).toMatch(new RegExp(`^OK {3}schools in ${root}: default-school, north, south$`, 'm'));
+    expect(out).toMatch(new RegExp(`^OK {3}master ${env.dc.masterPath('north')}`, 'm'));
+    expect(out).toMatch(/^OK {3}delta folder \(north\)/m);
+    expect(out).toMatch(/^FAIL master .*south\/south\.devices\.csv: .*EISDIR/m);
+    expect(out).not.toContain('not-a-school');
+  });
+
   it('--check names each failing check and exits 1', async () => {
     env = await WorkerEnv.create(build.main, { master: '# x\n' });
     const w = env.spawn(

@@ -33,6 +33,31 @@ async function executable(command: string): Promise<string> {
   throw new Error(isAbsolute(command) ? `${command} missing or not executable` : `${command} not found in PATH`);
 }
 
+/**
+ * The schools whose files `--check` looks at: SCHOOL, and with the layout below SOPHOMORIX_DIR
+ * (DEVICES_CSV_MASTER empty) every folder there that holds its school's devices file — the schools
+ * this DC's worker will write for. A template master names one school only.
+ */
+export async function schoolsToCheck(config: WorkerConfig): Promise<string[]> {
+  const found = new Set([config.school]);
+  if (config.devicesCsvMaster) return [...found];
+  let entries: import('node:fs').Dirent[] = [];
+  try {
+    entries = await fs.readdir(config.sophomorixDir, { withFileTypes: true });
+  } catch {
+    return [...found]; // the master check of SCHOOL names the missing folder
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (!entry.isDirectory()) continue;
+    const exists = await fs.stat(masterPathFor(config, entry.name)).then(
+      () => true,
+      () => false,
+    );
+    if (exists) found.add(entry.name);
+  }
+  return [...found];
+}
+
 async function writableDir(path: string): Promise<string> {
   await fs.access(dirname(path), fsConstants.W_OK);
   return `${dirname(path)} writable`;
@@ -52,18 +77,25 @@ export async function runChecks(config: WorkerConfig, logger: WorkerLogger): Pro
       results.push({ name, ok: false, detail: (err as Error).message });
     }
   };
-  const school = config.school;
-  const master = masterPathFor(config, school);
-  await check(`master ${master}`, async () => {
-    const text = await fs.readFile(master, 'latin1');
-    await fs.access(master, fsConstants.W_OK);
-    return `readable and writable, ${text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).length} host lines`;
-  });
-  await check('master folder', () => writableDir(master));
-  await check('delta folder', () => writableDir(deltaPathFor(config, school)));
+  const schools = await schoolsToCheck(config);
+  if (!config.devicesCsvMaster) {
+    results.push({ name: `schools in ${config.sophomorixDir}`, ok: true, detail: schools.join(', ') });
+  }
+  for (const school of schools) {
+    const of = school === config.school ? '' : ` (${school})`;
+    const master = masterPathFor(config, school);
+    await check(`master ${master}`, async () => {
+      const text = await fs.readFile(master, 'latin1');
+      await fs.access(master, fsConstants.W_OK);
+      return `readable and writable, ${text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).length} host lines`;
+    });
+    await check(`master folder${of}`, () => writableDir(master));
+    await check(`delta folder${of}`, () => writableDir(deltaPathFor(config, school)));
+    const dhcp = dhcpVerifyPathFor(config, school);
+    if (dhcp)
+      await check(`DHCP_VERIFY_FILE ${dhcp}`, async () => (await fs.access(dhcp, fsConstants.R_OK), 'readable'));
+  }
   await check('lock folder', () => writableDir(config.provisionLockFile));
-  const dhcp = dhcpVerifyPathFor(config, school);
-  if (dhcp) await check(`DHCP_VERIFY_FILE ${dhcp}`, async () => (await fs.access(dhcp, fsConstants.R_OK), 'readable'));
   await check('IMPORT_SCRIPT', () => executable(config.importScript));
   await check('SAMBA_TOOL', () => executable(config.sambaTool));
   await check('MACCT_REPAIR_SCRIPT', () => executable(config.macctRepairScript));
