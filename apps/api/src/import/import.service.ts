@@ -1,36 +1,22 @@
-import { randomUUID } from 'node:crypto';
-
 import { Injectable, Logger } from '@nestjs/common';
 
-import { parseDevicesCsv, recordFromFields, validateDevicesCsv } from '@app/csv-merge';
-import type { HostSnapshot } from '@app/provisioning';
+import { parseDevicesCsv, validateDevicesCsv } from '@app/csv-merge';
 
 import { ApiError } from '../common/api-error';
-import {
-  configNameProblem,
-  dcNameProblem,
-  DEFAULT_SCHOOL_NAME,
-  HOST_ROLES,
-  hostnameProblem,
-  ipProblem,
-  macProblem,
-  NO_CONFIG_MARKER,
-  roomNameProblem,
-} from '../common/device-rules';
+import { dcNameProblem, DEFAULT_SCHOOL_NAME, NO_CONFIG_MARKER } from '../common/device-rules';
 import { EventsService } from '../events/events.service';
 import type { Host, Operation, Prisma } from '../generated/prisma/client';
 import { HostWithNames } from '../hosts/host.view';
-import { hostColumns, HostListRow, hostsNamedQuery, rowToHost } from '../hosts/host-list.query';
+import { HostListRow, hostsNamedQuery, rowToHost } from '../hosts/host-list.query';
 import { col0Problem, SchoolOfHost } from '../hosts/hosts.service';
 import { PrismaService } from '../prisma/prisma.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { ImportSummaryDto } from './dto/import.dto';
+import { desiredFromFields, DesiredHost, key, sameHost } from './import-row';
+import { insertHosts } from './insert-hosts';
 
 /** rows written per transaction; a failing chunk is replayed row by row to isolate the bad row */
 const CHUNK_ROWS = 1000;
-
-/** A host as one import row wants it: the job snapshot's fields, before the host has an id. */
-export type DesiredHost = Omit<HostSnapshot, 'hostId'>;
 
 interface PlannedChange {
   line: number;
@@ -43,80 +29,6 @@ interface PlannedChange {
 interface NamedRow {
   id: string;
   name: string;
-}
-
-const key = (name: string) => name.toLowerCase();
-
-/**
- * Reads one data line's record and checks it against the API's own rules (stricter than
- * sophomorix, DOMAIN.md §2 "The API never creates a line that has either kind of finding").
- */
-export function desiredFromFields(fields: readonly string[]): { desired: DesiredHost; problems: string[] } {
-  const rec = recordFromFields(fields);
-  const desired: DesiredHost = {
-    hostname: rec.hostname.toLowerCase(),
-    macAddress: rec.mac,
-    ipAddress: rec.ip,
-    room: rec.room,
-    // the API never has a config named nopxe (ConfigsService refuses it), so the marker always
-    // means "no config" and an export re-imports unchanged whatever the pxe flag
-    config: rec.config === NO_CONFIG_MARKER ? null : rec.config,
-    role: rec.role,
-    pxeFlag: rec.pxeFlag,
-  };
-  const problems = [
-    desired.room === null ? null : roomNameProblem(desired.room, 'room'),
-    hostnameProblem(desired.hostname, 'hostname'),
-    desired.config === null ? null : configNameProblem(desired.config, 'config'),
-    macProblem(desired.macAddress, 'mac'),
-    desired.ipAddress === null ? null : ipProblem(desired.ipAddress, 'ip'),
-    (HOST_ROLES as readonly string[]).includes(desired.role) ? null : `role "${desired.role}" is not a sophomorix role`,
-    Number.isInteger(desired.pxeFlag) && desired.pxeFlag >= 0 && desired.pxeFlag <= 3
-      ? null
-      : 'pxe flag must be 0, 1, 2 or 3',
-  ].filter((p): p is string => p !== null);
-  return { desired, problems };
-}
-
-type NewHostRow = Pick<
-  Host,
-  'hostname' | 'macAddress' | 'ipAddress' | 'roomId' | 'configId' | 'schoolId' | 'dcId' | 'role' | 'pxeFlag'
-> &
-  Partial<Pick<Host, 'provisionStatus' | 'provisionOpId' | 'provisionError'>>;
-
-/**
- * New hosts in ONE INSERT … SELECT FROM unnest(arrays) RETURNING (what createManyAndReturn does, at a
- * fraction of its API CPU: Prisma serialises and re-reads every row and column one by one, ~1 ms per
- * row). Ids are drawn here as Prisma's `@default(uuid())` would; created_at and
- * updated_at are the transaction's now(), as the columns' default and `@updatedAt` give.
- */
-export async function insertHosts(tx: Prisma.TransactionClient, rows: NewHostRow[]): Promise<Host[]> {
-  const col = <T>(f: (r: NewHostRow) => T) => rows.map(f);
-  return tx.$queryRaw<Host[]>`
-    INSERT INTO hosts (id, hostname, mac_address, ip_address, room_id, config_id, school_id, dc_id, role, pxe_flag,
-                       provision_status, provision_op_id, provision_error, created_at, updated_at)
-    SELECT id, hostname, mac, ip, room, config, school, dc, role, pxe, status::"ProvisionStatus", op, err, now(), now()
-      FROM unnest(${col(() => randomUUID())}::uuid[], ${col((r) => r.hostname)}::text[],
-                  ${col((r) => r.macAddress)}::text[], ${col((r) => r.ipAddress)}::text[],
-                  ${col((r) => r.roomId)}::uuid[], ${col((r) => r.configId)}::uuid[],
-                  ${col((r) => r.schoolId)}::uuid[], ${col((r) => r.dcId)}::text[], ${col((r) => r.role)}::text[],
-                  ${col((r) => r.pxeFlag)}::int[], ${col((r) => r.provisionStatus ?? null)}::text[],
-                  ${col((r) => r.provisionOpId ?? null)}::uuid[], ${col((r) => r.provisionError ?? null)}::text[])
-           AS t(id, hostname, mac, ip, room, config, school, dc, role, pxe, status, op, err)
-    RETURNING ${hostColumns('')}`;
-}
-
-function sameHost(h: HostWithNames, d: DesiredHost, groupColumn: boolean): boolean {
-  return (
-    h.macAddress === d.macAddress &&
-    h.ipAddress === d.ipAddress &&
-    // room/config names compare case-insensitively: RoomsService/ConfigsService keep them unique that way
-    // (a `group` school's column 0 is the config, not the room: the host keeps its room)
-    (groupColumn || (h.room ? key(h.room.name) : null) === (d.room ? key(d.room) : null)) &&
-    (h.config ? key(h.config.name) : null) === (d.config ? key(d.config) : null) &&
-    h.role === d.role &&
-    h.pxeFlag === d.pxeFlag
-  );
 }
 
 /**
