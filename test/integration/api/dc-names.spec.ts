@@ -10,6 +10,9 @@ const PREFIX = '/api/v1';
 
 describe('S-hostname must fit the NetBIOS limit (DC_NAME_TOO_LONG)', () => {
   const t = useTestApp({ DC_PROVISIONING_ENABLED: 'true', OUTBOX_POLL_MS: '600000' });
+  /** POST /import/devices as text/csv; answers 200 with the summary in body.data */
+  const importCsv = (auth: Record<string, string>, query: string, csv: string) =>
+    t.http.post(`${PREFIX}/import/devices${query}`).set(auth).type('text/csv').send(csv).expect(200);
 
   // `north` + '-' leaves 9 characters for a hostname
   const setUp = async () => {
@@ -111,12 +114,7 @@ describe('S-hostname must fit the NetBIOS limit (DC_NAME_TOO_LONG)', () => {
     await t.http.patch(`${PREFIX}/hosts/${legacy.id}`).set(op).send({ macAddress: '00:11:22:33:44:0a' }).expect(200);
     // re-importing its line is not a new name either
     const csv = 'r1;legacy-pc-0001;nopxe;00:11:22:33:44:0A;DHCP;;;;classroom-studentcomputer;;0;;;;;\n';
-    const res = await t.http
-      .post(`${PREFIX}/import/devices?school=north`)
-      .set(op)
-      .type('text/csv')
-      .send(csv)
-      .expect(200);
+    const res = await importCsv(op, '?school=north', csv);
     expect(res.body.data).toMatchObject({ failed: 0, skipped: 1 });
   });
 
@@ -129,21 +127,11 @@ describe('S-hostname must fit the NetBIOS limit (DC_NAME_TOO_LONG)', () => {
       'r1;abcdefghi;nopxe;00:11:22:33:44:03;DHCP;;;;classroom-studentcomputer;;0;;;;;',
       '',
     ].join('\n');
-    const dry = await t.http
-      .post(`${PREFIX}/import/devices?school=north&dryRun=true`)
-      .set(op)
-      .type('text/csv')
-      .send(csv)
-      .expect(200);
+    const dry = await importCsv(op, '?school=north&dryRun=true', csv);
     expect(dry.body.data).toMatchObject({ created: 2, failed: 1 });
     expect(await t.prisma.host.count()).toBe(0);
 
-    const res = await t.http
-      .post(`${PREFIX}/import/devices?school=north`)
-      .set(op)
-      .type('text/csv')
-      .send(csv)
-      .expect(200);
+    const res = await importCsv(op, '?school=north', csv);
     expect(res.body.data).toMatchObject({ created: 2, failed: 1, jobsQueued: 2 });
     expect(res.body.data.errors).toEqual([{ line: 3, message: expect.stringContaining('north-abcdefghij') }]);
     expect(res.body.data.errors[0].message).toContain('16 characters');
